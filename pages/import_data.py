@@ -1,0 +1,59 @@
+"""数据导入: upload -> validation report -> preview -> commit."""
+import streamlit as st
+
+from perfboard.importer import ImportRefused, commit, prepare
+from perfboard.template import template_bytes
+from ui import state
+
+K_UPLOAD, K_DEPT, K_REPLACE = "imp_files", "imp_department", "imp_replace"
+
+st.title("数据导入")
+state.show_flash()
+st.markdown("上传一个或多个文件：扁平导入表（“项目”“绩效指标”两个工作表）、项目支出绩效自评表（每个工作表一个项目），"
+            "或 CSV（UTF-8 或 GBK 编码均可）。系统先**校验**并**预览**，确认后才写入数据库。")
+st.download_button("下载空白导入模板（.xlsx）", template_bytes(), file_name="PerfBoard导入模板.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+files = st.file_uploader("选择文件", type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key=K_UPLOAD)
+department = st.text_input("指定主管部门（可选；填写后覆盖文件中的主管部门）", key=K_DEPT).strip() or None
+if not files:
+    st.stop()
+
+store = state.store()
+payload = [(f.name, f.getvalue()) for f in files]
+plan = prepare(store, payload, department, replace=st.session_state.get(K_REPLACE, False))
+report = plan.report
+
+st.subheader("校验报告")
+if report.problems:
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    (st.error if n_err else st.warning if n_warn else st.info)(f"{n_err} 个错误，{n_warn} 个警告。" + ("有错误时不能导入，请修改文件后重新上传。" if n_err else ""))
+    st.dataframe(report.to_frame(), hide_index=True, width="stretch",
+                 column_config={"说明": st.column_config.TextColumn(width="large")})
+else:
+    st.success("未发现问题。")
+
+if plan.existing_scopes:
+    st.checkbox("替换已有数据：" + "、".join(f"{y} 年度 {d}" for y, d in plan.existing_scopes), key=K_REPLACE)
+
+if plan.batches and any(b.projects for b in plan.batches):
+    st.subheader("导入预览")
+    for b in plan.batches:
+        if b.projects:
+            st.markdown(f"**{b.file_name}**：{len(b.projects)} 个项目，{len(b.indicators)} 条指标")
+            st.dataframe(b.projects_frame(), hide_index=True, width="stretch",
+                         column_config={"执行率": st.column_config.NumberColumn(format="percent"),
+                                        "填报执行率": st.column_config.NumberColumn(format="percent"),
+                                        "全年预算数（万元）": st.column_config.NumberColumn(format="%.2f"),
+                                        "全年执行数（万元）": st.column_config.NumberColumn(format="%.2f")})
+
+if st.button("确认导入", type="primary", disabled=not plan.ok):
+    try:
+        commit(store, plan, user="匿名")
+    except ImportRefused as exc:
+        st.error(f"未导入：{exc}")
+    else:
+        st.session_state.pop(K_UPLOAD, None)
+        st.session_state.pop(K_REPLACE, None)
+        state.flash(f"已导入 {plan.projects} 个项目、{plan.indicators} 条指标。")
+        st.rerun()

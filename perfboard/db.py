@@ -1,0 +1,204 @@
+"""The one module that touches DuckDB: opening the file, migrations, queries, transactions."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+QUERIES_DIR = ROOT / "queries"
+DEFAULT_DB = ROOT / "var" / "perfboard.duckdb"
+
+
+class StoreError(Exception):
+    """A database problem explained in Chinese, safe to show on a page."""
+
+
+class StoreLockedError(StoreError):
+    pass
+
+
+def resolve_db_path(cli_path: str | os.PathLike | None = None) -> Path:
+    """--db beats PERFBOARD_DB beats the default file under the git-ignored var/ folder."""
+    if cli_path:
+        return Path(cli_path)
+    env = os.environ.get("PERFBOARD_DB")
+    if env:
+        return Path(env)
+    return DEFAULT_DB
+
+
+# ---------------------------------------------------------------- queries/*.sql
+_PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class Query:
+    """One SQL file: its text and the $params it declares."""
+
+    def __init__(self, name: str, sql: str):
+        self.name = name
+        # drop comments before collecting params so a `$x` in a comment is not a parameter
+        code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+        self.sql = sql
+        self.params = frozenset(_PARAM.findall(code))
+
+    def bind(self, params: dict[str, Any] | None) -> dict[str, Any]:
+        params = dict(params or {})
+        missing = self.params - params.keys()
+        extra = params.keys() - self.params
+        if missing or extra:
+            raise KeyError(f"query {self.name}: missing {sorted(missing)}, unexpected {sorted(extra)}")
+        return params
+
+
+def load_queries(folder: Path = QUERIES_DIR) -> dict[str, Query]:
+    return {p.stem: Query(p.stem, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.sql"))}
+
+
+QUERIES = load_queries()
+
+
+# ---------------------------------------------------------------- migrations
+def migrations() -> list[tuple[int, str, str]]:
+    out = []
+    for p in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        num = int(p.name.split("_", 1)[0])
+        out.append((num, p.name, p.read_text(encoding="utf-8")))
+    nums = [n for n, _, _ in out]
+    assert nums == list(range(1, len(nums) + 1)), f"migrations must be numbered 1..n, got {nums}"
+    return out
+
+
+def _applied_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+    )
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the file's version, each in its own transaction."""
+    current = _applied_version(con)
+    for num, name, sql in migrations():
+        if num <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [num, name, datetime.now()])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = num
+    return current
+
+
+# ---------------------------------------------------------------- the store
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def _explain_open_error(path: Path, exc: Exception) -> StoreError:
+    text = str(exc)
+    if "lock" in text.lower():
+        pid = _LOCK_PID.search(text)
+        who = f"进程 {pid.group(1)}" if pid else "另一个程序"
+        return StoreLockedError(
+            f"数据库文件 {path} 正被{who}占用（例如正在运行的 PerfBoard 应用或命令行导入）。"
+            "请等待其结束或关闭它后重试。"
+        )
+    return StoreError(f"无法打开数据库文件 {path}：文件可能已损坏或不是 PerfBoard 数据库。（{text.splitlines()[0][:200]}）")
+
+
+class Store:
+    """A DuckDB file with PerfBoard's schema. One per process; use a cursor per thread."""
+
+    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
+        self.path = resolve_db_path(path)
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise _explain_open_error(self.path, exc) from exc
+        self._write_lock = threading.Lock()
+        if not read_only:
+            try:
+                migrate(self.con)
+            except duckdb.Error as exc:
+                self.con.close()
+                raise _explain_open_error(self.path, exc) from exc
+
+    def close(self) -> None:
+        self.con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.cursor()
+
+    # reads ---------------------------------------------------------------
+    def df(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run queries/<name>.sql with bound $params and return a DataFrame."""
+        q = QUERIES[name]
+        return self.cursor().execute(q.sql, q.bind(params)).df()
+
+    def sql_df(self, sql: str, params: Any = None) -> pd.DataFrame:
+        return self.cursor().execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: Any = None) -> Any:
+        rows = self.cursor().execute(sql, params or []).fetchall()
+        row = rows[0] if rows else None
+        return row[0] if row else None
+
+    def data_version(self) -> int:
+        return int(self.scalar("SELECT version FROM data_version"))
+
+    # writes --------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction; bumps the data version; rolls back on any error."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("UPDATE data_version SET version = version + 1")
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    # settings ------------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        raw = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
+        return default if raw is None else json.loads(raw)
+
+    def set_setting(self, key: str, value: Any, cur: duckdb.DuckDBPyConnection | None = None) -> None:
+        def write(c):
+            c.execute("DELETE FROM settings WHERE key = ?", [key])
+            c.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value, ensure_ascii=False)])
+
+        if cur is not None:
+            write(cur)
+        else:
+            with self.transaction() as c:
+                write(c)
+
+    @staticmethod
+    def next_id(cur: duckdb.DuckDBPyConnection, table: str) -> int:
+        """First free id of a table; call inside the write transaction that inserts."""
+        assert table in {"projects", "indicators", "import_log", "audit_log", "saves"}, table
+        return int(cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchall()[0][0])
+
+    def is_empty(self) -> bool:
+        return self.scalar("SELECT count(*) FROM projects") == 0 and self.scalar("SELECT count(*) FROM import_log") == 0

@@ -1,0 +1,168 @@
+"""Import is validate -> preview -> commit. `prepare` reads and checks files without writing;
+`commit` writes a prepared plan in one transaction."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import cells, flat
+from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
+from .db import Store
+from .readers import DEFAULT_MAX_MB, read_book
+from .report import ERROR, INFO, Report
+
+_STR, _F, _I = pa.string(), pa.float64(), pa.int64()
+_TYPES = {"year": _I, "source_row": _I, "position": _I, "id": _I, "project_id": _I, "import_id": _I,
+          "initial_budget": _F, "budget": _F, "spent": _F, "reported_rate": _F, "execution_weight": _F,
+          "execution_reported_score": _F, "reported_total_score": _F, "target_value": _F, "actual_value": _F,
+          "weight": _F, "reported_score": _F, "imported_at": pa.timestamp("us")}
+
+
+def _schema(cols: list[str]) -> pa.Schema:
+    return pa.schema([(c, _TYPES.get(c, _STR)) for c in cols])
+
+
+class ImportRefused(Exception):
+    """Raised by commit when the plan has errors or needs a replace it was not given."""
+
+
+@dataclass
+class ImportPlan:
+    batches: list[Batch] = field(default_factory=list)
+    report: Report = field(default_factory=Report)       # all files' problems together
+    existing_scopes: list[tuple[int, str]] = field(default_factory=list)
+    replace: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def projects(self) -> int:
+        return sum(len(b.projects) for b in self.batches)
+
+    @property
+    def indicators(self) -> int:
+        return sum(len(b.indicators) for b in self.batches)
+
+
+def parse_file(file_name: str, data: bytes, department: str | None = None, max_mb: float = DEFAULT_MAX_MB) -> Batch:
+    """Read and validate one file; nothing touches the database."""
+    batch = Batch(file_name=file_name, content_hash=hashlib.sha256(data).hexdigest())
+    book = read_book(file_name, data, batch.report, max_mb)
+    if book is None:
+        return batch
+    if flat.looks_flat(book) or book.kind == "csv":
+        flat.parse_flat(book, batch, department)
+    else:
+        from . import forms  # national/provincial self-evaluation forms, one project per sheet
+        forms.parse_forms(book, batch, department)
+    if batch.report.ok and not batch.projects:
+        batch.report.add("no-data", ERROR)
+    return batch
+
+
+def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str | None = None,
+            replace: bool = False, max_mb: float = DEFAULT_MAX_MB) -> ImportPlan:
+    """Validate files and check them against the database: duplicates across files, scopes that
+    already hold data (need consent to replace), files imported before (by content hash)."""
+    plan = ImportPlan(replace=replace)
+    seen: dict[tuple, str] = {}
+    for name, data in files:
+        b = parse_file(name, data, department, max_mb)
+        for p in b.projects:
+            key = (p["year"], p["department"], p["project_code"] or cells.norm(p["name"]))
+            if key in seen:
+                b.report.add("duplicate-project", ERROR, sheet=p["source_sheet"], row=p["source_row"],
+                             column="项目名称", value=p["project_code"] or p["name"], limit=f"{seen[key]} 中的同名")
+            else:
+                seen[key] = name
+        plan.batches.append(b)
+        plan.report.extend(b.report)
+    if store is None:
+        return plan
+    for b in plan.batches:
+        when = store.scalar("SELECT max(imported_at) FROM import_log WHERE content_hash = ? AND outcome <> 'refused'",
+                            [b.content_hash])
+        if when is not None:
+            plan.report.add("already-imported", INFO, sheet=None, value=f"{when:%Y-%m-%d %H:%M}（{b.file_name}）")
+    scopes = sorted({s for b in plan.batches for s in b.scopes()})
+    plan.existing_scopes = [s for s in scopes if store.scalar(
+        "SELECT count(*) FROM projects WHERE year = ? AND department = ?", list(s))]
+    if plan.existing_scopes and not replace:
+        for y, d in plan.existing_scopes:
+            plan.report.add("replace-needed", ERROR, value=f"{y} 年度“{d}”")
+    return plan
+
+
+def commit(store: Store, plan: ImportPlan, user: str | None = None) -> list[int]:
+    """Write every batch of the plan in one transaction; returns the import log ids."""
+    if not plan.ok:
+        raise ImportRefused("; ".join(p.text() for p in plan.report.errors[:5]))
+    now = datetime.now()
+    log_ids = []
+    with store.transaction() as cur:
+        for y, d in sorted({s for b in plan.batches for s in b.scopes()}):
+            n = cur.execute("SELECT count(*) FROM projects WHERE year = ? AND department = ?", [y, d]).fetchall()[0][0]
+            if n and not plan.replace:
+                raise ImportRefused(f"{y} 年度“{d}”的数据已存在，未确认替换。")
+            if n:
+                delete_scope(cur, y, d)
+        next_project = Store.next_id(cur, "projects")
+        next_indicator = Store.next_id(cur, "indicators")
+        next_log = Store.next_id(cur, "import_log")
+        for b in plan.batches:
+            ids = list(range(next_project, next_project + len(b.projects)))
+            next_project += len(b.projects)
+            proj_rows = [{**{c: p.get(c) for c in PROJECT_COLUMNS}, "id": ids[i], "import_id": next_log,
+                          "imported_at": now} for i, p in enumerate(b.projects)]
+            _insert(cur, "projects", PROJECT_COLUMNS + ["id", "import_id", "imported_at"], proj_rows)
+            ind_rows = [{**{c: ind.get(c) for c in INDICATOR_COLUMNS}, "id": next_indicator + k,
+                         "project_id": ids[ind["ref"]]} for k, ind in enumerate(b.indicators)]
+            next_indicator += len(ind_rows)
+            _insert(cur, "indicators", INDICATOR_COLUMNS + ["id", "project_id"], ind_rows)
+            fund_rows = [{**{c: f.get(c) for c in FUND_COLUMNS}, "project_id": ids[f["ref"]]} for f in b.funds]
+            _insert(cur, "project_funds", FUND_COLUMNS + ["project_id"], fund_rows)
+            scope = "；".join(f"{y} {d}" for y, d in b.scopes())
+            replaced = any(s in plan.existing_scopes for s in b.scopes())
+            cur.execute(
+                "INSERT INTO import_log (id, file_name, content_hash, imported_at, outcome, projects, indicators,"
+                " errors, warnings, scope, message, user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [next_log, b.file_name, b.content_hash, now, "replaced" if replaced else "imported", len(b.projects),
+                 len(b.indicators), len(b.report.errors), len(b.report.warnings), scope,
+                 f"导入 {len(b.projects)} 个项目、{len(b.indicators)} 条指标", user or "匿名"])
+            log_ids.append(next_log)
+            next_log += 1
+    return log_ids
+
+
+def delete_scope(cur, year: int, department: str) -> None:
+    ids = "SELECT id FROM projects WHERE year = ? AND department = ?"
+    cur.execute(f"DELETE FROM indicators WHERE project_id IN ({ids})", [year, department])
+    cur.execute(f"DELETE FROM project_funds WHERE project_id IN ({ids})", [year, department])
+    cur.execute("DELETE FROM projects WHERE year = ? AND department = ?", [year, department])
+
+
+def _insert(cur, table: str, cols: list[str], rows: list[dict]) -> None:
+    if not rows:
+        return
+    arrow = pa.Table.from_pylist(rows, schema=_schema(cols))
+    cur.register("_incoming", arrow)
+    try:
+        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _incoming")
+    finally:
+        cur.unregister("_incoming")
+
+
+def import_paths(store: Store, paths: list[str | Path], department: str | None = None, replace: bool = False,
+                 user: str | None = None) -> ImportPlan:
+    """CLI and sample loader: prepare and, when clean, commit."""
+    files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+    plan = prepare(store, files, department, replace)
+    if plan.ok:
+        commit(store, plan, user)
+    return plan

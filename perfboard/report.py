@@ -1,0 +1,123 @@
+"""Validation reports: every problem in an input file, with a stable code and its location."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+MAX_PROBLEMS = 300
+
+# Stable codes -> message templates. Tests assert on codes and locations, not on prose.
+MESSAGES = {
+    "file-too-large": "文件 {value} 超过大小上限（{limit} MB），未读取。",
+    "file-unreadable": "无法读取文件：{value}。请确认是未损坏的 Excel（.xlsx）或 CSV 文件。",
+    "file-type": "不支持的文件类型“{value}”：请上传 .xlsx / .xlsm / .xls 或 .csv 文件。",
+    "zip-bomb": "文件解压后过大（{value}），疑似异常文件，已拒绝。",
+    "csv-encoding": "无法识别 CSV 文件的编码（已尝试 UTF-8、GB18030）。",
+    "no-sheet": "未找到可识别的工作表：需要名为“项目”（projects）的工作表，或表头含“项目名称”“全年预算数”“全年执行数”的表格。",
+    "no-header": "工作表中未找到表头行（需要包含“项目名称”等列名）。",
+    "missing-column": "缺少必填列“{value}”。",
+    "too-many-rows": "数据行数 {value} 超过上限 {limit} 行，未导入。请拆分文件后分批导入。",
+    "empty-required": "必填项“{column}”为空。",
+    "not-a-number": "“{column}”应为数字，实际为“{value}”。",
+    "negative-money": "“{column}”不能为负数：{value}。",
+    "bad-year": "年度“{value}”无效，应为四位年份（如 2024）。",
+    "formula-no-value": "单元格是公式（{value}）但文件中没有保存计算结果；请在 Excel/WPS 中打开并保存后重新导入，或直接填写数值。",
+    "over-execution": "全年执行数 {value} 万元大于全年预算数 {limit} 万元（超预算执行）。",
+    "rate-mismatch": "填报执行率 {value} 与按全年执行数÷全年预算数计算的 {limit} 相差超过 0.05 个百分点。",
+    "zero-budget": "全年预算数为 0，无法计算执行率。",
+    "rate-out-of-range": "执行率“{value}”不在合理范围内。",
+    "duplicate-project": "项目重复：与第 {limit} 行的项目（同年度、主管部门、{value}）重复。",
+    "orphan-indicator": "该指标行关联不到任何项目（{value}）。",
+    "unknown-column": "未识别的列“{value}”，已忽略（保留在导入报告中）。",
+    "sheet-skipped": "不是可导入的数据表（或填报表），已跳过。",
+    "already-imported": "相同内容的文件已于 {value} 导入过。",
+    "replace-needed": "{value} 的数据已存在；如需用本文件替换，请确认“替换已有数据”。",
+    "truncated": "问题过多，仅列出前 {value} 条。",
+    "no-data": "文件中没有可导入的项目数据。",
+    "bad-judgement": "评价结论“{value}”无效，应为 达成 / 部分达成 / 未达成 / 不适用。",
+    "no-department": "没有主管部门：请在文件中填写“主管部门”列，或在导入时指定部门。",
+}
+
+
+@dataclass
+class Problem:
+    code: str
+    severity: str
+    sheet: str | None = None
+    row: int | None = None       # 1-based, as Excel shows it
+    column: str | None = None    # the header text as written in the file (or the field name)
+    value: Any = None
+    message: str = ""
+
+    def location(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.row:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(f"“{self.column}”列")
+        return " ".join(parts)
+
+    def text(self) -> str:
+        loc = self.location()
+        return f"{SEVERITY_ZH[self.severity]}：{loc + '：' if loc else ''}{self.message}"
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False
+
+    def add(self, code: str, severity: str, *, sheet=None, row=None, column=None, value=None, limit=None,
+            message: str | None = None) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            if not self.truncated:
+                self.truncated = True
+                self.problems.append(Problem("truncated", INFO, message=MESSAGES["truncated"].format(value=MAX_PROBLEMS)))
+            return
+        shown = "" if value is None else str(value)
+        if len(shown) > 80:
+            shown = shown[:80] + "…"
+        msg = message or MESSAGES[code].format(value=shown, column=column or "", limit=limit)
+        self.problems.append(Problem(code, severity, sheet, row, column, value, msg))
+
+    def extend(self, other: "Report") -> None:
+        for p in other.problems:
+            if len(self.problems) >= MAX_PROBLEMS:
+                self.truncated = True
+                break
+            self.problems.append(p)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Errors first, then warnings, then info; Chinese column names for the page."""
+        order = {ERROR: 0, WARNING: 1, INFO: 2}
+        rows = sorted(self.problems, key=lambda p: (order[p.severity], p.sheet or "", p.row or 0))
+        return pd.DataFrame(
+            [{"级别": SEVERITY_ZH[p.severity], "代码": p.code, "工作表": p.sheet or "", "行": p.row,
+              "列": p.column or "", "内容": "" if p.value is None else str(p.value)[:80], "说明": p.message}
+             for p in rows],
+            columns=["级别", "代码", "工作表", "行", "列", "内容", "说明"],
+        )
+
+    def to_dicts(self) -> list[dict]:
+        return [{k: (v if k != "value" or v is None else str(v)) for k, v in asdict(p).items()} for p in self.problems]

@@ -1,0 +1,50 @@
+"""Project figures under the filters: the one code path behind the pages and `summary --json`."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .db import Store
+from .filters import DEFAULT_BANDS, Filters
+
+
+def bands(store: Store) -> dict:
+    return store.get_setting("rate_bands", DEFAULT_BANDS)
+
+
+def projects(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    return store.df("projects", filters.params(bands(store)))
+
+
+def totals(df: pd.DataFrame) -> dict:
+    budget = float(df["budget"].sum()) if len(df) else 0.0
+    spent = float(df["spent"].sum()) if len(df) else 0.0
+    return {"projects": int(len(df)), "budget_wan": budget, "spent_wan": spent,
+            "execution_rate": spent / budget if budget > 0 else None}
+
+
+def _num(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return float(v)
+
+
+def summary(store: Store, filters: Filters = Filters()) -> dict:
+    df = projects(store, filters)
+    out = {"years": sorted(int(y) for y in df["year"].unique()), **totals(df)}
+    out["items"] = [
+        {"year": int(r.year), "department": r.department, "name": r.name,
+         "code": None if pd.isna(r.code) else r.code, "budget_wan": float(r.budget), "spent_wan": float(r.spent),
+         "execution_rate": _num(r.execution_rate), "reported_rate": _num(r.reported_rate),
+         "rate_mismatch": bool(r.rate_mismatch), "indicators": int(r.indicators)}
+        for r in df.itertuples(index=False)
+    ]
+    return out
+
+
+def filter_options(store: Store) -> dict:
+    df = store.df("filter_options")
+    return {"years": sorted({int(y) for y in df["year"]}, reverse=True),
+            "departments": sorted(set(df["department"])),
+            "funding_sources": sorted(set(df["funding_source"]))}

@@ -1,0 +1,42 @@
+"""Every registered page opens on the sample data without an exception."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+REGISTERED = re.findall(r'st\.Page\("(pages/[^"]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))
+
+
+def test_every_page_file_is_registered():
+    files = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if not p.name.startswith("_"))
+    assert sorted(REGISTERED) == files
+
+
+@pytest.mark.parametrize("page", REGISTERED)
+def test_page_opens_without_exception(app_env, page):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, f"{page} shows no title"
+
+
+def test_fresh_database_loads_and_labels_sample(monkeypatch, tmp_path):
+    import streamlit as st
+    monkeypatch.setenv("PERFBOARD_DB", str(tmp_path / "fresh.duckdb"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("示例数据" in i.value for i in at.info)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["项目数"] == "12 个"
+    assert metrics["全年预算数"] == "636.98 万元"
+    assert metrics["执行率"] == "99.77%"

@@ -1,0 +1,65 @@
+"""The one place that knows Streamlit: the store per process, cached reads, the shared filters."""
+from __future__ import annotations
+
+import importlib
+import os
+
+import streamlit as st
+
+from perfboard.db import Store, StoreError, resolve_db_path
+from perfboard.filters import Filters
+
+# Session-state keys used by more than one page live here, not invented ad hoc.
+K_YEAR, K_DEPTS, K_FUNDS, K_LIGHTS, K_SEARCH = "f_year", "f_departments", "f_funding", "f_lights", "f_search"
+K_PRESENT = "presentation"
+K_FLASH = "flash"
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    store = Store(path)
+    from perfboard.sample import ensure_sample
+    ensure_sample(store)
+    return store
+
+
+def store() -> Store:
+    """The process-wide store; a clear page message (not a traceback) when it cannot be opened."""
+    path = str(resolve_db_path(os.environ.get("PERFBOARD_DB")))
+    try:
+        return _open_store(path)
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(fn_path: str, db_path: str, version: int, args: tuple, kwargs: tuple):
+    module, name = fn_path.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    return fn(store(), *args, **dict(kwargs))
+
+
+def load(fn, *args, **kwargs):
+    """Call a domain function `fn(store, *args)`, cached until the database's data version changes."""
+    s = store()
+    return _cached(f"{fn.__module__}.{fn.__qualname__}", str(s.path), s.data_version(), args,
+                   tuple(sorted(kwargs.items())))
+
+
+def filters() -> Filters:
+    ss = st.session_state
+    return Filters(year=ss.get(K_YEAR), departments=tuple(ss.get(K_DEPTS) or ()),
+                   funding_sources=tuple(ss.get(K_FUNDS) or ()), lights=tuple(ss.get(K_LIGHTS) or ()),
+                   search=ss.get(K_SEARCH) or "")
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message shown once on the next run (after st.rerun)."""
+    st.session_state[K_FLASH] = (kind, message)
+
+
+def show_flash() -> None:
+    item = st.session_state.pop(K_FLASH, None)
+    if item:
+        getattr(st, item[0])(item[1])
