@@ -145,10 +145,17 @@ class Store:
         return self.con.cursor()
 
     # reads ---------------------------------------------------------------
-    def df(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run queries/<name>.sql with bound $params and return a DataFrame."""
+    def df(self, name: str, params: dict[str, Any] | None = None, tables: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run queries/<name>.sql with bound $params and return a DataFrame. `tables` are
+        DataFrames/Arrow tables the query may read by name (e.g. the ids of filtered projects)."""
         q = QUERIES[name]
-        return self.cursor().execute(q.sql, q.bind(params)).df()
+        cur = self.cursor()
+        try:
+            for tname, obj in (tables or {}).items():
+                cur.register(tname, obj)
+            return cur.execute(q.sql, q.bind(params)).df()
+        finally:
+            cur.close()
 
     def sql_df(self, sql: str, params: Any = None) -> pd.DataFrame:
         return self.cursor().execute(sql, params or []).df()

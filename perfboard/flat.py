@@ -236,6 +236,7 @@ def _parse_indicators(sheet: Sheet, batch: Batch) -> None:
 
 def indicator_values(target, actual, direction=None, unit=None) -> dict:
     """Target/actual cells (and, on split forms, 指标性质 and 度量单位) -> the stored columns."""
+    target, actual = _percent_cell(target, actual), _percent_cell(actual, target)
     target_text, actual_text = cells.text(target), cells.text(actual)
     tp, ap = parse_value(target_text), parse_value(actual_text)
     unit_text = cells.text(unit) or ""
@@ -247,3 +248,12 @@ def indicator_values(target, actual, direction=None, unit=None) -> dict:
         "actual_value": ap.value, "actual_unit": ap.unit or (unit_text if ap.value is not None else "") or None,
         "target_text": target_text, "actual_text": actual_text,
     }
+
+
+def _percent_cell(value, other):
+    """Excel keeps a cell shown as '95%' as the number 0.95. When the other side of the pair is a
+    percentage and this one is a bare fraction, show and judge it as the percentage the user saw."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1.5:
+        if isinstance(other, str) and parse_value(other).unit == "%":
+            return f"{value * 100:.10g}%"
+    return value

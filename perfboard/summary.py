@@ -48,3 +48,34 @@ def filter_options(store: Store) -> dict:
     return {"years": sorted({int(y) for y in df["year"]}, reverse=True),
             "departments": sorted(set(df["department"])),
             "funding_sources": sorted(set(df["funding_source"]))}
+
+
+def previous_year(store: Store, year: int | None) -> int | None:
+    """The latest year before `year` that holds any project (not just year - 1: gaps happen)."""
+    if year is None:
+        return None
+    return store.scalar("SELECT max(year) FROM projects WHERE year < ?", [year])
+
+
+def change(current: dict, base: dict | None) -> dict:
+    """Differences of two totals() dicts: absolute, relative (fraction) and the rate in points."""
+    if not base:
+        return {}
+    out = {"projects": current["projects"] - base["projects"]}
+    for k in ("budget_wan", "spent_wan"):
+        out[k] = current[k] - base[k]
+        out[k + "_pct"] = (current[k] - base[k]) / base[k] if base[k] else None
+    if current["execution_rate"] is not None and base["execution_rate"] is not None:
+        out["execution_rate_pp"] = (current["execution_rate"] - base["execution_rate"]) * 100
+    else:
+        out["execution_rate_pp"] = None
+    return out
+
+
+def totals_with_base(store: Store, filters: Filters, base_year: int | None = None) -> tuple[dict, dict | None, int | None]:
+    """Totals under the filters, and the same filters applied to the base year (default: previous year)."""
+    current = totals(projects(store, filters))
+    base_year = base_year if base_year is not None else previous_year(store, filters.year)
+    if base_year is None:
+        return current, None, None
+    return current, totals(projects(store, filters.with_year(base_year))), base_year
