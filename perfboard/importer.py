@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,8 +60,11 @@ def parse_file(file_name: str, data: bytes, department: str | None = None, max_m
     if flat.looks_flat(book) or book.kind == "csv":
         flat.parse_flat(book, batch, department)
     else:
-        from . import forms  # national/provincial self-evaluation forms, one project per sheet
-        forms.parse_forms(book, batch, department)
+        if importlib.util.find_spec(f"{__package__}.forms") is None:
+            flat.parse_flat(book, batch, department)   # no forms reader yet: report the missing 项目 sheet
+        else:
+            from . import forms  # national/provincial self-evaluation forms, one project per sheet
+            forms.parse_forms(book, batch, department)
     if batch.report.ok and not batch.projects:
         batch.report.add("no-data", ERROR)
     return batch
