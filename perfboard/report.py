@@ -72,13 +72,13 @@ class Problem:
 class Report:
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
+    hidden_errors: int = 0       # errors past the cap: not listed, but they still block the import
 
     def add(self, code: str, severity: str, *, sheet=None, row=None, column=None, value=None, limit=None,
             message: str | None = None) -> None:
         if len(self.problems) >= MAX_PROBLEMS:
-            if not self.truncated:
-                self.truncated = True
-                self.problems.append(Problem("truncated", INFO, message=MESSAGES["truncated"].format(value=MAX_PROBLEMS)))
+            self._mark_truncated()
+            self.hidden_errors += severity == ERROR
             return
         shown = "" if value is None else str(value)
         if len(shown) > 80:
@@ -87,11 +87,23 @@ class Report:
         self.problems.append(Problem(code, severity, sheet, row, column, value, msg))
 
     def extend(self, other: "Report") -> None:
+        dropped = other.truncated
+        self.hidden_errors += other.hidden_errors
         for p in other.problems:
+            if p.code == "truncated":
+                continue
             if len(self.problems) >= MAX_PROBLEMS:
-                self.truncated = True
-                break
+                dropped = True
+                self.hidden_errors += p.severity == ERROR
+                continue
             self.problems.append(p)
+        if dropped:
+            self._mark_truncated()
+
+    def _mark_truncated(self) -> None:
+        if not self.truncated:
+            self.truncated = True
+            self.problems.append(Problem("truncated", INFO, message=MESSAGES["truncated"].format(value=MAX_PROBLEMS)))
 
     @property
     def errors(self) -> list[Problem]:
@@ -103,7 +115,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.hidden_errors
 
     def codes(self) -> list[str]:
         return [p.code for p in self.problems]
