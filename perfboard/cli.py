@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_import(a) -> int:
+    from .auth import local_admin
     from .importer import import_paths
     missing = [f for f in a.files if not Path(f).is_file()]
     if missing:
@@ -74,7 +75,7 @@ def cmd_import(a) -> int:
         return EXIT_USAGE
     store = Store(a.db)
     try:
-        plan = import_paths(store, a.files, department=a.department, replace=a.replace, user="命令行")
+        plan = import_paths(store, a.files, department=a.department, replace=a.replace, user=local_admin("命令行"))
     finally:
         store.close()
     if a.json:

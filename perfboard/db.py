@@ -74,22 +74,25 @@ def migrations() -> list[tuple[int, str, str]]:
         num = int(p.name.split("_", 1)[0])
         out.append((num, p.name, p.read_text(encoding="utf-8")))
     nums = [n for n, _, _ in out]
-    assert nums == list(range(1, len(nums) + 1)), f"migrations must be numbered 1..n, got {nums}"
+    # Numbers are reserved per developer, so a gap (004 landing before 003) is allowed; a clash is not.
+    assert nums == sorted(set(nums)) and (not nums or nums[0] == 1), f"migrations must be unique from 1, got {nums}"
     return out
 
 
-def _applied_version(con: duckdb.DuckDBPyConnection) -> int:
+def _applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
     )
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+    return {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the file's version, each in its own transaction."""
-    current = _applied_version(con)
+    """Apply every migration not yet applied to the file (a later-landing lower number too), each in
+    its own transaction; returns the highest applied version."""
+    applied = _applied_versions(con)
+    current = max(applied, default=0)
     for num, name, sql in migrations():
-        if num <= current:
+        if num in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -99,7 +102,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        current = num
+        current = max(current, num)
     return current
 
 
@@ -170,14 +173,16 @@ class Store:
 
     # writes --------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction; bumps the data version; rolls back on any error."""
+    def transaction(self, bump_version: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction; bumps the data version (unless the write touches no figures, e.g.
+        a failed-login counter); rolls back on any error."""
         with self._write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-                cur.execute("UPDATE data_version SET version = version + 1")
+                if bump_version:
+                    cur.execute("UPDATE data_version SET version = version + 1")
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import cells, flat
+from . import auth, cells, flat
 from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
 from .db import Store
 from .readers import DEFAULT_MAX_MB, read_book
@@ -103,10 +103,14 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
     return plan
 
 
-def commit(store: Store, plan: ImportPlan, user: str | None = None) -> list[int]:
-    """Write every batch of the plan in one transaction; returns the import log ids."""
+def commit(store: Store, plan: ImportPlan, user: "auth.User | str | None" = None) -> list[int]:
+    """Write every batch of the plan in one transaction; returns the import log ids. `user` must be allowed to
+    import into every scope of the plan (None: the local administrator, only in single-user mode)."""
     if not plan.ok:
         raise ImportRefused("; ".join(p.text() for p in plan.report.errors[:5]))
+    actor = auth.resolve(store, user)
+    for d in sorted({d for b in plan.batches for _, d in b.scopes()}):
+        auth.require(actor, "import", d)
     now = datetime.now()
     log_ids = []
     with store.transaction() as cur:
@@ -138,7 +142,7 @@ def commit(store: Store, plan: ImportPlan, user: str | None = None) -> list[int]
                 " errors, warnings, scope, message, user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [next_log, b.file_name, b.content_hash, now, "replaced" if replaced else "imported", len(b.projects),
                  len(b.indicators), len(b.report.errors), len(b.report.warnings), scope,
-                 f"导入 {len(b.projects)} 个项目、{len(b.indicators)} 条指标", user or "匿名"])
+                 f"导入 {len(b.projects)} 个项目、{len(b.indicators)} 条指标", actor.name])
             log_ids.append(next_log)
             next_log += 1
     return log_ids

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .auth import local_admin
 from .db import ROOT, Store
 from .importer import ImportPlan, import_paths
 
@@ -15,7 +16,7 @@ def sample_files() -> list[Path]:
 
 def load_sample(store: Store, replace: bool = True) -> ImportPlan:
     """Import every sample workbook in one go (replacing earlier sample rows of the same scope)."""
-    return import_paths(store, sample_files(), replace=replace, user="系统（示例数据）")
+    return import_paths(store, sample_files(), replace=replace, user=local_admin("系统（示例数据）"))
 
 
 def sample_in_use(store: Store) -> list[str]:

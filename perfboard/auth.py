@@ -1,0 +1,264 @@
+"""Users, roles and department scope: who may see and change what, enforced in the domain layer."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import bcrypt
+
+from . import cells
+from .db import Store
+
+ROLES = ("viewer", "editor", "admin")
+ROLE_ZH = {"viewer": "查看者", "editor": "编辑者", "admin": "管理员"}
+ACTIONS = ("view", "export", "import", "edit", "admin")
+ACTION_ZH = {"view": "查看", "export": "导出", "import": "导入", "edit": "修改", "admin": "管理"}
+ROLE_ACTIONS = {
+    "viewer": frozenset({"view", "export"}),
+    "editor": frozenset({"view", "export", "import", "edit"}),
+    "admin": frozenset(ACTIONS),
+}
+ALL_DEPARTMENTS = "*"
+
+# Lock-out: after MAX_FAILURES wrong passwords in a row the account is locked for LOCK_BASE, doubling
+# with every further failure up to LOCK_MAX. A success (or a new password) resets it.
+MAX_FAILURES = 5
+LOCK_BASE = timedelta(seconds=30)
+LOCK_MAX = timedelta(hours=1)
+MIN_PASSWORD = 8
+# 12 is the interactive-login norm (~0.25 s); tests lower it through the environment.
+BCRYPT_ROUNDS = int(os.environ.get("PERFBOARD_BCRYPT_ROUNDS", "12"))
+
+GENERIC_FAILURE = "用户名或密码错误，或账户已被暂时锁定。请稍后重试或联系管理员。"
+
+
+class AuthError(Exception):
+    """Login failed; the message never says which part was wrong."""
+
+
+class PermissionDenied(Exception):
+    """The user may not do this; the message is Chinese and safe to show."""
+
+
+class UserError(ValueError):
+    """A bad user-management request (duplicate name, weak password, unknown role...)."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    departments: tuple[str, ...] = ()
+    disabled: bool = False
+    local: bool = False          # the single-user-mode administrator (or a trusted local process)
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime | None = field(default=None, compare=False)
+    updated_at: datetime | None = field(default=None, compare=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin" and not self.disabled
+
+    @property
+    def all_departments(self) -> bool:
+        return self.is_admin or ALL_DEPARTMENTS in self.departments
+
+
+LOCAL_ADMIN = User(name="本机管理员", role="admin", local=True)
+
+
+def local_admin(label: str = LOCAL_ADMIN.name) -> User:
+    """The administrator of a trusted local process (the CLI, the sample loader); `label` goes to the logs."""
+    return User(name=label, role="admin", local=True)
+
+
+# ---------------------------------------------------------------- permissions
+def _dept_key(d: str) -> str:
+    return cells.norm(d)
+
+
+def can(user: User | None, action: str, department: str | None = None) -> bool:
+    """Whether `user` may do `action` in `department`. department None asks about the role only
+    (whether to show a button); every read or write of data passes the department it touches."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if user is None or user.disabled:
+        return False
+    if action not in ROLE_ACTIONS.get(user.role, frozenset()):
+        return False
+    if user.all_departments or action == "admin":
+        return True
+    if department is None:
+        return bool(user.departments)
+    return _dept_key(department) in {_dept_key(d) for d in user.departments}
+
+
+def require(user: User | None, action: str, department: str | None = None) -> None:
+    """Raise PermissionDenied unless `user` may do `action` in `department`."""
+    if can(user, action, department):
+        return
+    who = "未登录用户" if user is None else f"用户“{user.name}”"
+    where = f"“{department}”的" if department is not None else ""
+    raise PermissionDenied(f"{who}无权{ACTION_ZH.get(action, action)}{where}数据。")
+
+
+def filter_departments(user: User | None, departments, action: str = "view") -> list[str]:
+    """The departments of `departments` the user may see (read paths: filters, summaries, exports)."""
+    return [d for d in departments if can(user, action, d)]
+
+
+def resolve(store: Store, user: User | str | None) -> User:
+    """The acting user for a domain write. A User is used as is. None (or a bare name string, as older
+    callers pass) means the local administrator, which exists only in single-user mode."""
+    if isinstance(user, User):
+        return user
+    if single_user_mode(store):
+        return local_admin(user) if isinstance(user, str) and user.strip() else LOCAL_ADMIN
+    raise PermissionDenied("已启用用户登录：请先登录后再操作。")
+
+
+# ---------------------------------------------------------------- hashing
+def _prehash(password: str) -> bytes:
+    # bcrypt reads only 72 bytes (24 Chinese characters); hashing first keeps every character significant
+    return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
+
+
+def check_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(_prehash(password), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+_DUMMY_HASH = None
+
+
+def _dummy_check(password: str) -> None:
+    """Spend the same time for an unknown name as for a wrong password."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not-a-real-password")
+    check_password(password, _DUMMY_HASH)
+
+
+def validate_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise UserError(f"密码至少需要 {MIN_PASSWORD} 个字符。")
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        raise UserError("密码不能包含控制字符。")
+
+
+def _validate_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise UserError("用户名须为 1–64 个字符。")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        raise UserError("用户名不能包含控制字符。")
+    return name
+
+
+# ---------------------------------------------------------------- users
+_COLS = "name, role, departments, disabled, failed_attempts, locked_until, created_at, updated_at"
+
+
+def _row_to_user(r) -> User:
+    return User(name=r[0], role=r[1], departments=tuple(json.loads(r[2] or "[]")), disabled=bool(r[3]),
+                failed_attempts=int(r[4]), locked_until=r[5], created_at=r[6], updated_at=r[7])
+
+
+def single_user_mode(store: Store) -> bool:
+    """No users configured: the app is the local administrator's alone (and listens on localhost only)."""
+    return store.scalar("SELECT count(*) FROM users") == 0
+
+
+def get_user(store: Store, name: str) -> User | None:
+    rows = store.cursor().execute(f"SELECT {_COLS} FROM users WHERE name = ?", [(name or "").strip()]).fetchall()
+    return _row_to_user(rows[0]) if rows else None
+
+
+def list_users(store: Store) -> list[User]:
+    return [_row_to_user(r) for r in store.cursor().execute(f"SELECT {_COLS} FROM users ORDER BY name").fetchall()]
+
+
+def add_user(store: Store, name: str, password: str, role: str, departments=()) -> User:
+    name = _validate_name(name)
+    if role not in ROLES:
+        raise UserError(f"角色须为 {'/'.join(ROLES)} 之一。")
+    depts = [d.strip() for d in departments if d and d.strip()]
+    if role != "admin" and not depts:
+        raise UserError("查看者和编辑者至少需要一个主管部门（--department；“*”表示全部部门）。")
+    validate_password(password)
+    pw_hash = hash_password(password)
+    now = datetime.now()
+    with store.transaction(bump_version=False) as cur:
+        if cur.execute("SELECT count(*) FROM users WHERE name = ?", [name]).fetchall()[0][0]:
+            raise UserError(f"用户“{name}”已存在。")
+        cur.execute("INSERT INTO users (name, password_hash, role, departments, disabled, failed_attempts, "
+                    "locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, false, 0, NULL, ?, ?)",
+                    [name, pw_hash, role, json.dumps(depts, ensure_ascii=False), now, now])
+    return get_user(store, name)
+
+
+def _update(store: Store, name: str, sets: str, params: list) -> None:
+    with store.transaction(bump_version=False) as cur:
+        if not cur.execute("SELECT count(*) FROM users WHERE name = ?", [name]).fetchall()[0][0]:
+            raise UserError(f"用户“{name}”不存在。")
+        cur.execute(f"UPDATE users SET {sets}, updated_at = ? WHERE name = ?", [*params, datetime.now(), name])
+
+
+def set_password(store: Store, name: str, password: str) -> None:
+    """A new password also lifts a lock-out."""
+    validate_password(password)
+    _update(store, (name or "").strip(), "password_hash = ?, failed_attempts = 0, locked_until = NULL",
+            [hash_password(password)])
+
+
+def disable_user(store: Store, name: str, disabled: bool = True) -> None:
+    _update(store, (name or "").strip(), "disabled = ?", [disabled])
+
+
+def lock_duration(failures: int) -> timedelta | None:
+    """How long the account stays locked after `failures` consecutive wrong passwords."""
+    if failures < MAX_FAILURES:
+        return None
+    exponent = min(failures - MAX_FAILURES, 20)      # 2**20 x 30 s is past any cap; avoids overflow
+    return min(LOCK_BASE * (2 ** exponent), LOCK_MAX)
+
+
+def authenticate(store: Store, name: str, password: str, now: datetime | None = None) -> User:
+    """The user, or AuthError(GENERIC_FAILURE) for an unknown name, a wrong password, a disabled or
+    locked account alike. While locked, even the right password fails (and does not extend the lock)."""
+    now = now or datetime.now()
+    name = (name or "").strip()
+    rows = store.cursor().execute("SELECT password_hash, disabled, failed_attempts, locked_until FROM users "
+                                  "WHERE name = ?", [name]).fetchall()
+    if not rows:
+        _dummy_check(password or "")
+        raise AuthError(GENERIC_FAILURE)
+    pw_hash, disabled, failures, locked_until = rows[0]
+    if locked_until is not None and now < locked_until:
+        _dummy_check(password or "")
+        raise AuthError(GENERIC_FAILURE)
+    ok = check_password(password or "", pw_hash)
+    if ok and not disabled:
+        if failures or locked_until is not None:
+            with store.transaction(bump_version=False) as cur:
+                cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE name = ?", [name])
+        return get_user(store, name)
+    if not ok:
+        failures += 1
+        lock = lock_duration(failures)
+        with store.transaction(bump_version=False) as cur:
+            cur.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE name = ?",
+                        [failures, now + lock if lock else None, name])
+    raise AuthError(GENERIC_FAILURE)
