@@ -47,6 +47,7 @@ PROJECT_ZH = {f: names[0] for f, names in PROJECT_FIELDS.items()}
 INDICATOR_ZH = {f: names[0] for f, names in INDICATOR_FIELDS.items()}
 
 _BRACKET = re.compile(r"^(.*?)[(\[【](.*?)[)\]】]$")
+_GROUP = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
 _UNITS = {"元", "万元", "%", "百分比"}
 
 
@@ -68,15 +69,13 @@ def match_header(header, fields: str = "projects") -> tuple[str | None, str | No
         return index[h], None
     m = _BRACKET.match(h)
     if m:
-        base, inner = m.group(1).strip("*"), m.group(2)
-        unit = inner if inner in _UNITS else None
-        for cand in (base, inner):
+        # one or more bracket groups after the name: '（元）', '（单位：元）', '(budget)', '(budget)(元)'
+        base, groups = m.group(1).strip("*"), _GROUP.findall(h[len(m.group(1)):])
+        units = [g.split(":")[-1] for g in groups if g.split(":")[-1] in _UNITS]
+        unit = units[0] if units else None
+        for cand in (base, *groups):
             if cand in index:
                 return index[cand], unit
-        # '（单位：万元）' style suffix
-        inner_unit = inner.split(":")[-1]
-        if base in index and inner_unit in _UNITS:
-            return index[base], inner_unit
     return None, None
 
 
