@@ -50,7 +50,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="生成空白导入模板")
     p.add_argument("--out", required=True)
+
+    _add_user_parsers(sub)
+    _add_backup_parsers(sub)
     return ap
+
+
+def _add_user_parsers(sub) -> None:
+    p = sub.add_parser("user", help="用户管理：add | passwd | disable | enable | list")
+    us = p.add_subparsers(dest="user_command", required=True)
+    q = us.add_parser("add", help="新增用户（密码从终端输入两次，或从标准输入读取）")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    q.add_argument("--department", action="append", default=[], help="可管理/查看的主管部门（可重复；“*”表示全部）")
+    _db_arg(q)
+    q = us.add_parser("passwd", help="重设密码（同时解除锁定）")
+    q.add_argument("name")
+    _db_arg(q)
+    q = us.add_parser("disable", help="停用用户")
+    q.add_argument("name")
+    _db_arg(q)
+    q = us.add_parser("enable", help="重新启用用户")
+    q.add_argument("name")
+    _db_arg(q)
+    q = us.add_parser("list", help="列出用户")
+    q.add_argument("--json", action="store_true")
+    _db_arg(q)
+
+
+def _add_backup_parsers(sub) -> None:
+    p = sub.add_parser("backup", help="备份数据库到一个文件（应用运行时请用应用内的备份）")
+    p.add_argument("--out", required=True)
+    _db_arg(p)
+    p = sub.add_parser("restore", help="用备份文件替换数据库（须先关闭应用）")
+    p.add_argument("--from", dest="source", required=True)
+    _db_arg(p)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,4 +162,96 @@ def cmd_template(a) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "summary": cmd_summary, "sample": cmd_sample, "template": cmd_template}
+def read_new_password(stdin=None) -> str:
+    """Twice from the terminal (hidden), or from standard input when it is not a terminal: one line,
+    or two identical lines. Never from the command line, so it stays out of shell history and ps."""
+    import getpass
+    stdin = stdin or sys.stdin
+    if stdin.isatty():
+        first = getpass.getpass("新密码：")
+        second = getpass.getpass("再次输入新密码：")
+    else:
+        lines = stdin.read().splitlines()
+        lines = [ln.rstrip("\r") for ln in lines]
+        if not lines:
+            raise ValueError("标准输入中没有密码。")
+        first = lines[0]
+        second = lines[1] if len(lines) > 1 else first
+        if len(lines) > 2 and any(ln for ln in lines[2:]):
+            raise ValueError("标准输入应只有一行密码（或两行相同的密码）。")
+    if first != second:
+        raise ValueError("两次输入的密码不一致。")
+    return first
+
+
+def cmd_user(a) -> int:
+    from . import auth
+    password = None
+    if a.user_command in ("add", "passwd"):
+        try:
+            password = read_new_password()
+        except (ValueError, EOFError, KeyboardInterrupt) as exc:
+            print(f"错误：{exc or '已取消。'}", file=sys.stderr)
+            return EXIT_REFUSED
+    store = Store(a.db)
+    try:
+        if a.user_command == "add":
+            u = auth.add_user(store, a.name, password, a.role, a.department)
+            scope = "全部部门" if u.all_departments else "、".join(u.departments)
+            print(f"已新增用户“{u.name}”（{auth.ROLE_ZH[u.role]}；{scope}）。")
+        elif a.user_command == "passwd":
+            auth.set_password(store, a.name, password)
+            print(f"已重设用户“{a.name.strip()}”的密码。")
+        elif a.user_command in ("disable", "enable"):
+            auth.disable_user(store, a.name, a.user_command == "disable")
+            print(f"已{'停用' if a.user_command == 'disable' else '启用'}用户“{a.name.strip()}”。")
+        else:
+            users = auth.list_users(store)
+            if a.json:
+                print(json.dumps([{"name": u.name, "role": u.role, "departments": list(u.departments),
+                                   "disabled": u.disabled, "locked_until": u.locked_until} for u in users],
+                                 ensure_ascii=False, default=str))
+            elif not users:
+                print("尚无用户：应用处于本机单用户模式（仅本机可访问）。")
+            else:
+                for u in users:
+                    scope = "全部部门" if u.all_departments else "、".join(u.departments)
+                    state = "已停用" if u.disabled else ("锁定中" if u.locked_until else "正常")
+                    print(f"{u.name}\t{auth.ROLE_ZH[u.role]}\t{scope}\t{state}")
+    except auth.UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_backup(a) -> int:
+    from .db import StoreLockedError, backup
+    try:
+        store = Store(a.db, read_only=True)
+    except StoreLockedError as exc:
+        print(f"错误：{exc}\n应用运行时无法从命令行读取数据库：请由管理员在应用侧边栏“数据备份”中下载备份，"
+              "或关闭应用后再运行本命令。", file=sys.stderr)
+        return EXIT_STORE
+    try:
+        out = backup(store, a.out)
+    finally:
+        store.close()
+    print(f"已备份到 {out}")
+    return EXIT_OK
+
+
+def cmd_restore(a) -> int:
+    from .db import StoreLockedError, restore
+    try:
+        kept = restore(a.source, a.db)
+    except StoreLockedError as exc:
+        print(f"错误：{exc}\n恢复会替换整个数据库文件，请先关闭应用再运行本命令。", file=sys.stderr)
+        return EXIT_STORE
+    print("已从备份恢复数据库。" + (f"原数据库文件已保留为 {kept}" if kept else ""))
+    return EXIT_OK
+
+
+COMMANDS = {"import": cmd_import, "summary": cmd_summary, "sample": cmd_sample, "template": cmd_template,
+            "user": cmd_user, "backup": cmd_backup, "restore": cmd_restore}

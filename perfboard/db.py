@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import threading
 from contextlib import contextmanager
 from datetime import datetime
@@ -214,3 +215,86 @@ class Store:
 
     def is_empty(self) -> bool:
         return self.scalar("SELECT count(*) FROM projects") == 0 and self.scalar("SELECT count(*) FROM import_log") == 0
+
+
+# ---------------------------------------------------------------- backup and restore
+def _sql_string(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def backup(store: Store, out: str | os.PathLike) -> Path:
+    """Write a consistent copy of the store's database to `out` (a new DuckDB file), from inside the
+    process that holds it: COPY FROM DATABASE reads one transaction's snapshot, so saves and imports
+    may go on meanwhile. Written to a temporary name and renamed, so `out` is never half a file."""
+    out = Path(out).resolve()
+    if str(store.path) != ":memory:" and out == Path(store.path).resolve():
+        raise StoreError("备份文件不能与数据库文件相同。")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(out.name + f".part-{os.getpid()}")
+    for p in (part, Path(str(part) + ".wal")):
+        p.unlink(missing_ok=True)
+    alias = f"perfboard_backup_{os.getpid()}_{threading.get_ident()}"
+    cur = store.cursor()
+    try:
+        source = cur.execute("SELECT current_database()").fetchall()[0][0]
+        cur.execute(f"ATTACH {_sql_string(str(part))} AS {alias} (READ_WRITE)")   # also from a read-only store
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute(f'COPY FROM DATABASE "{source.replace(chr(34), chr(34) * 2)}" TO {alias}')
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.execute(f"DETACH {alias}")
+    except duckdb.Error as exc:
+        part.unlink(missing_ok=True)
+        raise StoreError(f"备份失败：{str(exc).splitlines()[0][:200]}") from exc
+    finally:
+        cur.close()
+    Path(str(out) + ".wal").unlink(missing_ok=True)     # a stale log would be replayed onto the copy
+    os.replace(part, out)
+    return out
+
+
+def check_backup(path: str | os.PathLike) -> int:
+    """Open a backup file read-only and return its schema version; StoreError if it is not a
+    PerfBoard database."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"找不到备份文件 {path}。")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise _explain_open_error(path, exc) from exc
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not {"schema_migrations", "projects", "import_log"} <= tables:
+            raise StoreError(f"{path} 不是 PerfBoard 的数据库备份（缺少必需的数据表）。")
+        return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0])
+    except duckdb.Error as exc:
+        raise _explain_open_error(path, exc) from exc
+    finally:
+        con.close()
+
+
+def restore(backup_path: str | os.PathLike, db_path: str | os.PathLike | None = None) -> Path | None:
+    """Replace the database file with a backup. The database must not be open anywhere (a running app
+    holds it: StoreLockedError names the process). The file being replaced is kept beside it as
+    <name>.before-restore-<time>; returns that path (None if there was no database yet)."""
+    target = resolve_db_path(db_path)
+    check_backup(backup_path)
+    if Path(backup_path).resolve() == target.resolve():
+        raise StoreError("备份文件与数据库文件相同，无需恢复。")
+    kept = None
+    if target.exists():
+        Store(target).close()           # fails with the holder's PID if open elsewhere; checkpoints the WAL
+        kept = target.with_name(f"{target.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(target, kept)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    Path(str(target) + ".wal").unlink(missing_ok=True)
+    part = target.with_name(target.name + f".restoring-{os.getpid()}")
+    shutil.copyfile(backup_path, part)
+    os.replace(part, target)
+    Store(target).close()               # migrate a backup written by an older version
+    return kept

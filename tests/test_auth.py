@@ -316,3 +316,90 @@ def test_disabled_user_cannot_import(store):
     with pytest.raises(PermissionDenied):
         commit(store, plan, user=User(name="x", role="admin", disabled=True))
     assert _counts(store)[0] == 0
+
+
+# ---------------------------------------------------------------- CLI: python -m perfboard user ...
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(db, *args, input=None):
+    env = {**os.environ, "PERFBOARD_BCRYPT_ROUNDS": "4"}
+    return subprocess.run([sys.executable, "-m", "perfboard", *args, "--db", str(db)], input=input, text=True,
+                          capture_output=True, cwd=ROOT, env=env, timeout=60)
+
+
+def test_cli_user_lifecycle(tmp_path):
+    from perfboard.db import Store
+    db = tmp_path / "u.duckdb"
+    r = cli(db, "user", "list")
+    assert r.returncode == 0 and "单用户模式" in r.stdout
+    r = cli(db, "user", "add", "zhang", "--role", "editor", "--department", A, "--department", B, input=PW + "\n")
+    assert r.returncode == 0, r.stderr
+    assert "zhang" in r.stdout and PW not in r.stdout + r.stderr
+    r = cli(db, "user", "add", "admin", "--role", "admin", input=f"{PW}\n{PW}\n")
+    assert r.returncode == 0, r.stderr
+    r = cli(db, "user", "list", "--json")
+    assert [(u["name"], u["role"], u["departments"], u["disabled"]) for u in json.loads(r.stdout)] == [
+        ("admin", "admin", [], False), ("zhang", "editor", [A, B], False)]
+    r = cli(db, "user", "passwd", "zhang", input="新密码新密码新密码\n新密码新密码新密码\n")
+    assert r.returncode == 0, r.stderr
+    r = cli(db, "user", "disable", "zhang")
+    assert r.returncode == 0 and "已停用" in r.stdout
+    r = cli(db, "user", "list")
+    assert "已停用" in r.stdout
+    s = Store(db)
+    try:
+        assert auth.get_user(s, "zhang").disabled
+        assert auth.authenticate(s, "admin", PW).role == "admin"
+        with pytest.raises(AuthError):
+            auth.authenticate(s, "zhang", "新密码新密码新密码")
+        auth.disable_user(s, "zhang", False)
+        assert auth.authenticate(s, "zhang", "新密码新密码新密码").name == "zhang"
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("stdin,message", [
+    ("", "没有密码"),
+    ("aaaaaaaa1\naaaaaaaa2\n", "不一致"),
+    ("short\n", "至少"),
+])
+def test_cli_bad_password_input(tmp_path, stdin, message):
+    r = cli(tmp_path / "u.duckdb", "user", "add", "zhang", "--role", "admin", input=stdin)
+    assert r.returncode == 1 and message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_cli_user_errors_are_clear(tmp_path):
+    db = tmp_path / "u.duckdb"
+    assert cli(db, "user", "add", "zhang", "--role", "viewer", "--department", A, input=PW).returncode == 0
+    r = cli(db, "user", "add", "zhang", "--role", "viewer", "--department", A, input=PW)
+    assert r.returncode == 1 and "已存在" in r.stderr
+    r = cli(db, "user", "add", "li", "--role", "viewer", input=PW)
+    assert r.returncode == 1 and "主管部门" in r.stderr
+    r = cli(db, "user", "disable", "nobody")
+    assert r.returncode == 1 and "不存在" in r.stderr
+    r = cli(db, "user", "add", "li", "--role", "root", input=PW)
+    assert r.returncode == 2                                       # argparse: invalid choice
+
+
+def test_cli_has_no_password_argument():
+    from perfboard.cli import build_parser
+    for argv in (["user", "add", "x", "--role", "admin", "--password", "p"], ["user", "passwd", "x", "p"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(argv)
+
+
+def test_cli_import_still_works_when_users_exist(tmp_path):
+    db = tmp_path / "u.duckdb"
+    assert cli(db, "user", "add", "admin", "--role", "admin", input=PW).returncode == 0
+    f = tmp_path / "a.csv"
+    f.write_bytes(csv_bytes((A, "项目一", 10, 5)))
+    r = cli(db, "import", str(f))
+    assert r.returncode == 0, r.stdout + r.stderr
