@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_user_parsers(sub)
     _add_backup_parsers(sub)
+    _add_score_parser(sub)
     return ap
 
 
@@ -255,3 +256,34 @@ def cmd_restore(a) -> int:
 
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "sample": cmd_sample, "template": cmd_template,
             "user": cmd_user, "backup": cmd_backup, "restore": cmd_restore}
+
+
+def _add_score_parser(sub) -> None:
+    p = sub.add_parser("score", help="按评分规则计算得分与等级（无分值时为估算）")
+    _db_arg(p)
+    _filter_args(p)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_score(a) -> int:
+    from .scoring import FINDINGS_ZH, score_report
+    store = Store(a.db)
+    try:
+        items = score_report(store, filters_from(a))
+    finally:
+        store.close()
+    if a.json:
+        print(json.dumps({"items": items}, ensure_ascii=False))
+        return EXIT_OK
+    if not items:
+        print("没有符合条件的项目。")
+    for i in items:
+        grade = i["grade"] or "待判定"
+        mark = "（估算）" if i["estimated"] else ""
+        print(f"{i['year']} {i['name']}：执行 {i['execution_score']:.2f} + 指标 {i['indicator_score']:.2f} = "
+              f"{i['total']:.2f} 分{mark}，{grade}" + ("；" + "、".join(FINDINGS_ZH[c] for c in i["findings"])
+                                                    if i["findings"] else ""))
+    return EXIT_OK
+
+
+COMMANDS["score"] = cmd_score

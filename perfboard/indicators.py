@@ -20,11 +20,17 @@ def _parsed(text, value, unit, direction=None) -> Parsed:
     return Parsed(text=text or "", direction=direction, value=float(value), unit=unit or "")
 
 
-def status_of(row) -> str:
-    """Judge one indicator row (a mapping with the indicators table's columns)."""
+def parsed_values(row) -> tuple[Parsed, Parsed]:
+    """(target, actual) of one indicator row as judged here; scoring reads the numbers from these."""
     direction = row["direction"] if isinstance(row["direction"], str) else None
     target = _parsed(row["target_text"], row["target_value"], row["target_unit"], direction)
     actual = _parsed(row["actual_text"], row["actual_value"], row["actual_unit"])
+    return target, actual
+
+
+def status_of(row) -> str:
+    """Judge one indicator row (a mapping with the indicators table's columns)."""
+    target, actual = parsed_values(row)
     judgement = row["judgement"] if isinstance(row["judgement"], str) else None
     return judge(target, actual, judgement)
 
