@@ -113,7 +113,8 @@ _LOCK_PID = re.compile(r"PID (\d+)")
 
 def _explain_open_error(path: Path, exc: Exception) -> StoreError:
     text = str(exc)
-    if "lock" in text.lower():
+    # a word match: corruption messages say "... in block at location N", which holds "lock"
+    if re.search(r"\block(ed)?\b", text, re.IGNORECASE):
         pid = _LOCK_PID.search(text)
         who = f"进程 {pid.group(1)}" if pid else "另一个程序"
         return StoreLockedError(
