@@ -1,0 +1,115 @@
+"""Issue 8: the main journeys of PerfBoard in a real browser (headless Chromium), one test each.
+
+Every journey ends with assert_no_exception and leaves a screenshot in test-artifacts/browser/.
+Journeys 1 and 3-7 share one server (journey 5 undoes its own edit); journey 2 imports data for
+good, so it gets a server and database of its own.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import (ROOT, assert_no_exception, choose, figure, goto_page, main_text, metrics,
+                             multiselect_options, nav_link, open_app, read_grid, sidebar, wait_idle)
+from workbooks import DEPARTMENT, flat_workbook
+
+pytestmark = pytest.mark.browser
+
+OVERVIEW = "总览"
+# 2024 in the shipped sample (data/sample/zhangye-kjj-2024.xlsx): 12 projects, 636.98 / 635.517 万元.
+SAMPLE_2024 = {"项目数": "12", "全年预算数": "636.98", "全年执行数": "635.52", "执行率": "99.77%"}
+
+
+def _page_exists(name: str) -> bool:
+    return (ROOT / "pages" / name).exists()
+
+
+def figures(page, *labels) -> dict[str, str]:
+    found = metrics(page)
+    return {label: figure(found, label) for label in labels or SAMPLE_2024}
+
+
+def goto_overview(page) -> None:
+    goto_page(page, OVERVIEW)
+
+
+# --------------------------------------------------------------------------- 1
+
+def test_1_fresh_database_shows_labelled_sample(app):
+    page = app
+    text = main_text(page)
+    assert "示例数据" in text and "zhangye-kjj-2024.xlsx" in text, text
+    assert sidebar(page).get_by_role("combobox", name="年度", exact=True).input_value() == "2024 年度"
+    assert nav_link(page, OVERVIEW).get_attribute("aria-current") == "page"     # the default page
+    assert figures(page) == SAMPLE_2024
+
+    # 招商引资 spent 3.537 of 5 万元: the one deviating project, shown with the report's own reason.
+    item = page.get_by_test_id("stMarkdownContainer").filter(has_text="2024 年招商引资").filter(has_text="偏离原因")
+    assert item.count() == 1, text
+    item_text = item.inner_text()
+    assert "70.74%" in item_text, item_text
+    assert "主要原因在于按照过“紧日子”的相关工作要求" in item_text, item_text
+    assert_no_exception(page)
+
+
+# --------------------------------------------------------------------------- 2
+
+def test_2_upload_flat_workbook_and_commit(private_app_url, page, tmp_path):   # page last: shot before stop
+    open_app(page, private_app_url)
+    assert figures(page, "项目数") == {"项目数": "12"}
+    assert DEPARTMENT not in multiselect_options(page, "主管部门")
+
+    goto_page(page, "数据导入")
+    path = flat_workbook(tmp_path / "测试部门2024.xlsx")
+    page.locator('input[type="file"]').set_input_files(path)
+    wait_idle(page)
+
+    text = main_text(page)
+    assert "校验报告" in text and "未发现问题。" in text, text
+    assert "导入预览" in text and "测试部门2024.xlsx：2 个项目，3 条指标" in text, text
+    preview = read_grid(page, page.get_by_test_id("stDataFrame").last, tmp_path / "preview.csv")
+    by_name = {r["项目名称"]: r for r in preview}
+    assert set(by_name) == {"测试项目甲", "测试项目乙"}, preview
+    assert float(by_name["测试项目甲"]["全年预算数（万元）"]) == 100
+    assert float(by_name["测试项目甲"]["全年执行数（万元）"]) == 80
+
+    page.get_by_role("button", name="确认导入").click()
+    wait_idle(page)
+    assert page.get_by_test_id("stAlert").filter(has_text="已导入 2 个项目、3 条指标。").count() == 1, main_text(page)
+    assert_no_exception(page)
+
+    goto_overview(page)
+    assert figures(page) == {"项目数": "14", "全年预算数": "786.98", "全年执行数": "765.52", "执行率": "97.27%"}
+    assert DEPARTMENT in multiselect_options(page, "主管部门")
+    choose(page, "主管部门", DEPARTMENT)
+    assert figures(page) == {"项目数": "2", "全年预算数": "150.00", "全年执行数": "130.00", "执行率": "86.67%"}
+    assert DEPARTMENT in main_text(page)          # the page names the active filter
+    assert_no_exception(page)
+
+
+# --------------------------------------------------------------------------- 3
+
+def test_3_bad_upload_shows_located_chinese_error(app, tmp_path):
+    page = app
+    before = metrics(page)
+    assert before["项目数"], before
+
+    goto_page(page, "数据导入")
+    page.locator('input[type="file"]').set_input_files(flat_workbook(tmp_path / "预算写成汉字.xlsx", budget_override="二十五万"))
+    wait_idle(page)
+
+    error = page.get_by_test_id("stAlert").filter(has_text="个错误")
+    assert error.count() == 1, main_text(page)
+    assert "有错误时不能导入" in error.inner_text()
+    rows = read_grid(page, page.get_by_test_id("stDataFrame").first, tmp_path / "report.csv")
+    bad = [r for r in rows if r["内容"] == "二十五万"]
+    assert len(bad) == 1, rows
+    assert (bad[0]["级别"], bad[0]["工作表"], bad[0]["行"], bad[0]["列"]) == ("错误", "项目", "2", "全年预算数（万元）"), bad
+    assert "应为数字" in bad[0]["说明"] and "二十五万" in bad[0]["说明"], bad
+    assert page.get_by_role("button", name="确认导入").is_disabled()
+    assert_no_exception(page)
+
+    goto_overview(page)
+    assert metrics(page) == before
+    assert_no_exception(page)
