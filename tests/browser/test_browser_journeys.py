@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import (ROOT, assert_no_exception, choose, figure, goto_page, main_text, metrics,
-                             multiselect_options, nav_link, open_app, read_grid, sidebar, wait_idle)
+from browser_helpers import (ROOT, assert_no_exception, choose, figure, goto_page, main_text, metrics, multiselect,
+                             multiselect_options, nav_link, open_app, read_grid, sidebar, type_into, wait_idle)
 from workbooks import DEPARTMENT, flat_workbook
 
 pytestmark = pytest.mark.browser
@@ -112,4 +112,74 @@ def test_3_bad_upload_shows_located_chinese_error(app, tmp_path):
 
     goto_overview(page)
     assert metrics(page) == before
+    assert_no_exception(page)
+
+
+# --------------------------------------------------------------------------- 4
+
+def _search_box(page):
+    return sidebar(page).get_by_role("textbox", name="项目名称搜索", exact=True)
+
+
+def test_4_filters_persist_across_pages_and_figures_follow(app, tmp_path):
+    page = app
+    assert figures(page, "项目数")["项目数"] == "12"
+    choose(page, "主管部门", "张掖市科学技术局")
+    type_into(page, "项目名称搜索", "招商", scope=sidebar(page))
+    zhaoshang = {"项目数": "1", "全年预算数": "5.00", "全年执行数": "3.54", "执行率": "70.74%"}
+    assert figures(page) == zhaoshang
+    assert "名称含“招商”" in main_text(page)
+
+    goto_page(page, "预算执行")
+    assert _search_box(page).input_value() == "招商"                       # the filters came along
+    assert "张掖市科学技术局" in multiselect(page, "主管部门").inner_text()
+    text = main_text(page)
+    assert "名称含“招商”" in text and "合计 1 个项目，全年预算数 5.00 万元，全年执行数 3.54 万元，执行率 70.74%" in text, text
+    rows = read_grid(page, page.get_by_test_id("stDataFrame").first, tmp_path / "execution.csv")
+    assert [r["项目名称"] for r in rows] == ["2024 年招商引资"], rows
+
+    goto_page(page, "偏离分析")
+    assert _search_box(page).input_value() == "招商"
+    goto_overview(page)
+    assert figures(page) == zhaoshang
+
+    # Change a filter on another page: the overview follows.
+    goto_page(page, "预算执行")
+    type_into(page, "项目名称搜索", "", scope=sidebar(page))
+    assert "合计 12 个项目，全年预算数 636.98 万元" in main_text(page)
+    goto_overview(page)
+    assert _search_box(page).input_value() == ""
+    assert "张掖市科学技术局" in multiselect(page, "主管部门").inner_text()
+    assert figures(page) == SAMPLE_2024
+    assert_no_exception(page)
+
+
+# --------------------------------------------------------------------------- 7
+
+@pytest.mark.skipif(not _page_exists("compare.py"), reason="pages/compare.py (同比分析) has not landed yet")
+def test_7_year_over_year_shows_matched_projects_and_chart(app, tmp_path):
+    page = app
+    goto_page(page, "同比分析")
+    main = page.get_by_test_id("stMain")
+    assert main.get_by_role("combobox", name="本年度", exact=True).input_value().startswith("2024 年度")
+    assert main.get_by_role("combobox", name="对比年度", exact=True).input_value().startswith("2023 年度")
+    assert "示例（虚构）" in main_text(page)                 # the invented 2023 sample says so
+    m = metrics(page)
+    assert (figure(m, "项目数"), figure(m, "全年预算数"), figure(m, "执行率")) == ("12", "636.98", "99.77%"), m
+
+    rows = read_grid(page, page.get_by_test_id("stDataFrame").first, tmp_path / "compare.csv")
+    matched = {r["2024 项目名称"]: r for r in rows if r["状态"] == "延续"}
+    assert len(matched) == 10, rows
+    zs = matched["2024 年招商引资"]
+    assert zs["2023 项目名称"] == "2023年招商引资", zs
+    assert (round(float(zs["2023 执行率（%）"]), 2), round(float(zs["2024 执行率（%）"]), 2)) == (92.0, 70.74), zs
+    assert round(float(matched["2024 年市级科技计划项目"]["预算变化（万元）"]), 2) == 25.0
+
+    charts = page.get_by_test_id("stVegaLiteChart")
+    assert charts.count() >= 2
+    charts.first.scroll_into_view_if_needed()
+    drawn = charts.first.locator("canvas, svg.marks")
+    drawn.first.wait_for(state="visible")
+    box = drawn.first.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, box
     assert_no_exception(page)
