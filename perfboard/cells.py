@@ -40,11 +40,11 @@ def money(v, header_unit: str = "万元"):
     Accepts numbers and text such as '25万元', '1,234.5', '250000元'."""
     if is_blank(v):
         return None, None
-    scale = 1 / 10000 if header_unit == "元" else 1.0
+    divisor = 10000.0 if header_unit == "元" else 1.0     # divide, not * 0.0001: 35370元 is 3.537, not 3.5370000000000004
     if isinstance(v, bool) or isinstance(v, (dt.date, dt.datetime)):
         return None, "not-a-number"
     if isinstance(v, (int, float)):
-        value = float(v) * scale
+        value = float(v) / divisor
     else:
         s = norm(v).replace(",", "")
         m = _MONEY.match(s)
@@ -54,7 +54,7 @@ def money(v, header_unit: str = "万元"):
         if m.group(2) == "元":
             value /= 10000
         elif m.group(2) is None:
-            value *= scale
+            value /= divisor
     if not math.isfinite(value):
         return None, "not-a-number"
     if value < 0:

@@ -27,6 +27,15 @@ def find_header(sheet: Sheet, fields: str, must: str) -> tuple[int, dict, list] 
     return None
 
 
+def _header_without_name(sheet: Sheet) -> tuple[int, dict, list] | None:
+    """A header row lacking 项目名称 but holding three other project columns: report the missing column."""
+    for r in range(min(HEADER_SCAN_ROWS, len(sheet.rows))):
+        mapping, unknown = map_header_row(sheet.rows[r], "projects")
+        if len(mapping) >= 3:
+            return r, mapping, unknown
+    return None
+
+
 def looks_flat(book: RawBook) -> bool:
     return any(_classify(s) == "projects" for s in book.sheets)
 
@@ -73,7 +82,7 @@ def _check_formula(sheet: Sheet, r: int, c: int, header: str, batch: Batch) -> b
 
 def _parse_projects(sheet: Sheet, batch: Batch, department: str | None) -> None:
     rep = batch.report
-    found = find_header(sheet, "projects", "project_name")
+    found = find_header(sheet, "projects", "project_name") or _header_without_name(sheet)
     if not found:
         rep.add("no-header", ERROR, sheet=sheet.name)
         return

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.etree import ElementTree as ET
@@ -80,7 +81,7 @@ def read_book(file_name: str, data: bytes, report: Report, max_mb: float = DEFAU
                 if not _zip_is_sane(zf, report):
                     return None
                 formulas = _formulas_without_value(zf)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:   # a damaged part fails only when inflated
             report.add("file-unreadable", ERROR, value=f"{file_name}（{exc}）")
             return None
         except ET.ParseError as exc:
