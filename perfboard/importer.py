@@ -85,6 +85,8 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
                              column="项目名称", value=p["project_code"] or p["name"], limit=f"{seen[key]} 中的同名")
             else:
                 seen[key] = name
+        for problem in b.report.problems:
+            problem.file = name
         plan.batches.append(b)
         plan.report.extend(b.report)
     if store is None:
@@ -93,7 +95,8 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
         when = store.scalar("SELECT max(imported_at) FROM import_log WHERE content_hash = ? AND outcome <> 'refused'",
                             [b.content_hash])
         if when is not None:
-            plan.report.add("already-imported", INFO, sheet=None, value=f"{when:%Y-%m-%d %H:%M}（{b.file_name}）")
+            plan.report.add("already-imported", INFO, sheet=None, value=f"{when:%Y-%m-%d %H:%M}（{b.file_name}）",
+                            file=b.file_name)
     scopes = sorted({s for b in plan.batches for s in b.scopes()})
     plan.existing_scopes = [s for s in scopes if store.scalar(
         "SELECT count(*) FROM projects WHERE year = ? AND department = ?", list(s))]

@@ -52,9 +52,12 @@ class Problem:
     column: str | None = None    # the header text as written in the file (or the field name)
     value: Any = None
     message: str = ""
+    file: str | None = None      # which uploaded file, when an import has several
 
     def location(self) -> str:
         parts = []
+        if self.file:
+            parts.append(f"文件“{self.file}”")
         if self.sheet:
             parts.append(f"工作表“{self.sheet}”")
         if self.row:
@@ -75,7 +78,7 @@ class Report:
     hidden_errors: int = 0       # errors past the cap: not listed, but they still block the import
 
     def add(self, code: str, severity: str, *, sheet=None, row=None, column=None, value=None, limit=None,
-            message: str | None = None) -> None:
+            message: str | None = None, file: str | None = None) -> None:
         if len(self.problems) >= MAX_PROBLEMS:
             self._mark_truncated()
             self.hidden_errors += severity == ERROR
@@ -84,7 +87,7 @@ class Report:
         if len(shown) > 80:
             shown = shown[:80] + "…"
         msg = message or MESSAGES[code].format(value=shown, column=column or "", limit=limit)
-        self.problems.append(Problem(code, severity, sheet, row, column, value, msg))
+        self.problems.append(Problem(code, severity, sheet, row, column, value, msg, file))
 
     def extend(self, other: "Report") -> None:
         dropped = other.truncated
@@ -123,12 +126,12 @@ class Report:
     def to_frame(self) -> pd.DataFrame:
         """Errors first, then warnings, then info; Chinese column names for the page."""
         order = {ERROR: 0, WARNING: 1, INFO: 2}
-        rows = sorted(self.problems, key=lambda p: (order[p.severity], p.sheet or "", p.row or 0))
+        rows = sorted(self.problems, key=lambda p: (order[p.severity], p.file or "", p.sheet or "", p.row or 0))
         return pd.DataFrame(
-            [{"级别": SEVERITY_ZH[p.severity], "代码": p.code, "工作表": p.sheet or "", "行": p.row,
+            [{"级别": SEVERITY_ZH[p.severity], "代码": p.code, "文件": p.file or "", "工作表": p.sheet or "", "行": p.row,
               "列": p.column or "", "内容": "" if p.value is None else str(p.value)[:80], "说明": p.message}
              for p in rows],
-            columns=["级别", "代码", "工作表", "行", "列", "内容", "说明"],
+            columns=["级别", "代码", "文件", "工作表", "行", "列", "内容", "说明"],
         )
 
     def to_dicts(self) -> list[dict]:
