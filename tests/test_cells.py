@@ -42,6 +42,11 @@ def test_money_ok(cell, header_unit, expected):
 def test_money_keeps_full_precision():
     # no rounding on the way in: 1.23456789 万元 stays so
     assert cells.money("1.23456789")[0] == 1.23456789
+    # 元 -> 万元 is a division, exact to the last bit like the written figure (not 35370 * 0.0001)
+    assert cells.money(35370, "元") == (3.537, None)
+    assert cells.money("35370", "元") == (3.537, None)
+    assert cells.money("35370元") == (3.537, None)
+    assert all(cells.money(k * 10, "元")[0] == float(f"{k / 1000}") for k in range(1, 100000, 7))
     assert cells.money(12345, "元")[0] == pytest.approx(1.2345, rel=1e-15)
 
 
