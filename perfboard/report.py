@@ -40,6 +40,22 @@ MESSAGES = {
     "no-data": "文件中没有可导入的项目数据。",
     "bad-judgement": "评价结论“{value}”无效，应为 达成 / 部分达成 / 未达成 / 不适用。",
     "no-department": "没有主管部门：请在文件中填写“主管部门”列，或在导入时指定部门。",
+    # 项目支出绩效自评表 (forms.py)
+    "no-form": "未找到可识别的工作表：既没有名为“项目”的数据表，也没有项目支出绩效自评表（需含“项目名称”“年度资金总额”“全年预算数”“全年执行数”“三级指标”等栏目）。",
+    "form-incomplete": "未找到‘{value}’：本表不是完整的绩效自评表，未导入。",
+    "form-found": "识别为项目支出绩效自评表（{value}）。",
+    "fund-total-zero": "“年度资金总额”的“{column}”为 {value}，但其中各项合计 {limit} 万元：已按各项之和导入。",
+    "fund-sum-mismatch": "“年度资金总额”的“{column}” {value} 万元与其中各项之和 {limit} 万元不一致（已按总额导入）。",
+    "score-mismatch": "填报得分 {value} 与按 min(执行率, 100%) × 分值计算的 {limit} 不一致。",
+    "total-mismatch": "填报总分 {value} 与预算执行得分及各指标得分之和 {limit} 不一致。",
+    "weight-mismatch": "标注的分值 {value} 与其下各项分值之和 {limit} 不一致。",
+    "score-over-weight": "得分 {value} 高于分值 {limit}。",
+    "reason-missing": "得分 {value} 低于分值 {limit}，但未填写偏差原因及改进措施。",
+    "template-text": "单元格中是模板的填写说明（“{value}”），不是数据，已忽略。",
+    "date-in-text": "此处应为文字，单元格却是日期（{value}），可能被 Excel 自动转换；已按原样导入，请核对。",
+    "indicator-name-missing": "指标有内容但没有三级指标名称（{value}）。",
+    "target-missing": "未填写年度指标值。",
+    "actual-missing": "未填写实际完成值。",
 }
 
 
