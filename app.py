@@ -10,6 +10,8 @@ st.set_page_config(page_title="PerfBoard 绩效看板", page_icon="📊", layout
 
 PAGES = [
     st.Page("pages/home.py", title="首页", icon="🏠", default=True),
+    st.Page("pages/indicators_edit.py", title="指标填报", icon=":material/edit_note:"),
+    st.Page("pages/history.py", title="修改记录", icon=":material/history:"),
     st.Page("pages/import_data.py", title="数据导入", icon="📥"),
 ]
 page = st.navigation(PAGES)

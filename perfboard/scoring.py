@@ -12,7 +12,7 @@ import pandas as pd
 from . import cells
 from .db import Store
 from .filters import Filters
-from .indicators import indicator_rows, parsed_values, with_status
+from .indicators import STATUS_ZH, indicator_rows, parsed_values, with_status
 from .summary import projects
 from .targets import completion_ratio, effective_direction
 
@@ -53,6 +53,8 @@ FINDINGS_ZH = {
 }
 
 GRADES = ("优", "良", "中", "差")
+BASIS_ZH = {"met": "达成，满分", "ratio": "未达成，按完成比例", "judgement": "按人工判定的系数",
+            "missing": "缺实际完成值，0 分", "not-judged": "尚未判定，0 分", "na": "不适用，分值分给同类指标"}
 
 
 # ---------------------------------------------------------------- settings
@@ -145,6 +147,15 @@ class ProjectScore:
     @property
     def finding_codes(self) -> list[str]:
         return list(dict.fromkeys(f.code for f in self.findings))
+
+    def table(self) -> pd.DataFrame:
+        """Per indicator, for a person: 一级, 三级, 状态, 计分分值, 得分比例, 得分, 计分依据."""
+        df = self.indicators
+        return pd.DataFrame({
+            "一级指标": df["level1"], "三级指标": df["level3"], "状态": df["status"].map(STATUS_ZH),
+            "计分分值": df["weight_used"].round(2), "得分比例": df["coefficient"],
+            "得分": df["score"].astype(float).round(2), "计分依据": df["basis"].map(BASIS_ZH),
+        })
 
     def as_dict(self) -> dict:
         return {"execution_rate": self.execution_rate, "execution_score": self.execution_score,

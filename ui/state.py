@@ -63,3 +63,33 @@ def show_flash() -> None:
     item = st.session_state.pop(K_FLASH, None)
     if item:
         getattr(st, item[0])(item[1])
+
+
+# 指标填报 and 修改记录 (issue 6).
+K_USER = "user_name"                  # who is recorded in the history until login exists
+K_EDIT_PROJECT = "edit_project"       # the project picked on 指标填报 (its id)
+K_EDIT_DRAFTS = "edit_drafts"         # "year|department|name" -> editing.Draft: unsaved edits per project
+K_EDITOR_INPUT = "edit_editor_input"  # data editor key -> the rows that widget was created with
+K_HIST_PROJECT, K_HIST_KINDS, K_HIST_USERS, K_HIST_PERIOD, K_HIST_SEARCH = (
+    "hist_project", "hist_kinds", "hist_users", "hist_period", "hist_search")
+
+
+def editor_key(project_id: int, generation: int) -> str:
+    """Key of the 指标填报 data editor; a new generation starts the widget over (after a save or reload)."""
+    return f"ind_editor_{project_id}_{generation}"
+
+
+def keep(key: str) -> None:
+    """Give a page's widget its value back after a page switch dropped the widget's state. Call before
+    creating the widget with key=`key`; the value is copied aside on every run."""
+    shadow = "_kept_" + key
+    if key not in st.session_state and shadow in st.session_state:
+        st.session_state[key] = st.session_state[shadow]
+    elif key in st.session_state:
+        st.session_state[shadow] = st.session_state[key]
+
+
+def user_name():
+    """The acting user for domain writes: the name typed on the page, else the configured one, else 匿名."""
+    name = (st.session_state.get(K_USER) or "").strip()
+    return name or store().get_setting("user_name", None) or "匿名"

@@ -1,0 +1,76 @@
+"""修改记录: every save, undo and import, for one project or the whole database, filterable; one click
+undoes a save (the undo is recorded too)."""
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from perfboard import editing
+from perfboard.auth import PermissionDenied
+from perfboard.summary import projects
+from ui import state
+
+LIMIT = 50
+PERIODS = {"全部时间": None, "今天": 0, "近 7 天": 7, "近 30 天": 30}
+KIND_BADGE = {"edit": "blue", "undo": "orange", "import": "green"}
+_MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-!|~$"})
+
+
+def md(text) -> str:
+    return str(text).translate(_MD)
+
+
+st.title("修改记录")
+state.show_flash()
+store = state.store()
+f = state.filters()
+plist = state.load(projects, f)
+idents = {int(r.id): (int(r.year), r.department, r.name) for r in plist.itertuples(index=False)}
+
+for key in (state.K_HIST_PROJECT, state.K_HIST_KINDS, state.K_HIST_USERS, state.K_HIST_PERIOD, state.K_HIST_SEARCH):
+    state.keep(key)
+ALL = 0                     # project ids start at 1
+if st.session_state.get(state.K_HIST_PROJECT) not in idents:
+    st.session_state[state.K_HIST_PROJECT] = ALL
+c = st.columns([3, 2, 2, 1.4, 2])
+pid = c[0].selectbox("项目（按左侧筛选）", [ALL, *idents], key=state.K_HIST_PROJECT,
+                     format_func=lambda p: "全部项目" if p == ALL else f"{idents[p][0]} 年 · {idents[p][2]}")
+kinds = c[1].multiselect("类型", list(editing.KIND_ZH), key=state.K_HIST_KINDS, format_func=editing.KIND_ZH.get,
+                         placeholder="全部类型")
+users = c[2].multiselect("操作人", state.load(editing.history_users), key=state.K_HIST_USERS, placeholder="全部人员")
+period = c[3].selectbox("时间", list(PERIODS), key=state.K_HIST_PERIOD)
+search = c[4].text_input("搜索", key=state.K_HIST_SEARCH, placeholder="项目名称或修改内容")
+
+days = PERIODS[period or "全部时间"]
+since = None if days is None else datetime.combine(datetime.now().date() - timedelta(days=days), datetime.min.time())
+hf = editing.HistoryFilter(year=f.year, departments=f.departments, project=idents.get(pid), users=tuple(users),
+                           kinds=tuple(kinds), since=since, search=search or "")
+df = state.load(editing.history, hf, LIMIT)
+scope = f"“{idents[pid][2]}”的" if pid != ALL else f"{f.describe()}　·　"
+st.caption(f"{scope}{len(df)} 条记录" + (f"（仅显示最近 {LIMIT} 条，可用上方条件缩小范围）" if len(df) >= LIMIT else "")
+           + "。导入会整体替换同年度、同部门的数据，不能在此撤销。")
+if not len(df):
+    st.info("没有符合条件的修改记录。在“指标填报”页面保存修改后，会显示在这里。", icon=":material/info:")
+    st.stop()
+
+for r in df.to_dict("records"):
+    sid = None if r["save_id"] is None else int(r["save_id"])
+    head = f"**{r['saved_at']:%Y-%m-%d %H:%M}**　{md(r['user_name'])}　:{KIND_BADGE[r['kind']]}-badge[{r['kind_zh']}]"
+    if sid is not None:
+        head += f"　第 {sid} 次保存　**{md(r['project_name'])}**（{r['year']} 年）"
+        if r["reverted_by"] is not None:
+            head += f"　:gray-badge[已于第 {int(r['reverted_by'])} 次保存中撤销]"
+    with st.container(border=True):
+        left, right = st.columns([9, 1], vertical_alignment="center")
+        left.markdown(head + "  \n" + md(r["summary"] or ""))
+        if sid is not None:
+            if r["can_undo"] and right.button("撤销", key=f"undo_{sid}", icon=":material/undo:",
+                                              help="恢复这次保存之前的值；撤销本身也记入修改记录，可再撤销"):
+                try:
+                    res = editing.undo(store, sid, state.user_name())
+                except (editing.UndoRefused, PermissionDenied) as exc:
+                    state.flash(str(exc), "error")
+                else:
+                    state.flash(f"已撤销第 {sid} 次保存：{res.changes} 处修改已恢复（记为第 {res.save_id} 次保存）。")
+                st.rerun()
+            with left.expander("修改明细"):
+                st.dataframe(state.load(editing.save_details, sid), hide_index=True, width="stretch")

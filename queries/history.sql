@@ -1,0 +1,34 @@
+-- The change history, newest first: saves and undos (table saves) merged with imports (import_log).
+-- Filters are NULL for "all". A project is named by its identity (year, department, name) so its
+-- history survives re-imports; an import belongs to a project when its scope holds the project's
+-- "year department" pair.
+WITH h AS (
+    SELECT s.id AS save_id, NULL::BIGINT AS import_id, s.saved_at AS saved_at, s.user_name, s.kind,
+           s.year, s.department, s.project_name, s.summary, s.changes, s.reverted_by, s.reverts,
+           NULL::VARCHAR AS scope
+    FROM saves s
+    UNION ALL
+    SELECT NULL::BIGINT, l.id, l.imported_at, coalesce(l.user_name, '匿名'), 'import',
+           NULL::INTEGER, NULL::VARCHAR, NULL::VARCHAR,
+           l.file_name || '：' || coalesce(l.message, '') ||
+               CASE WHEN l.outcome = 'replaced' THEN '（替换已有数据）' ELSE '' END,
+           l.projects + l.indicators, NULL::BIGINT, NULL::BIGINT, l.scope
+    FROM import_log l
+    WHERE l.outcome <> 'refused'
+)
+SELECT save_id, import_id, saved_at, user_name, kind, year, department, project_name, summary, changes,
+       reverted_by, reverts, scope
+FROM h
+WHERE ($year IS NULL OR year = $year OR (kind = 'import' AND contains(scope, CAST($year AS VARCHAR) || ' ')))
+  AND ($departments IS NULL OR list_contains($departments, department)
+       OR (kind = 'import' AND list_has_any($departments, list_transform(string_split(scope, '；'),
+                                                         lambda x: regexp_replace(x, '^\d+ ', '')))))
+  AND ($p_year IS NULL OR (year = $p_year AND department = $p_department AND project_name = $p_name)
+       OR (kind = 'import' AND contains(scope, CAST($p_year AS VARCHAR) || ' ' || $p_department)))
+  AND ($users IS NULL OR list_contains($users, user_name))
+  AND ($kinds IS NULL OR list_contains($kinds, kind))
+  AND ($since IS NULL OR saved_at >= $since)
+  AND ($until IS NULL OR saved_at < $until)
+  AND ($search IS NULL OR contains(lower(coalesce(project_name, '') || ' ' || coalesce(summary, '')), lower($search)))
+ORDER BY saved_at DESC, save_id DESC NULLS LAST
+LIMIT $limit
