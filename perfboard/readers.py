@@ -74,18 +74,14 @@ def read_book(file_name: str, data: bytes, report: Report, max_mb: float = DEFAU
     if suffix not in (".xlsx", ".xlsm", ".xls"):
         report.add("file-type", ERROR, value=suffix or file_name)
         return None
-    formulas: dict[str, dict] = {}
-    if data[:4].startswith(b"PK"):
+    is_zip = data[:4].startswith(b"PK")
+    if is_zip:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 if not _zip_is_sane(zf, report):
                     return None
-                formulas = _formulas_without_value(zf)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:   # a damaged part fails only when inflated
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             report.add("file-unreadable", ERROR, value=f"{file_name}（{exc}）")
-            return None
-        except ET.ParseError as exc:
-            report.add("file-unreadable", ERROR, value=f"{file_name}（XML 损坏：{exc}）")
             return None
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -93,15 +89,53 @@ def read_book(file_name: str, data: bytes, report: Report, max_mb: float = DEFAU
         for name in wb.sheet_names:
             sh = wb.get_sheet_by_name(name)
             if sh.total_height > MAX_ROWS:
-                report.add("too-many-rows", ERROR, sheet=name, value=sh.total_height, limit=MAX_ROWS)
-                return None
-            rows = sh.to_python(skip_empty_area=False)
-            sheets.append(Sheet(name, rows, list(sh.merged_cell_ranges or []), formulas.get(name, {})))
+                rows = _rows_up_to_last_filled(sh)
+                if rows is None:
+                    report.add("too-many-rows", ERROR, sheet=name, value=f"{MAX_ROWS}+", limit=MAX_ROWS)
+                    return None
+            else:
+                rows = sh.to_python(skip_empty_area=False)
+            sheets.append(Sheet(name, rows, list(sh.merged_cell_ranges or [])))
         wb.close()
     except Exception as exc:  # calamine raises its own error types for every kind of corruption
         report.add("file-unreadable", ERROR, value=f"{file_name}（{type(exc).__name__}: {str(exc)[:120]}）")
         return None
+    if is_zip:
+        # after calamine, so each sheet's scan stops past its last filled row (a formula filled down
+        # to row 1,048,576 would otherwise cost a minute of XML parsing)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                formulas = _formulas_without_value(zf, {s.name: len(s.rows) for s in sheets})
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:   # a damaged part fails only when inflated
+            report.add("file-unreadable", ERROR, value=f"{file_name}（{exc}）")
+            return None
+        except ET.ParseError as exc:
+            report.add("file-unreadable", ERROR, value=f"{file_name}（XML 损坏：{exc}）")
+            return None
+        for sheet in sheets:
+            sheet.formulas = formulas.get(sheet.name, {})
     return RawBook(file_name, "xls" if suffix == ".xls" else "xlsx", sheets)
+
+
+def _rows_up_to_last_filled(sh) -> list[list] | None:
+    """A sheet taller than MAX_ROWS is usually a formula showing '' filled down to row 1,048,576:
+    keep the rows up to the last one holding anything, or None when more than MAX_ROWS hold data.
+    iter_rows() yields rows from the first (absolute) but columns from the used area's first."""
+    pad = [""] * sh.start[1] if sh.start else []
+    width = len(pad) + (sh.end[1] - sh.start[1] + 1 if sh.start and sh.end else 0)
+    rows: list[list] = []
+    blank_run = filled = 0
+    for row in sh.iter_rows():
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            blank_run += 1          # materialised only if a filled row follows
+            continue
+        filled += 1
+        if filled > MAX_ROWS:
+            return None
+        rows.extend([""] * width for _ in range(blank_run))
+        blank_run = 0
+        rows.append(pad + list(row))
+    return rows
 
 
 def _zip_is_sane(zf: zipfile.ZipFile, report: Report) -> bool:
@@ -133,10 +167,12 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _formulas_without_value(zf: zipfile.ZipFile) -> dict[str, dict]:
-    """Cells holding a formula but no cached value: calamine reads them as blank, so find them in the XML."""
+def _formulas_without_value(zf: zipfile.ZipFile, row_limits: dict[str, int] | None = None) -> dict[str, dict]:
+    """Cells holding a formula but no cached value: calamine reads them as blank, so find them in the XML.
+    `row_limits` (sheet name -> rows kept) ends a sheet's scan past the rows that will be read."""
     out: dict[str, dict] = {}
     for name, path in _sheet_paths(zf).items():
+        limit = (row_limits or {}).get(name)
         try:
             with zf.open(path) as fh:
                 if not _contains(fh, (b"<f>", b"<f ")):
@@ -149,10 +185,14 @@ def _formulas_without_value(zf: zipfile.ZipFile) -> dict[str, dict]:
                 if el.tag == f"{{{_NS['m']}}}c":
                     f = el.find("m:f", _NS)
                     v = el.find("m:v", _NS)
+                    m = _CELL_REF.match(el.get("r", ""))
+                    if m and limit is not None and int(m.group(2)) > limit:
+                        break
                     if f is not None and (v is None or v.text in (None, "")):
-                        m = _CELL_REF.match(el.get("r", ""))
                         if m:
                             found[(int(m.group(2)) - 1, _col_index(m.group(1)))] = "=" + (f.text or "")
+                    el.clear()
+                elif el.tag == f"{{{_NS['m']}}}row":
                     el.clear()
         if found:
             out[name] = found
@@ -170,8 +210,10 @@ def _contains(fh, needles: tuple[bytes, ...]) -> bool:
 
 
 def decode_text(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM) first; GB18030 (a superset of GBK) otherwise."""
-    for enc in ("utf-8-sig", "gb18030"):
+    """UTF-8 (with or without BOM) first; GB18030 (a superset of GBK) otherwise; UTF-16 when it
+    starts with its byte-order mark (Excel's "Unicode text" export)."""
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for enc in encodings:
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
@@ -190,9 +232,22 @@ def _read_csv(file_name: str, data: bytes, report: Report) -> RawBook | None:
     except csv.Error:
         dialect = csv.excel
     rows = []
-    for i, row in enumerate(csv.reader(io.StringIO(text), dialect)):
-        if i >= MAX_ROWS:
-            report.add("too-many-rows", ERROR, sheet=file_name, value=f"{MAX_ROWS}+", limit=MAX_ROWS)
-            return None
-        rows.append(row)
+    blank_run = filled = 0          # blank lines count only when data follows them (trailing ones are dropped)
+    try:
+        for row in csv.reader(io.StringIO(text), dialect):
+            if not any(cell.strip() for cell in row):
+                blank_run += 1
+                continue
+            filled += 1
+            if filled > MAX_ROWS:
+                report.add("too-many-rows", ERROR, sheet=file_name, value=f"{MAX_ROWS}+", limit=MAX_ROWS)
+                return None
+            rows.extend([] for _ in range(blank_run))
+            blank_run = 0
+            rows.append(row)
+    except csv.Error as exc:         # e.g. a cell past csv.field_size_limit(), or a NUL byte
+        limit = csv.field_size_limit()
+        why = f"单元格超过 {limit} 个字符" if "field limit" in str(exc) else str(exc)
+        report.add("file-unreadable", ERROR, value=f"{file_name}（第 {len(rows) + 1} 行附近：{why}）")
+        return None
     return RawBook(file_name, "csv", [Sheet(PurePosixPath(file_name).stem or "csv", rows)])
