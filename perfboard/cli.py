@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_user_parsers(sub)
     _add_backup_parsers(sub)
     _add_score_parser(sub)
+    _add_compare_parser(sub)
     return ap
 
 
@@ -287,3 +288,42 @@ def cmd_score(a) -> int:
 
 
 COMMANDS["score"] = cmd_score
+
+
+def _add_compare_parser(sub) -> None:
+    p = sub.add_parser("compare", help="同比分析：两个年度的总数、分组与逐项目变化（与页面一致）")
+    _db_arg(p)
+    _filter_args(p)             # --year: the year compared (default: the latest)
+    p.add_argument("--base", type=int, required=True, help="对比年度（基期）")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_compare(a) -> int:
+    from .compare import STATUS_ZH, compare, to_json
+    store = Store(a.db)
+    try:
+        year = a.year if a.year is not None else store.scalar("SELECT max(year) FROM projects")
+        if year is None:
+            print("错误：数据库中没有项目数据。", file=sys.stderr)
+            return EXIT_USAGE
+        out = to_json(compare(store, filters_from(a), a.base, int(year)))
+    finally:
+        store.close()
+    if a.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return EXIT_OK
+    cur, base, d = out["totals"]["current"], out["totals"]["base"], out["change"]
+    rate = lambda r: "—" if r is None else f"{r:.2%}"  # noqa: E731
+    print(f"{out['base_year']} → {out['year']}：全年预算数 {base['budget_wan']:,.2f} → {cur['budget_wan']:,.2f} 万元"
+          f"（{d['budget_wan']:+,.2f}）；执行率 {rate(base['execution_rate'])} → {rate(cur['execution_rate'])}")
+    for i in out["items"]:
+        names = i["name"] if i["status"] == "new" else i["base_name"] if i["status"] == "discontinued" \
+            else f"{i['base_name']} → {i['name']}"
+        print(f"[{STATUS_ZH[i['status']]}] {names}：预算 {i['budget_change_wan']:+,.2f} 万元"
+              + (f"，执行率 {i['execution_rate_change_pp']:+.2f} 个百分点" if i["execution_rate_change_pp"] is not None else ""))
+    if out["candidates"]:
+        print(f"另有 {len(out['candidates'])} 对名称相近的候选待人工确认（在“同比分析”页面中确认或拒绝）。")
+    return EXIT_OK
+
+
+COMMANDS["compare"] = cmd_compare

@@ -1,0 +1,363 @@
+"""Year-over-year comparison (同比) of any two years under the sidebar filters: totals, groups,
+per-project changes over matched pairs, the indicator table of a pair, the multi-year trend."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import matching
+from .db import Store
+from .filters import Filters
+from .indicators import indicator_rows
+from .sample import sample_in_use
+from .summary import change, projects, totals
+
+STATUS_ZH = {"continued": "延续", "new": "新增", "discontinued": "不再安排"}
+_STATUS_ORDER = {"continued": 0, "new": 1, "discontinued": 2}
+
+
+@dataclass
+class Comparison:
+    """base/current: summary.totals() of each year under the filters, change: summary.change()
+    (the overview's deltas come from the same two functions). items: one row per project pair or
+    unpaired project (see ITEM_COLUMNS). candidates: matching candidates awaiting a person."""
+    base_year: int | None
+    year: int
+    current: dict
+    base: dict | None
+    change: dict
+    items: pd.DataFrame
+    candidates: pd.DataFrame
+    decisions: pd.DataFrame
+    by_department: pd.DataFrame
+    by_funding_source: pd.DataFrame
+
+    @property
+    def indicator_totals(self) -> dict:
+        """Indicators met / total of the projects of each year under the filters."""
+        i = self.items
+        cur, base = i[i["in_current"]], i[i["in_base"]]
+        return {"met": int(cur["met"].sum()), "total": int(cur["indicators"].sum()),
+                "base_met": int(base["base_met"].sum()), "base_total": int(base["base_indicators"].sum())}
+
+
+def _pct(new, old):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.Series(np.where(old > 0, (new - old) / old, np.nan), index=new.index)
+
+
+def _indicator_counts(store: Store, ids) -> pd.DataFrame:
+    """met / total per project, from the one place indicators are judged (indicators.py)."""
+    rows = indicator_rows(store, project_df=pd.DataFrame({"id": pd.Series(list(ids), dtype="int64")}))
+    rows = rows[rows["status"] != "na"]
+    return rows.groupby("project_id").agg(met=("status", lambda s: int((s == "met").sum())),
+                                          indicators=("status", "size"))
+
+
+def _scores(store: Store, filters: Filters) -> pd.Series | None:
+    """Hook for scores (issue 6): total score per project id, or None while no scoring module exists.
+    score/base_score/score_change in the items stay empty until then."""
+    try:
+        from .scoring import project_scores
+    except ImportError:
+        return None
+    df = project_scores(store, filters)
+    return df.set_index("id")["total"] if len(df) else pd.Series(dtype=float)
+
+
+def _items(pairs: pd.DataFrame, frame: pd.DataFrame, base_year: int, year: int) -> pd.DataFrame:
+    base = frame[frame["year"] == base_year]
+    cur = frame[frame["year"] == year]
+    paired = pairs[["base_id", "target_id", "match"]]
+    new = pd.DataFrame({"base_id": pd.NA, "target_id": cur.loc[~cur["id"].isin(paired["target_id"]), "id"],
+                        "match": "none"})
+    gone = pd.DataFrame({"base_id": base.loc[~base["id"].isin(paired["base_id"]), "id"], "target_id": pd.NA,
+                         "match": "none"})
+    df = pd.concat([paired, new, gone], ignore_index=True).astype({"base_id": "Int64", "target_id": "Int64"})
+    cols = ["id", "department", "code", "name", "funding_source", "budget", "spent", "execution_rate"]
+    df = df.merge(cur[cols].rename(columns=lambda c: "target_id" if c == "id" else c).astype({"target_id": "Int64"}),
+                  on="target_id", how="left")
+    df = df.merge(base[cols].rename(columns=lambda c: "base_id" if c == "id" else "base_" + c)
+                  .astype({"base_id": "Int64"}), on="base_id", how="left")
+    df["status"] = np.where(df["base_id"].isna(), "new", np.where(df["target_id"].isna(), "discontinued", "continued"))
+    for c in ("department", "funding_source", "code"):
+        df[c] = df[c].where(df[c].notna(), df["base_" + c])
+    return df
+
+
+def compare(store: Store, filters: Filters, base_year: int | None, year: int,
+            threshold: float | None = None) -> Comparison:
+    """Compare `year` with `base_year` under the filters (their own year is ignored)."""
+    cur_df = projects(store, filters.with_year(year))
+    current = totals(cur_df)
+    if base_year is None:
+        empty = pd.DataFrame()
+        return Comparison(None, year, current, None, {}, empty, empty, empty, empty, empty)
+    base_df = projects(store, filters.with_year(base_year))
+    base = totals(base_df)
+
+    frame = store.df("compare_projects", {"years": [base_year, year], "departments": list(filters.departments) or None})
+    if threshold is None:
+        threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
+    decided = matching.decisions(store, base_year, year)
+    m = matching.match(frame[frame["year"] == base_year], frame[frame["year"] == year], decided, threshold)
+
+    df = _items(m.pairs, frame, base_year, year)
+    df["in_current"] = df["target_id"].isin(cur_df["id"]).fillna(False).astype(bool)
+    df["in_base"] = df["base_id"].isin(base_df["id"]).fillna(False).astype(bool)
+    df = df[df["in_current"] | df["in_base"]].copy()
+
+    counts = _indicator_counts(store, pd.concat([df["target_id"], df["base_id"]]).dropna().astype("int64"))
+    for side, col in (("", "target_id"), ("base_", "base_id")):
+        joined = counts.reindex(df[col].astype("float").to_numpy())
+        df[side + "met"] = joined["met"].to_numpy()
+        df[side + "indicators"] = joined["indicators"].to_numpy()
+        has = df[col].notna().to_numpy()
+        df.loc[has, side + "met"] = df.loc[has, side + "met"].fillna(0)
+        df.loc[has, side + "indicators"] = df.loc[has, side + "indicators"].fillna(0)
+
+    cand = m.candidates
+    cand = cand[cand["target_id"].isin(cur_df["id"]) | cand["base_id"].isin(base_df["id"])].reset_index(drop=True)
+    pending = pd.concat([cand["target_id"], cand["base_id"]]).value_counts()
+    own = df["target_id"].where(df["target_id"].notna(), df["base_id"]).astype("float")
+    df["candidates"] = pending.reindex(own.to_numpy()).fillna(0).astype(int).to_numpy()
+    df["ambiguous"] = (df["candidates"] > 1)
+
+    df = _changes(df)
+    scores = {y: _scores(store, filters.with_year(y)) for y in (base_year, year)}
+    for side, col, y in (("", "target_id", year), ("base_", "base_id", base_year)):
+        s = scores[y]
+        df[side + "score"] = np.nan if s is None else s.reindex(df[col].astype("float").to_numpy()).to_numpy()
+    df["score_change"] = df["score"] - df["base_score"]
+    df["status_order"] = df["status"].map(_STATUS_ORDER)
+    df["size"] = df[["budget", "base_budget"]].max(axis=1)
+    df = df.sort_values(["status_order", "size"], ascending=[True, False]).drop(columns=["status_order"])
+    df = df.reset_index(drop=True)
+
+    return Comparison(base_year, year, current, base, change(current, base), df[ITEM_COLUMNS], cand, decided,
+                      groups(cur_df, base_df, "department"), groups(cur_df, base_df, "funding_source"))
+
+
+ITEM_COLUMNS = [
+    "department", "funding_source", "code", "name", "base_name", "status", "match", "candidates", "ambiguous",
+    "budget", "base_budget", "budget_change", "budget_change_pct",
+    "spent", "base_spent", "spent_change", "spent_change_pct",
+    "execution_rate", "base_execution_rate", "execution_rate_change_pp",
+    "met", "indicators", "base_met", "base_indicators", "met_share_change_pp",
+    "score", "base_score", "score_change", "size", "target_id", "base_id", "in_current", "in_base",
+]
+
+
+def _changes(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-item changes. Money changes of a new or discontinued project are its whole amount (from or
+    to 0), so they add up to the total change; % and rate changes exist only for continued projects."""
+    for k in ("budget", "spent"):
+        df[k + "_change"] = df[k].fillna(0) - df["base_" + k].fillna(0)
+        df[k + "_change_pct"] = _pct(df[k], df["base_" + k]).where(df["status"] == "continued")
+    df["execution_rate_change_pp"] = (df["execution_rate"] - df["base_execution_rate"]) * 100
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = df["met"] / df["indicators"].where(df["indicators"] > 0)
+        base_share = df["base_met"] / df["base_indicators"].where(df["base_indicators"] > 0)
+    df["met_share_change_pp"] = (share - base_share) * 100
+    return df
+
+
+def groups(cur_df: pd.DataFrame, base_df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Totals per department or funding source in both years with summary.change() per group."""
+    def per(df):
+        key = df[by].fillna("未填写") if by in df else pd.Series(dtype=str)
+        return {k: totals(g) for k, g in df.groupby(key, sort=True)}
+    cur, base = per(cur_df), per(base_df)
+    rows = []
+    for k in sorted(set(cur) | set(base)):
+        c = cur.get(k) or totals(cur_df.iloc[0:0])
+        b = base.get(k) or totals(base_df.iloc[0:0])
+        d = change(c, b)
+        rows.append({by: k, "projects": c["projects"], "base_projects": b["projects"],
+                     "budget": c["budget_wan"], "base_budget": b["budget_wan"], "budget_change": d["budget_wan"],
+                     "budget_change_pct": d["budget_wan_pct"], "spent": c["spent_wan"], "base_spent": b["spent_wan"],
+                     "spent_change": d["spent_wan"], "execution_rate": c["execution_rate"],
+                     "base_execution_rate": b["execution_rate"], "execution_rate_change_pp": d["execution_rate_pp"]})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- a matched pair's indicators
+INDICATOR_CHANGE_ZH = {"better": "改善", "worse": "退步", "same": "持平", "added": "新设", "dropped": "不再设置"}
+
+
+def indicator_comparison(store: Store, base_id: int | None, target_id: int | None) -> pd.DataFrame:
+    """The indicators of a pair side by side: the same 三级 indicator by normalised name (year tokens,
+    spaces and punctuation ignored; the n-th of equal names pairs with the n-th), target, actual and
+    status in both years, and whether the outcome got better or worse."""
+    ids = [int(i) for i in (base_id, target_id) if i is not None and not pd.isna(i)]
+    rows = indicator_rows(store, project_df=pd.DataFrame({"id": pd.Series(ids, dtype="int64")}))
+    rows["stem"] = [matching.normalise_name(n) for n in rows["level3"].fillna("")]
+    rows["nth"] = rows.groupby(["project_id", "stem"]).cumcount()
+    keep = ["stem", "nth", "position", "level1", "level2", "level3", "target_text", "actual_text", "status", "status_zh"]
+    b = rows[rows["project_id"] == base_id][keep] if base_id is not None else rows.iloc[0:0][keep]
+    t = rows[rows["project_id"] == target_id][keep] if target_id is not None else rows.iloc[0:0][keep]
+    df = t.merge(b, on=["stem", "nth"], how="outer", suffixes=("", "_base"))
+    for c in ("level1", "level2", "level3"):
+        df[c] = df[c].where(df[c].notna(), df[c + "_base"])
+    df["order"] = df["position"].fillna(df["position_base"] + 1000)
+
+    def verdict(r):
+        if pd.isna(r["status_base"]):
+            return "added"
+        if pd.isna(r["status"]):
+            return "dropped"
+        now, before = r["status"] == "met", r["status_base"] == "met"
+        return "same" if now == before else ("better" if now else "worse")
+
+    df["change"] = [verdict(r) for r in df.to_dict("records")] if len(df) else pd.Series(dtype=str)
+    df["change_zh"] = df["change"].map(INDICATOR_CHANGE_ZH)
+    df = df.sort_values("order").reset_index(drop=True)
+    return df[["level1", "level2", "level3", "target_text_base", "actual_text_base", "status_zh_base",
+               "target_text", "actual_text", "status_zh", "change", "change_zh"]]
+
+
+# ---------------------------------------------------------------- trend and labels
+def trend(store: Store, filters: Filters) -> pd.DataFrame:
+    """summary.totals() per year under the filters (every year), oldest first."""
+    df = projects(store, filters.with_year(None))
+    rows = [{"year": int(y), **totals(g)} for y, g in df.groupby("year", sort=True)]
+    return pd.DataFrame(rows, columns=["year", "projects", "budget_wan", "spent_wan", "execution_rate"])
+
+
+def sample_years(store: Store) -> dict[int, list[str]]:
+    """Years holding rows of the shipped sample files -> those file names (to label them 示例)."""
+    files = sample_in_use(store)
+    if not files:
+        return {}
+    out: dict[int, list[str]] = {}
+    for r in store.df("compare_sample_years", {"files": files}).itertuples(index=False):
+        out.setdefault(int(r.year), []).append(r.source_file)
+    return out
+
+
+def sample_label(files: list[str]) -> str:
+    return "示例（虚构）数据" if any("虚构" in f for f in files) else "示例数据"
+
+
+# ---------------------------------------------------------------- machine-readable
+def _num(v):
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def to_json(c: Comparison) -> dict:
+    """`compare --json`: totals of both years, their change, and per project the pair's figures."""
+    items = [{
+        "name": None if pd.isna(r.name) else r.name, "base_name": None if pd.isna(r.base_name) else r.base_name,
+        "department": r.department, "status": r.status, "match": r.match,
+        "base_budget_wan": _num(r.base_budget), "budget_wan": _num(r.budget),
+        "budget_change_wan": _num(r.budget_change), "budget_change_pct": _num(r.budget_change_pct),
+        "base_spent_wan": _num(r.base_spent), "spent_wan": _num(r.spent),
+        "spent_change_wan": _num(r.spent_change), "spent_change_pct": _num(r.spent_change_pct),
+        "base_execution_rate": _num(r.base_execution_rate), "execution_rate": _num(r.execution_rate),
+        "execution_rate_change_pp": _num(r.execution_rate_change_pp),
+        "candidates": int(r.candidates),
+    } for r in c.items.itertuples(index=False)] if len(c.items) else []
+    cand = [{"base_name": r.base_name, "name": r.target_name, "department": r.department, "via": r.via,
+             "score": round(float(r.score), 1), "ambiguous": bool(r.ambiguous)}
+            for r in c.candidates.itertuples(index=False)] if len(c.candidates) else []
+    return {"base_year": c.base_year, "year": c.year, "totals": {"base": c.base, "current": c.current},
+            "change": c.change, "items": items, "candidates": cand}
+
+
+# ---------------------------------------------------------------- display frames (Chinese headers)
+def _signed(x, fmt: str, unit: str = "") -> str | None:
+    return None if x is None or pd.isna(x) else f"{x:+{fmt}}{unit}"
+
+
+def headline(c: Comparison) -> list[dict]:
+    """The big figures: label, value, delta (change from the base year; "持平" when none) and help."""
+    cur, d, ind = c.current, c.change, c.indicator_totals
+    rate = "—" if cur["execution_rate"] is None else f"{cur['execution_rate'] * 100:.2f}%"
+
+    def money(k):
+        if d.get(k) is None:
+            return None
+        return "持平" if round(d[k], 2) == 0 else f"{d[k]:+,.2f}" + ("" if d.get(k + "_pct") is None else f"（{d[k + '_pct'] * 100:+.1f}%）")
+
+    def share(m, t):
+        return m / t if t else None
+
+    met_pp = None
+    if share(ind["met"], ind["total"]) is not None and share(ind["base_met"], ind["base_total"]) is not None:
+        met_pp = (share(ind["met"], ind["total"]) - share(ind["base_met"], ind["base_total"])) * 100
+    b = c.base_year
+    return [
+        {"label": "项目数", "value": f"{cur['projects']} 个", "delta": None if not d else
+         ("持平" if d["projects"] == 0 else f"{d['projects']:+d} 个"), "help": f"与 {b} 年度相比"},
+        {"label": "全年预算数", "value": f"{cur['budget_wan']:,.2f} 万元", "delta": money("budget_wan"),
+         "help": f"与 {b} 年度相比的变化（万元，括号内为变化率）"},
+        {"label": "全年执行数", "value": f"{cur['spent_wan']:,.2f} 万元", "delta": money("spent_wan"),
+         "help": f"与 {b} 年度相比的变化（万元，括号内为变化率）"},
+        {"label": "执行率", "value": rate, "delta": _signed(d.get("execution_rate_pp"), ".2f", " 个百分点"),
+         "help": f"全年执行数 ÷ 全年预算数；变化以百分点计，与 {b} 年度相比"},
+        {"label": "指标达成", "value": f"{ind['met']}/{ind['total']}", "delta": _signed(met_pp, ".1f", " 个百分点"),
+         "help": f"达成的指标数 / 指标总数；变化为达成率的百分点变化，与 {b} 年度（{ind['base_met']}/{ind['base_total']}）相比"},
+    ]
+
+
+MATCH_ZH = {"code": "编码一致", "name": "名称一致", "confirmed": "人工确认", "none": "—"}
+
+
+def _ratio(met, total) -> str:
+    return "—" if pd.isna(total) else f"{int(met)}/{int(total)}"
+
+
+def items_table(items: pd.DataFrame, base_year: int, year: int) -> pd.DataFrame:
+    """The per-project table as shown: money in 万元, rates and changes in %, indicator met/total."""
+    b, y = f"{base_year}", f"{year}"
+    i = items
+    note = np.where(i["ambiguous"], "多个候选，待确认", np.where(i["candidates"] > 0, "有候选，待确认", ""))
+    return pd.DataFrame({
+        "状态": i["status"].map(STATUS_ZH), "匹配": i["match"].map(MATCH_ZH).where(note == "", note),
+        f"{y} 项目名称": i["name"], f"{b} 项目名称": i["base_name"], "主管部门": i["department"],
+        f"{b} 预算（万元）": i["base_budget"], f"{y} 预算（万元）": i["budget"], "预算变化（万元）": i["budget_change"],
+        "预算变化（%）": i["budget_change_pct"] * 100,
+        f"{b} 执行数（万元）": i["base_spent"], f"{y} 执行数（万元）": i["spent"], "执行数变化（万元）": i["spent_change"],
+        f"{b} 执行率（%）": i["base_execution_rate"] * 100, f"{y} 执行率（%）": i["execution_rate"] * 100,
+        "执行率变化（百分点）": i["execution_rate_change_pp"],
+        f"{b} 指标达成": [_ratio(m, t) for m, t in zip(i["base_met"], i["base_indicators"])],
+        f"{y} 指标达成": [_ratio(m, t) for m, t in zip(i["met"], i["indicators"])],
+        f"{b} 得分": i["base_score"], f"{y} 得分": i["score"],
+    })
+
+
+def groups_table(g: pd.DataFrame, by: str, base_year: int, year: int) -> pd.DataFrame:
+    b, y = f"{base_year}", f"{year}"
+    return pd.DataFrame({
+        {"department": "主管部门", "funding_source": "资金来源"}[by]: g[by],
+        f"{b} 项目数": g["base_projects"], f"{y} 项目数": g["projects"],
+        f"{b} 预算（万元）": g["base_budget"], f"{y} 预算（万元）": g["budget"], "预算变化（万元）": g["budget_change"],
+        "预算变化（%）": g["budget_change_pct"] * 100,
+        f"{b} 执行数（万元）": g["base_spent"], f"{y} 执行数（万元）": g["spent"], "执行数变化（万元）": g["spent_change"],
+        f"{b} 执行率（%）": g["base_execution_rate"] * 100, f"{y} 执行率（%）": g["execution_rate"] * 100,
+        "执行率变化（百分点）": g["execution_rate_change_pp"],
+    }) if len(g) else pd.DataFrame()
+
+
+def indicator_table(df: pd.DataFrame, base_year: int, year: int) -> pd.DataFrame:
+    b, y = f"{base_year}", f"{year}"
+    return pd.DataFrame({
+        "一级指标": df["level1"], "二级指标": df["level2"], "三级指标": df["level3"],
+        f"{b} 指标值": df["target_text_base"], f"{b} 实际值": df["actual_text_base"], f"{b} 结果": df["status_zh_base"],
+        f"{y} 指标值": df["target_text"], f"{y} 实际值": df["actual_text"], f"{y} 结果": df["status_zh"],
+        "变化": df["change_zh"],
+    })
+
+
+def pair_ids(r) -> tuple[int | None, int | None]:
+    """(base_id, target_id) of an items row as plain ints (None for the missing side)."""
+    return tuple(None if pd.isna(r[k]) else int(r[k]) for k in ("base_id", "target_id"))
+
+
+def pair_label(r) -> str:
+    """How a project pair is named in a picker."""
+    if r["status"] == "continued":
+        return f"{r['name']}  ←  {r['base_name']}"
+    return f"{r['name'] if r['status'] == 'new' else r['base_name']}（{STATUS_ZH[r['status']]}）"
