@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ import pandas as pd
 from . import auth
 from .db import QUERIES, Store
 from .flat import indicator_values
-from .indicators import with_status
+from .indicators import STATUS_ZH, status_of, with_status
 from .report import ERROR, INFO, WARNING
 from .scoring import DEFAULTS as SCORING_DEFAULTS
 from .scoring import ProjectScore, score_project
@@ -60,7 +60,6 @@ FIELD_ZH = {**PROJECT_FIELDS, **EDITOR_COLUMNS, "position": "排序", "target_va
 KIND_ZH = {"edit": "修改", "undo": "撤销", "import": "导入"}
 ACTION_ZH = {"update": "修改", "insert": "新增", "delete": "删除"}
 RATE_TOLERANCE = 0.0005
-WEIGHT_TOLERANCE = 0.005
 
 
 class EditRefused(Exception):
@@ -214,11 +213,6 @@ def load_state(store: Store, project_id: int) -> ProjectState | None:
         return _load(cur, project_id)
     finally:
         cur.close()
-
-
-def current_token(store: Store, project_id: int) -> str | None:
-    state = load_state(store, project_id)
-    return state.token if state else None
 
 
 # ---------------------------------------------------------------- rows after an edit
@@ -435,7 +429,18 @@ def validate(state: ProjectState, fields: dict, rows: list[dict], levels: dict |
             if f.code in ("score-mismatch", "total-mismatch", "no-budget"):
                 continue            # reported scores are the form's business; budget is checked above
             severity = INFO if f.code == "unclassified" else WARNING
-            issues.append(Issue(f.code, severity, f.text(), row=row_of.get(f.indicator_id)))
+            row = row_of.get(f.indicator_id)
+            issues.append(Issue(f.code, severity, (f"第 {row} 行" if row else "") + f.text(), row=row))
+        for r in score.indicators.to_dict("records"):
+            # A judgement wins over the numbers; say so when they disagree (an actual edited, 达成 left as was).
+            by_numbers = status_of({**r, "judgement": None})
+            said = JUDGEMENTS.get(clean_text(r["judgement"]) or "")
+            if said in ("met", "unmet") and by_numbers in ("met", "unmet") and said != by_numbers:
+                row = row_of.get(r["id"])
+                issues.append(Issue("judgement-disagrees", WARNING,
+                                    f"第 {row} 行“{r['level3']}”：判定为“{r['judgement']}”，但按年度指标值与实际完成值为"
+                                    f"“{STATUS_ZH[by_numbers]}”；计分以判定为准。", row=row, column=EDITOR_COLUMNS["judgement"],
+                                    value=r["judgement"]))
         if score.estimated and rows:
             issues.append(Issue("no-weights", INFO, f"未填写分值：得分按默认分值估算（{score.indicator_weight:g} 分按一级指标分配）。"))
     return issues
@@ -602,14 +607,14 @@ def save(store: Store, state: ProjectState, fields: dict, rows: list[dict], user
         return SaveResult(None, 0, state)
     n = count_visible(changes)
     with store.transaction() as cur:
-        _check_unchanged(store, cur, state)
+        _check_unchanged(cur, state)
         ids = _apply(cur, state.project_id, changes)
         save_id = _record(cur, "edit", actor.name, state.project, changes, ids, n,
                           _summary(changes, n))
     return SaveResult(save_id, n, load_state(store, state.project_id))
 
 
-def _check_unchanged(store: Store, cur, state: ProjectState) -> None:
+def _check_unchanged(cur, state: ProjectState) -> None:
     current = _load(cur, state.project_id)
     if current is None:
         raise EditConflict("保存失败：该项目已被删除或重新导入，您的修改未保存。请重新载入后再修改。", [])
@@ -688,16 +693,18 @@ def _record(cur, kind: str, user_name: str, project: dict, changes: list[Change]
 def undo(store: Store, save_id: int, user=None) -> SaveResult:
     """Revert one save: restore the exact old values, recorded as a save of its own ('undo'); the original
     is marked reverted. Refused when a later change touched the same values (undo that one first)."""
-    rows = store.cursor().execute("SELECT id, project_id, year, department, project_name, reverted_by, kind, summary"
-                                  " FROM saves WHERE id = ?", [int(save_id)]).fetchall()
+    sql = ("SELECT project_id, year, department, project_name, reverted_by, kind, summary, changes"
+           " FROM saves WHERE id = ?")
+    rows = store.cursor().execute(sql, [int(save_id)]).fetchall()
     if not rows:
         raise UndoRefused(f"找不到第 {save_id} 次保存。")
-    _, project_id, year, department, name, reverted_by, kind, summary = rows[0]
-    n_original = store.scalar("SELECT changes FROM saves WHERE id = ?", [int(save_id)])
-    if reverted_by is not None:
-        raise UndoRefused(f"第 {save_id} 次保存已于第 {reverted_by} 次保存中撤销。")
-    actor = _actor(store, user, department)
+    actor = _actor(store, user, rows[0][2])
     with store.transaction() as cur:
+        # read again inside the transaction: another undo of the same save may have just landed
+        project_id, year, department, name, reverted_by, kind, summary, n_original = \
+            cur.execute(sql, [int(save_id)]).fetchall()[0]
+        if reverted_by is not None:
+            raise UndoRefused(f"第 {save_id} 次保存已于第 {reverted_by} 次保存中撤销。")
         project = _fetch(cur, "edit_project", {"project_id": int(project_id)})
         if not project or (project[0]["year"], project[0]["department"], project[0]["name"]) != (year, department, name):
             raise UndoRefused("无法撤销：该项目已被删除或重新导入（导入会替换项目数据）。")

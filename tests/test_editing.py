@@ -102,6 +102,16 @@ def test_validation_warnings(zs):
     assert "unmet-no-note" not in {c for c, _ in codes(validate(st, {}, rows))}
 
 
+def test_a_judgement_that_disagrees_with_the_numbers_is_a_warning(zs):
+    store, pid = zs
+    st = load_state(store, pid)
+    rows = st.rows()
+    row_named(rows, "年度赴外招商")["actual_text"] = "1次"     # target ≥2次, still judged 达成
+    issues = [i for i in validate(st, {}, rows) if i.code == "judgement-disagrees"]
+    assert [(i.row, i.severity) for i in issues] == [(2, "warning")]
+    assert "判定为“达成”，但按年度指标值与实际完成值为“未达成”" in issues[0].message
+
+
 def test_no_weights_is_only_information(zs):
     store, pid = zs
     st = load_state(store, pid)

@@ -95,17 +95,17 @@ def indicator_table(d: Draft, levels: dict) -> None:
         column_config={
             editing.ID_COLUMN: None,
             h["level1"]: sel(options=l1, width=84, required=True),
-            h["level2"]: sel(options=l2, width=104),
-            h["level3"]: st.column_config.TextColumn(width=200, required=True),
-            h["direction"]: sel(options=editing.DIRECTION_CHOICES, width=64,
+            h["level2"]: sel(options=l2, width=96),
+            h["level3"]: st.column_config.TextColumn(width=170, required=True),
+            h["direction"]: sel(options=editing.DIRECTION_CHOICES, width=72,
                                 help="≥ ＞ ≤ ＜ ＝ 为定量指标，按完成比例计分；“定性”指标须选择判定"),
             h["target_text"]: st.column_config.TextColumn(width=92, help="如 ≥25项、=100%、≤90万元、及时拨付"),
-            h["target_unit"]: st.column_config.TextColumn(width=64),
+            h["target_unit"]: st.column_config.TextColumn(width=72),
             h["actual_text"]: st.column_config.TextColumn(width=110),
             h["weight"]: st.column_config.NumberColumn(min_value=0.0, max_value=100.0, step=0.5, format="%.2f",
-                                                       width=56),
+                                                       width=60),
             h["judgement"]: sel(options=editing.JUDGEMENT_CHOICES, width=80,
                                 help="人工判定，优先于按数值的判定。系数：达成 100%，部分达成、未达成按评分设置"),
-            h["deviation_note"]: st.column_config.TextColumn(width=150),
+            h["deviation_note"]: st.column_config.TextColumn(width=110),
         })
     d.rows = editing.rows_from_editor(edited)
