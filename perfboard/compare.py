@@ -288,7 +288,7 @@ def headline(c: Comparison) -> list[dict]:
     if share(ind["met"], ind["total"]) is not None and share(ind["base_met"], ind["base_total"]) is not None:
         met_pp = (share(ind["met"], ind["total"]) - share(ind["base_met"], ind["base_total"])) * 100
     b = c.base_year
-    return [
+    out = [
         {"label": "项目数", "value": f"{cur['projects']} 个", "delta": None if not d else
          ("持平" if d["projects"] == 0 else f"{d['projects']:+d} 个"), "help": f"与 {b} 年度相比"},
         {"label": "全年预算数", "value": f"{cur['budget_wan']:,.2f} 万元", "delta": money("budget_wan"),
@@ -300,6 +300,10 @@ def headline(c: Comparison) -> list[dict]:
         {"label": "指标达成", "value": f"{ind['met']}/{ind['total']}", "delta": _signed(met_pp, ".1f", " 个百分点"),
          "help": f"达成的指标数 / 指标总数；变化为达成率的百分点变化，与 {b} 年度（{ind['base_met']}/{ind['base_total']}）相比"},
     ]
+    for m in out:        # a count going up is neither good nor bad; "持平" gets no arrow
+        m["color"] = "off" if m["label"] == "项目数" or m["delta"] == "持平" else "normal"
+        m["arrow"] = "off" if m["delta"] == "持平" else "auto"
+    return out
 
 
 MATCH_ZH = {"code": "编码一致", "name": "名称一致", "confirmed": "人工确认", "none": "—"}
@@ -349,6 +353,19 @@ def indicator_table(df: pd.DataFrame, base_year: int, year: int) -> pd.DataFrame
         f"{y} 指标值": df["target_text"], f"{y} 实际值": df["actual_text"], f"{y} 结果": df["status_zh"],
         "变化": df["change_zh"],
     })
+
+
+def candidate_text(r) -> str:
+    """One candidate pair as markdown, with the ambiguity said plainly."""
+    warn = "　:orange[存在多个候选，请只确认正确的一对]" if r["ambiguous"] else ""
+    via = {"fuzzy": f"相似度 {r['score']:.0f}", "name": "名称相同", "code": "编码相同"}[r["via"]]
+    return f"{r['base_year']}：**{r['base_name']}** → {r['target_year']}：**{r['target_name']}**　{via}{warn}"
+
+
+def decision_text(r) -> str:
+    verdict = ":green[已确认为同一项目]" if r["decision"] == "confirmed" else ":red[已拒绝，不是同一项目]"
+    return (f"{r['base_year']}：{r['base_name']} → {r['target_year']}：{r['target_name']}　{verdict}"
+            f"（{r['decided_by']}，{r['decided_at']:%Y-%m-%d %H:%M}）")
 
 
 def pair_ids(r) -> tuple[int | None, int | None]:

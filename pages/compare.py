@@ -1,0 +1,122 @@
+"""同比分析: two years side by side under the sidebar filters; matched projects; candidates to confirm."""
+import streamlit as st
+
+from perfboard import charts_compare as charts
+from perfboard import compare as cmp
+from perfboard import matching
+from perfboard.summary import filter_options, previous_year
+from ui import state
+
+K_YEAR, K_BASE, K_SYNC, K_PAIR = "cmp_year", "cmp_base", "cmp_synced_to", "cmp_pair"
+NUM = st.column_config.NumberColumn(format="%.2f")
+ROWS = 500          # table rows and picker entries shipped to the browser
+
+st.title("同比分析")
+st.caption("任选两个年度对比（默认：左侧所选年度与其上一年度），沿用左侧的部门、资金来源等筛选条件。")
+state.show_flash()
+years = state.load(filter_options)["years"]
+if len(years) < 2:
+    st.info("同比分析需要至少两个年度的数据，目前只有" + ("、".join(f"{y} 年度" for y in years) or "0 个年度")
+            + "。请到“数据导入”页面导入其他年度的数据。")
+    st.stop()
+
+f, samples = state.filters(), state.load(cmp.sample_years)
+if st.session_state.get(K_SYNC) != f.year:          # the sidebar year picks this page's year
+    st.session_state[K_SYNC] = st.session_state[K_YEAR] = f.year if f.year in years else years[0]
+    st.session_state.pop(K_BASE, None)
+fictional = {y for y, files in samples.items() if "虚构" in cmp.sample_label(files)}
+label = lambda y: "（无）" if y is None else f"{y} 年度" + ("（示例（虚构））" if y in fictional else "")  # noqa: E731
+
+c1, c2, _ = st.columns([1, 1, 2])
+year = c1.selectbox("本年度", years, key=K_YEAR, format_func=label, on_change=lambda: st.session_state.pop(K_BASE, None))
+others = [None] + [y for y in years if y != year]
+if st.session_state.get(K_BASE, "unset") not in others:
+    st.session_state[K_BASE] = state.load(previous_year, year)
+base_year = c2.selectbox("对比年度", others, key=K_BASE, format_func=label)
+if base_year is None:
+    st.info(f"{year} 年度之前没有可比较的年度数据。可在“对比年度”中选择其他年度，或导入更早年度的数据。")
+    st.stop()
+
+for y in sorted({base_year, year} & fictional):
+    st.caption(f":orange-badge[示例（虚构）] {y} 年度的数据是虚构的示例（{'、'.join(samples[y])}），仅用于演示同比分析，不是真实数据。")
+
+c = state.load(cmp.compare, f, base_year, year)
+if c.items.empty:
+    st.warning(f"当前筛选条件下，{base_year} 与 {year} 年度都没有项目。请调整左侧筛选条件。")
+    st.stop()
+
+for col, m in zip(st.columns(5), cmp.headline(c)):
+    col.metric(m["label"], m["value"], m["delta"], help=m["help"], delta_color=m["color"], delta_arrow=m["arrow"])
+st.caption(f"与 {base_year} 年度相比；筛选：{f.with_year(year).describe()}。项目明细含任一年度符合筛选条件的项目。")
+
+left, right = st.columns(2)
+with left:
+    if (c.items["status"] == "continued").any():
+        st.altair_chart(charts.rate_dumbbell(c.items, base_year, year), width="stretch")
+    else:
+        st.info("两个年度之间没有匹配上的项目，无法比较执行率。")
+right.altair_chart(charts.budget_change_bar(c.items, base_year, year), width="stretch")
+
+n_cand = len(c.candidates)
+if n_cand:
+    st.warning(f"有 {n_cand} 对名称相近的项目需要人工确认是否为同一项目（见“待确认匹配”），确认前按新增/不再安排统计。")
+t_items, t_groups, t_match, t_ind, t_trend = st.tabs(
+    ["项目对比", "分组对比", f"待确认匹配（{n_cand}）", "指标对比", "历年趋势"])
+with t_items:
+    table = cmp.items_table(c.items, base_year, year)
+    st.dataframe(table.head(ROWS), hide_index=True, width="stretch",
+                 column_config={k: NUM for k in table.columns if "（" in k and "名称" not in k})
+    if len(table) > ROWS:
+        st.caption(f"共 {len(table)} 行，仅显示前 {ROWS} 行（延续、新增、不再安排，各按预算从大到小）。")
+with t_groups:
+    for by in ("department", "funding_source"):
+        g = cmp.groups_table(getattr(c, f"by_{by}"), by, base_year, year)
+        st.dataframe(g, hide_index=True, width="stretch",
+                     column_config={k: NUM for k in g.columns if "（" in k})
+
+
+def decide(pair, decision):
+    matching.decide(state.store(), pair, decision, user="匿名")
+    state.flash(f"已{'确认' if decision == 'confirmed' else '拒绝'}：{pair['base_name']} → {pair['target_name']}")
+
+
+def undo(pair):
+    matching.undo(state.store(), pair)
+    state.flash(f"已撤销对 {pair['base_name']} → {pair['target_name']} 的决定。", "info")
+
+
+with t_match:
+    st.caption("名称相近但不能自动认定为同一项目的候选，需人工确认；系统不会自动采用。确认或拒绝后会保存，可撤销。")
+    if not n_cand:
+        st.success("没有待确认的候选。")
+    for r in c.candidates.head(20).to_dict("records"):
+        a, b1, b2 = st.columns([6, 1, 1])
+        a.markdown(cmp.candidate_text(r))
+        k = f"{r['base_key']}|{r['target_key']}"
+        b1.button("确认", key=f"cmp_ok|{k}", on_click=decide, args=(r, "confirmed"), type="primary")
+        b2.button("拒绝", key=f"cmp_no|{k}", on_click=decide, args=(r, "rejected"))
+    if n_cand > 20:
+        st.caption(f"共 {n_cand} 对候选，仅显示前 20 对。")
+    if len(c.decisions):
+        st.markdown("**已作出的决定**")
+    for r in c.decisions.head(50).to_dict("records"):
+        a, b1 = st.columns([7, 1])
+        a.markdown(cmp.decision_text(r))
+        b1.button("撤销", key=f"cmp_undo|{r['base_key']}|{r['target_key']}", on_click=undo, args=(r,))
+with t_ind:
+    rows = c.items.head(ROWS).to_dict("records")
+    pick = st.selectbox("选择项目", range(len(rows)), key=K_PAIR, format_func=lambda i: cmp.pair_label(rows[i]))
+    r = rows[pick if pick is not None and pick < len(rows) else 0]
+    ind = state.load(cmp.indicator_comparison, *cmp.pair_ids(r))
+    if ind.empty:
+        st.info("该项目在两个年度都没有绩效指标。")
+    else:
+        st.dataframe(cmp.indicator_table(ind, base_year, year), hide_index=True, width="stretch")
+        st.caption(f"改善 {(ind['change'] == 'better').sum()} 项，退步 {(ind['change'] == 'worse').sum()} 项。"
+                   "按三级指标名称（忽略年份、空格和标点）对齐。")
+with t_trend:
+    tr = state.load(cmp.trend, f)
+    if len(tr) >= 3:
+        st.altair_chart(charts.trend_chart(tr), width="stretch")
+    else:
+        st.info(f"历年趋势需要至少三个年度的数据（当前筛选下有 {len(tr)} 个年度）。")

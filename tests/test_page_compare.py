@@ -1,0 +1,117 @@
+"""The 同比分析 page through AppTest: figures, matched projects, confirm/reject/undo, empty states."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from perfboard.db import Store
+from perfboard.importer import import_paths
+from perfboard.sample import SAMPLE_DIR
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/compare.py"
+
+
+def open_compare(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at) -> str:
+    return "\n".join(e.value for kind in ("markdown", "caption", "info", "warning", "success") for e in at.get(kind))
+
+
+def project_table(at):
+    return at.dataframe[0].value
+
+
+def test_matched_projects_and_figures(app_env):
+    at = open_compare()
+    assert at.title[0].value == "同比分析"
+    assert (at.selectbox(key="cmp_year").value, at.selectbox(key="cmp_base").value) == (2024, 2023)
+    m = {x.label: (x.value, x.delta) for x in at.metric}
+    assert m["全年预算数"] == ("636.98 万元", "+24.98（+4.1%）")
+    assert m["执行率"] == ("99.77%", "+12.97 个百分点")
+    assert m["项目数"] == ("12 个", "持平")
+    assert "示例（虚构）" in texts(at)                      # the invented 2023 data is labelled
+    table = project_table(at)
+    matched = table[table["状态"] == "延续"].set_index("2024 项目名称")
+    assert len(matched) == 10
+    assert matched.loc["2024 年招商引资", "2023 项目名称"] == "2023年招商引资"
+    assert matched.loc["2024 年招商引资", "执行率变化（百分点）"] == pytest.approx(-21.26)
+    assert matched.loc["2024 年招商引资", "2024 指标达成"] == "5/6"
+    assert len(at.get("vega_lite_chart")) >= 2
+    assert "需要人工确认" in texts(at)
+
+
+def test_confirm_persists_and_undo(app_env):
+    at = open_compare()
+    assert [b.label for b in at.button if b.key and b.key.startswith("cmp_")] == ["确认", "拒绝"]
+    next(b for b in at.button if b.label == "确认").click().run()
+    assert not at.exception
+    assert "已确认" in texts(at)
+    table = project_table(at)
+    row = table[table["2024 项目名称"] == "市级科技计划项目"].iloc[0]
+    assert (row["状态"], row["匹配"], row["2023 项目名称"]) == ("延续", "人工确认", "2023 年度市级科技计划－服务体系建设专项")
+    # stored in the database, not in the session: a new session sees it
+    at2 = open_compare()
+    assert "人工确认" in set(project_table(at2)["匹配"])
+    next(b for b in at2.button if b.label == "撤销").click().run()
+    assert not at2.exception
+    table = project_table(at2)
+    assert table[table["2024 项目名称"] == "市级科技计划项目"].iloc[0]["状态"] == "新增"
+    assert [b.label for b in at2.button if b.key and b.key.startswith("cmp_")] == ["确认", "拒绝"]
+
+
+def test_reject_removes_the_candidate(app_env):
+    at = open_compare()
+    next(b for b in at.button if b.label == "拒绝").click().run()
+    assert not at.exception
+    assert "没有待确认的候选" in texts(at) and "已拒绝" in texts(at)
+
+
+def test_year_with_no_previous_year(app_env):
+    at = open_compare(f_year=2023)
+    assert at.selectbox(key="cmp_year").value == 2023
+    assert at.selectbox(key="cmp_base").value is None
+    assert any("2023 年度之前没有可比较的年度数据" in i.value for i in at.info)
+    assert not at.metric
+    # any two years: the later one can still be chosen as the base
+    at.selectbox(key="cmp_base").set_value(2024).run()
+    assert not at.exception and at.metric
+
+
+def test_filter_matching_nothing(app_env):
+    at = open_compare(f_search="不存在的项目")
+    assert any("都没有项目" in w.value for w in at.warning)
+
+
+def test_indicator_comparison_of_selected_pair(app_env):
+    at = open_compare()
+    pick = at.selectbox(key="cmp_pair")
+    zs = next(i for i in pick.options if i.startswith("2024 年招商引资"))
+    pick.set_value(pick.options.index(zs) if isinstance(pick.value, int) else zs).run()
+    assert not at.exception
+    ind = at.dataframe[-1].value
+    assert "退步" in set(ind["变化"])                            # 项目总成本: met in 2023, no target in 2024
+
+
+def test_one_year_only(monkeypatch, tmp_path):
+    import streamlit as st
+    path = tmp_path / "one.duckdb"
+    s = Store(path)
+    assert import_paths(s, [SAMPLE_DIR / "zhangye-kjj-2024.xlsx"]).ok
+    s.set_setting("sample_offered", True)
+    s.close()
+    monkeypatch.setenv("PERFBOARD_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_compare()
+    assert any("至少两个年度" in i.value for i in at.info)
