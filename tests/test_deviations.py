@@ -1,0 +1,116 @@
+"""perfboard.deviations: budget and indicator deviations, judgements, data-quality rows."""
+from __future__ import annotations
+
+import pytest
+
+from perfboard.deviations import NO_MEASURE, NO_REASON, deviations
+from perfboard.filters import Filters
+from tests.dashboard_helpers import YEAR
+
+F = Filters(year=YEAR)
+
+
+def _indicator(store, project_like: str, level3: str):
+    rows = store.sql_df("""SELECT i.id FROM indicators i JOIN projects p ON p.id = i.project_id
+                           WHERE p.year = ? AND p.name LIKE ? AND i.level3 = ?""",
+                        [YEAR, f"%{project_like}%", level3])
+    return int(rows["id"].iloc[0])
+
+
+def _update(store, sql, params):
+    with store.transaction() as cur:
+        cur.execute(sql, params)
+
+
+def test_budget_deviation_is_zhaoshang_with_reason(sample_store):
+    d = deviations(sample_store, F)
+    b = d["budget"]
+    assert b["项目名称"].tolist() == ["2024 年招商引资"]
+    row = b.iloc[0]
+    assert row["执行率"] == pytest.approx(0.7074) and row["填报执行率"] == pytest.approx(0.704)
+    assert bool(row["填报不一致"]) and row["状态"] == "红"
+    assert "过“紧日子”" in row["偏离原因"] and "节省" in row["偏离原因"]
+    assert row["改进措施"] == NO_MEASURE == "未填写"
+
+
+def test_no_indicator_deviations_in_sample(sample_store):
+    d = deviations(sample_store, F)
+    assert d["indicators"].empty and d["pending"].empty
+    assert len(d["all_indicators"]) == 56
+    assert d["counts"]["indicators_met"] == 52
+
+
+def test_unmet_indicator_without_reason(sample_store):
+    iid = _indicator(sample_store, "招商引资", "年度赴外招商")
+    _update(sample_store, "UPDATE indicators SET actual_text = '1次', actual_value = 1, judgement = NULL WHERE id = ?", [iid])
+    d = deviations(sample_store, F)
+    ind = d["indicators"]
+    assert ind["三级指标"].tolist() == ["年度赴外招商"]
+    assert ind.iloc[0]["判定"] == "未达成" and ind.iloc[0]["判定方式"] == "自动判定"
+    assert ind.iloc[0]["偏差原因分析及改进措施"] == NO_REASON
+    assert len(d["quality"]["unmet_no_reason"]) == 1
+    assert d["counts"]["indicator_deviation_projects"] == 1 and d["counts"]["deviation_projects"] == 1
+
+
+def test_missing_actual_is_a_deviation_and_a_quality_finding(sample_store):
+    iid = _indicator(sample_store, "科技活动周", "举办科技活动周启动仪式")
+    _update(sample_store, "UPDATE indicators SET actual_text = NULL, actual_value = NULL, actual_unit = NULL, "
+                          "judgement = NULL WHERE id = ?", [iid])
+    d = deviations(sample_store, F)
+    assert d["indicators"]["判定"].tolist() == ["缺实际值"]
+    assert d["quality"]["missing_actual"]["项目名称"].tolist() == ["2024 年科技活动周"]
+    assert d["counts"]["deviation_projects"] == 2
+
+
+def test_qualitative_indicator_pending_or_stored_judgement(sample_store):
+    iid = _indicator(sample_store, "招商引资", "经费支出合规性")
+    _update(sample_store, "UPDATE indicators SET target_text = '经费支出合规', judgement = NULL WHERE id = ?", [iid])
+    d = deviations(sample_store, F)
+    assert d["pending"]["三级指标"].tolist() == ["经费支出合规性"]
+    assert d["pending"].iloc[0]["判定"] == "待判定" and d["pending"].iloc[0]["判定方式"] == "待判定"
+    _update(sample_store, "UPDATE indicators SET judgement = '部分达成', deviation_note = '部分支出凭证不全' WHERE id = ?",
+            [iid])
+    d = deviations(sample_store, F)
+    assert d["pending"].empty
+    row = d["indicators"].iloc[0]
+    assert (row["判定"], row["判定方式"], row["偏差原因分析及改进措施"]) == ("部分达成", "人工判定", "部分支出凭证不全")
+
+
+def test_over_execution_is_its_own_budget_deviation(sample_store):
+    _update(sample_store, "UPDATE projects SET spent = 9.5 WHERE year = ? AND name LIKE '%科技活动周%'", [YEAR])
+    b = deviations(sample_store, F)["budget"]
+    assert b["项目名称"].tolist() == ["2024 年科技活动周", "2024 年招商引资"]   # 58% over is further off than 29% short
+    assert b.set_index("项目名称").loc["2024 年科技活动周", "状态"] == "超预算"
+
+
+def test_worst_first(sample_store):
+    _update(sample_store, "UPDATE projects SET spent = budget * 0.5 WHERE year = ? AND name LIKE '%科技活动周%'", [YEAR])
+    _update(sample_store, "UPDATE projects SET spent = budget * 0.93 WHERE year = ? AND name LIKE '%残疾人%'", [YEAR])
+    b = deviations(sample_store, F)["budget"]
+    assert b["项目名称"].tolist() == ["2024 年科技活动周", "2024 年招商引资", "2024 年残疾人就业保障金"]
+    assert b["状态"].tolist() == ["红", "红", "黄"]
+
+
+def test_rate_mismatch_rows(sample_store):
+    q = deviations(sample_store, F)["quality"]["rate_mismatch"]
+    assert q["项目名称"].tolist() == ["2024 年招商引资"]
+    assert q.iloc[0]["差异（百分点）"] == pytest.approx(-0.34)
+
+
+def test_budget_deviation_without_reason(sample_store):
+    _update(sample_store, "UPDATE projects SET deviation_reason = '  ' WHERE year = ? AND name LIKE '%招商%'", [YEAR])
+    d = deviations(sample_store, F)
+    assert d["budget"].iloc[0]["偏离原因"] == NO_REASON == "未填写原因"
+    assert d["quality"]["budget_no_reason"]["项目名称"].tolist() == ["2024 年招商引资"]
+
+
+def test_filters_apply(sample_store):
+    assert deviations(sample_store, Filters(year=YEAR, lights=("绿",)))["budget"].empty
+    d = deviations(sample_store, Filters(year=YEAR, search="nothing-matches"))
+    assert d["projects"] == 0 and d["budget"].empty and d["all_indicators"].empty
+    assert all(v.empty for v in d["quality"].values())
+
+
+def test_empty_database(store):
+    d = deviations(store, Filters())
+    assert d["projects"] == 0 and d["budget"].empty
