@@ -62,8 +62,8 @@ def project_fields(d: Draft) -> None:
             st.session_state[k] = (None if v is None else round(v * 100, 6)) if f == RATE else v
     cols = st.columns(4)
     for col, f in zip(cols, MONEY_FIELDS):
-        col.number_input(editing.PROJECT_FIELDS[f], key=_field_key(d, f), min_value=0.0, step=0.01, format="%.4f")
-    cols[3].number_input("填报执行率（%）", key=_field_key(d, RATE), min_value=0.0, step=0.1, format="%.2f",
+        col.number_input(editing.PROJECT_FIELDS[f], key=_field_key(d, f), step=0.01, format="%.4f")
+    cols[3].number_input("填报执行率（%）", key=_field_key(d, RATE), step=0.1, format="%.2f",
                          help="自评表上写的执行率，与按 全年执行数÷全年预算数 计算的结果比对")
     left, right = st.columns(2)
     for col, f in zip((left, right, left, right), TEXT_FIELDS):
