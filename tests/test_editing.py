@@ -5,6 +5,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from perfboard import auth, editing
 from perfboard.editing import (Draft, EditConflict, EditRefused, HistoryFilter, UndoRefused, history, load_state,
@@ -331,3 +333,40 @@ def test_draft_counts_pending_changes(zs):
     d.rows[0]["actual_text"] = "4万元"
     d.fields["goal"] = "新目标"
     assert d.pending() == 2
+
+
+# ---------------------------------------------------------------- property: save then undo is the identity
+_texts = hst.one_of(hst.none(), hst.sampled_from(["≥25项", "=100%", "≤90万元", "77项", "及时拨付", "1000余份", ""]),
+                    hst.text(max_size=8))
+_numbers = hst.one_of(hst.none(), hst.floats(min_value=0, max_value=100, allow_nan=False))
+_cell = hst.one_of(
+    hst.tuples(hst.just("actual_text"), _texts), hst.tuples(hst.just("target_text"), _texts),
+    hst.tuples(hst.just("weight"), _numbers), hst.tuples(hst.just("deviation_note"), _texts),
+    hst.tuples(hst.just("judgement"), hst.sampled_from([None, "达成", "部分达成", "未达成", "不适用"])),
+    hst.tuples(hst.just("direction"), hst.sampled_from([None, "定性"])),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=hst.lists(hst.tuples(hst.integers(0, 5), _cell), max_size=6),
+       spent=hst.floats(min_value=0, max_value=5, allow_nan=False), drop=hst.booleans(), add=hst.booleans())
+def test_save_then_undo_restores_every_value(zs, edits, spent, drop, add):
+    store, pid = zs
+    before = load_state(store, pid)
+    rows = before.rows()
+    for i, (col, value) in edits:
+        rows[i][col] = value
+    if drop:
+        rows.pop(0)
+    if add:
+        rows.append({"id": None, "level1": "效益指标", "level2": None, "level3": "新增", "target_text": "≥1项",
+                     "actual_text": "2项"})
+    try:
+        res = save(store, before, {"spent": spent}, rows, "张三")
+    except EditRefused:
+        return
+    if res.save_id is None:
+        return
+    undo(store, res.save_id)
+    after = load_state(store, pid)
+    assert after.token == before.token and after.project == before.project
