@@ -54,7 +54,8 @@ FINDINGS_ZH = {
 
 GRADES = ("优", "良", "中", "差")
 BASIS_ZH = {"met": "达成，满分", "ratio": "未达成，按完成比例", "judgement": "按人工判定的系数",
-            "missing": "缺实际完成值，0 分", "not-judged": "尚未判定，0 分", "na": "不适用，分值分给同类指标"}
+            "missing": "缺实际完成值，0 分", "not-judged": "尚未判定，0 分", "na": "不适用，分值分给同类指标",
+            "reported": "未判定，按填报得分"}
 
 
 # ---------------------------------------------------------------- settings
@@ -210,6 +211,11 @@ def _coefficient(row: dict, cfg: dict) -> tuple[float | None, str]:
         return min(ratio, float(cfg["unmet_max_ratio"])), "ratio"
     if status == "missing":
         return 0.0, "missing"
+    # Forms carry no judgement column: for an indicator the app cannot judge, the 得分 a person wrote
+    # next to its 分值 is that person's judgement.
+    reported, weight = _number(row.get("reported_score")), _number(row.get("weight"))
+    if reported is not None and weight and weight > 0:
+        return min(max(reported / weight, 0.0), 1.0), "reported"
     return 0.0, "not-judged"
 
 
@@ -306,11 +312,12 @@ def score_project(project: dict, indicators: pd.DataFrame, cfg: dict = DEFAULTS)
     for r in df.to_dict("records"):
         iid, name = _int(r.get("id")), r.get("level3")
         note = _present(r.get("deviation_note"))
-        if r["status"] == "unmet" and not note:
+        below_full = r["status"] == "unmet" or (r["basis"] == "reported" and r["coefficient"] < 1)
+        if below_full and not note:
             findings.append(Finding("unmet-no-note", "未完成目标但未填写偏差原因", iid, name))
         elif r["status"] == "missing":
             findings.append(Finding("missing-actual", "缺少实际完成值", iid, name))
-        elif r["status"] in ("pending", "no_target") and r["basis"] != "judgement":
+        elif r["basis"] == "not-judged":
             findings.append(Finding("not-judged", "无法自动判定，请选择判定结果（达成/部分达成/未达成/不适用）", iid, name))
         reported = _number(r.get("reported_score"))
         if reported is not None and r["score"] is not None and abs(reported - r["score"]) > tol:

@@ -205,6 +205,17 @@ def test_findings_codes():
     assert s.grade is None          # not judged / no actual: the total is only a lower bound
 
 
+def test_a_form_without_judgements_counts_the_reported_score_of_a_qualitative_indicator():
+    # the national form has no 判定 column: 10 of 10 next to "及时拨付" is the person's judgement
+    rows = frame(ind("产出指标", "≥70项", "77项", 80, reported=80), ind("产出指标", "及时拨付", "及时拨付", 5, reported=5),
+                 ind("效益指标", "显著提升", "有所提升", 5, reported=3, level3="影响力"))
+    s = score_project(project(reported_total_score=98), rows)
+    assert list(s.indicators["basis"]) == ["met", "reported", "reported"]
+    assert (s.indicator_score, s.total, s.grade) == (88.0, 98.0, "优")
+    assert s.finding_codes == ["unmet-no-note"]           # 3 of 5 is below full and says nothing why
+    assert next(f for f in s.findings).indicator == "影响力"
+
+
 def test_partial_weights_are_a_finding_and_count_as_zero():
     rows = frame(ind("产出指标", "≥1项", "1项", 50), ind("效益指标", "≥1项", "1项"))
     s = score_project(project(), rows)
