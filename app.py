@@ -4,6 +4,7 @@ import streamlit as st
 from perfboard.filters import LIGHTS
 from perfboard.summary import filter_options
 from ui import state
+from ui.auth import gate as auth_gate
 from ui.state import K_DEPTS, K_FUNDS, K_LIGHTS, K_SEARCH, K_YEAR
 
 st.set_page_config(page_title="PerfBoard 绩效看板", page_icon="📊", layout="wide")
@@ -16,6 +17,7 @@ PAGES = [
     st.Page("pages/import_data.py", title="数据导入", icon="📥"),
 ]
 page = st.navigation(PAGES)
+auth_gate()   # login, or single-user local mode; after st.navigation so no page runs ungated
 
 store = state.store()
 opts = state.load(filter_options)

@@ -1,9 +1,11 @@
 """数据导入: upload -> validation report -> preview -> commit."""
 import streamlit as st
 
+from perfboard.auth import PermissionDenied
 from perfboard.importer import ImportRefused, commit, prepare
 from perfboard.template import template_bytes
 from ui import state
+from ui.auth import current_user
 
 K_UPLOAD, K_DEPT, K_REPLACE = "imp_files", "imp_department", "imp_replace"
 
@@ -49,8 +51,8 @@ if plan.batches and any(b.projects for b in plan.batches):
 
 if st.button("确认导入", type="primary", disabled=not plan.ok):
     try:
-        commit(store, plan, user="匿名")
-    except ImportRefused as exc:
+        commit(store, plan, user=current_user())
+    except (ImportRefused, PermissionDenied) as exc:
         st.error(f"未导入：{exc}")
     else:
         st.session_state.pop(K_UPLOAD, None)
