@@ -9,13 +9,14 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from .compare import STATUS_ZH
+
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
 WAN, RATE = ",.2f", ".1%"
 TOP_N = 20
 LABEL_LIMIT = 220
 ROW = 26                # px per project row
 STATUS_COLORS = {"延续": "#1f77b4", "新增": "#2e7d32", "不再安排": "#9e9e9e", "其他": "#b0bec5"}
-STATUS_ZH = {"continued": "延续", "new": "新增", "discontinued": "不再安排"}
 UP, DOWN = "#2e7d32", "#c62828"
 
 

@@ -17,7 +17,6 @@ from .db import Store
 DEFAULT_THRESHOLD = 60.0        # fuzz.ratio on name stems, 0-100; a setting ("match_threshold")
 MAX_CANDIDATES = 3              # per project: a person reviews a few, not a ranked list of hundreds
 MAX_BLOCK_PAIRS = 4_000_000     # above this a department block is narrowed by rare shared bigrams
-KINDS_ZH = {"code": "编码一致", "name": "名称一致", "confirmed": "人工确认", "none": "未匹配"}
 
 # ---------------------------------------------------------------- names
 # Every name is analysed by one of two engines that must agree: Python `re` for a single name
