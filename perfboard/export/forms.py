@@ -1,0 +1,496 @@
+"""The 项目支出绩效自评表 as .xlsx, one sheet per project: the national layout and the Sichuan variant.
+
+Real layout (merged cells, borders, wrapped text, print area, A4), filled from the store. Two fillings:
+- "computed" (default): rates recomputed from the money, 分值/得分 from perfboard.scoring (stored weights,
+  or the default weights labelled as an estimate);
+- "stored": exactly what the database holds (reported rate, reported scores), so that a form re-imports
+  to the data it came from (tests/test_export_forms.py proves the round trip).
+The label texts are the ones perfboard.forms (the importer) looks for.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..db import Store
+from ..filters import Filters
+from ..indicators import indicator_rows
+from ..summary import projects
+from ..targets import QUALITATIVE
+from .tables import _display_width
+
+TITLE = "项目支出绩效自评表"
+FUND_ROWS = [("total", "年度资金总额"), ("current", "其中：本年财政拨款"), ("carryover", "上年结转资金"),
+             ("other", "其他资金")]
+MONEY_FORMAT = "#,##0.00##"     # two decimals, more only when the amount has them (3.537 万元 stays 3.537)
+RATE_FORMAT = "0.00%"
+SCORE_FORMAT = "0.00"
+ESTIMATE_NOTE = "注：原始数据未填写分值，本表分值按默认权重估算，得分由 PerfBoard 按评分规则计算，仅供参考。"
+COMPUTED_NOTE = "注：执行率按全年执行数÷全年预算数计算，得分由 PerfBoard 按评分规则计算。"
+NO_SCORING_NOTE = "注：评分模块不可用，得分栏留空。"
+FILLS = ("computed", "stored")
+
+
+# ---------------------------------------------------------------- data
+@dataclass
+class FormIndicator:
+    level1: str | None
+    level2: str | None
+    level3: str | None
+    target_text: str | None
+    actual_text: str | None
+    direction: str | None
+    target_value: float | None
+    target_unit: str | None
+    weight: float | None
+    score: float | None
+    deviation_note: str | None
+
+
+@dataclass
+class FormProject:
+    year: int
+    department: str
+    unit: str | None
+    name: str
+    funds: dict                      # kind -> (initial_budget, budget, spent); "total" always present
+    rate: float | None
+    execution_weight: float | None
+    execution_score: float | None
+    total_weight: float | None
+    total_score: float | None
+    goal: str | None
+    achievement: str | None
+    deviation_reason: str | None
+    indicators: list[FormIndicator] = field(default_factory=list)
+    note: str | None = None
+
+
+def _v(x):
+    """None for NaN/NA/empty text, else the value (floats as float)."""
+    if x is None or x is pd.NA:
+        return None
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, str) and not x.strip():
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return x
+
+
+def _f(x) -> float | None:
+    x = _v(x)
+    return None if x is None else float(x)
+
+
+def _scores(store: Store, filters: Filters):
+    """{project id: ProjectScore} from perfboard.scoring, or None when scoring is not available."""
+    try:
+        from ..scoring import scores
+    except ImportError:
+        return None
+    return {int(p["id"]): s for p, s in scores(store, filters)}
+
+
+def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[int] | None = None,
+                  fill: str = "computed") -> list[FormProject]:
+    """What the forms show for the filtered projects (or only `project_ids` among them), in list order."""
+    if fill not in FILLS:
+        raise ValueError(f"fill must be one of {FILLS}")
+    pdf = projects(store, filters)
+    if project_ids is not None:
+        wanted = {int(i) for i in project_ids}
+        pdf = pdf[pdf["id"].isin(wanted)]
+    if not len(pdf):
+        return []
+    ind = indicator_rows(store, filters, project_df=pdf)
+    funds = store.df("project_funds", tables={"project_ids": pdf[["id"]]})
+    extra = store.sql_df("SELECT id, execution_weight, execution_reported_score, reported_total_score FROM projects "
+                         "WHERE list_contains(?, id)", [[int(i) for i in pdf["id"]]]).set_index("id")
+    scored = _scores(store, filters) if fill == "computed" else None
+    out = []
+    for p in pdf.to_dict("records"):
+        pid = int(p["id"])
+        x = extra.loc[pid] if pid in extra.index else {}
+        fund_map = {"total": (_f(p["initial_budget"]), _f(p["budget"]), _f(p["spent"]))}
+        for f in funds[funds["project_id"] == pid].to_dict("records"):
+            fund_map[f["kind"]] = (_f(f["initial_budget"]), _f(f["budget"]), _f(f["spent"]))
+        rows = ind[ind["project_id"] == pid].sort_values("position")
+        s = scored.get(pid) if scored else None
+        score_by_id = {}
+        if s is not None and len(s.indicators):
+            score_by_id = {int(r["id"]): (r["weight_used"], r["score"]) for r in s.indicators.to_dict("records")}
+        indicators = []
+        for r in rows.to_dict("records"):
+            if fill == "computed" and s is not None:
+                # unrounded, so the 分值 add up to the 总分 exactly; the cells show two decimals
+                weight, score = score_by_id.get(int(r["id"]), (_f(r["weight"]), None))
+                weight, score = _f(weight), _f(score)
+            else:
+                weight, score = _f(r["weight"]), (_f(r["reported_score"]) if fill == "stored" else None)
+            indicators.append(FormIndicator(
+                level1=_v(r["level1"]), level2=_v(r["level2"]), level3=_v(r["level3"]),
+                target_text=_v(r["target_text"]), actual_text=_v(r["actual_text"]), direction=_v(r["direction"]),
+                target_value=_f(r["target_value"]), target_unit=_v(r["target_unit"]),
+                weight=weight, score=score, deviation_note=_v(r["deviation_note"])))
+        if fill == "stored":
+            rate = _f(p["reported_rate"])
+            exec_weight, exec_score = _f(x.get("execution_weight")), _f(x.get("execution_reported_score"))
+            total_score = _f(x.get("reported_total_score"))
+            weights = [i.weight for i in indicators if i.weight is not None]
+            total_weight = (exec_weight or 0) + sum(weights) if (weights or exec_weight is not None) else None
+            note = None
+        else:
+            rate = _f(p["execution_rate"])
+            if s is not None:
+                exec_weight, exec_score = s.execution_weight, s.execution_score
+                total_weight, total_score = s.execution_weight + s.indicator_weight, s.total
+                note = ESTIMATE_NOTE if s.estimated else COMPUTED_NOTE
+            else:
+                exec_weight, exec_score = _f(x.get("execution_weight")), None
+                weights = [i.weight for i in indicators if i.weight is not None]
+                total_weight = (exec_weight or 0) + sum(weights) if weights else None
+                total_score, note = None, NO_SCORING_NOTE
+        out.append(FormProject(
+            year=int(p["year"]), department=p["department"], unit=_v(p["unit"]), name=p["name"], funds=fund_map,
+            rate=rate, execution_weight=exec_weight, execution_score=exec_score, total_weight=total_weight,
+            total_score=total_score, goal=_v(p["goal"]), achievement=_v(p["achievement"]),
+            deviation_reason=_v(p["deviation_reason"]), indicators=indicators, note=note))
+    return out
+
+
+# ---------------------------------------------------------------- writing
+class _Sheet:
+    """openpyxl helpers: write (text always as a string, never a formula), merge, style a form range.
+
+    Cells get named styles (registered once per workbook): assigning Font/Alignment/Border objects cell
+    by cell costs openpyxl a style lookup each time and made twelve forms take over a second.
+    """
+
+    FORMATS = {None: "General", "money": MONEY_FORMAT, "rate": RATE_FORMAT, "score": SCORE_FORMAT}
+
+    def __init__(self, ws, widths: list[float]):
+        self.ws, self.widths, self.ncols = ws, widths, len(widths)
+        self.heights: dict[int, float] = {}
+
+    def _style(self, bold: bool, align: str, fmt: str | None, fill: bool, border: bool = True) -> str:
+        from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+        kind = {v: k for k, v in self.FORMATS.items()}.get(fmt, fmt)
+        name = f"pb_form_{int(bold)}{align}_{kind}_{int(fill)}{int(border)}"
+        wb = self.ws.parent
+        if name not in wb.named_styles:
+            side = Side(style="thin", color="000000")
+            st = NamedStyle(name=name, number_format=self.FORMATS.get(kind, "General"),
+                            font=Font(name="宋体", size=10, bold=bold),
+                            alignment=Alignment(horizontal=align, vertical="center", wrap_text=True))
+            if border:
+                st.border = Border(left=side, right=side, top=side, bottom=side)
+            if fill:
+                st.fill = PatternFill("solid", fgColor="F2F2F2")
+            wb.add_named_style(st)
+        return name
+
+    def put(self, row: int, col: int, value, *, fmt: str | None = None, bold=False, align="center", fill=False,
+            border=True):
+        cell = self.ws.cell(row=row, column=col)
+        if value is not None:
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"          # a name like "=HYPERLINK(...)" stays text
+        cell.style = self._style(bold, align, None if isinstance(value, str) else fmt, fill, border)
+        return cell
+
+    def merged(self, r1: int, c1: int, r2: int, c2: int, value, **kw):
+        """Merge first (with no border yet, openpyxl's border copying is a no-op and cheap), then give
+        every cell of the range the style, so the range's edges have their borders."""
+        if (r1, c1) != (r2, c2):
+            self.ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        cell = self.put(r1, c1, value, **kw)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    self.ws.cell(row=r, column=c).style = cell.style
+        return cell
+
+    def need_height(self, row: int, text, width_chars: float, rows_spanned: int = 1) -> None:
+        """Remember the height a wrapped text needs (Excel does not grow rows for merged cells)."""
+        if not text:
+            return
+        lines = sum(max(1, math.ceil(_display_width(part) / max(width_chars - 1, 1)))
+                    for part in str(text).split("\n"))
+        per_row = lines * 13.5 / rows_spanned + 4
+        self.heights[row] = max(self.heights.get(row, 18.0), per_row)
+
+    def finish(self, last_row: int, landscape: bool = False) -> None:
+        from openpyxl.utils import get_column_letter
+        ws = self.ws
+        for i, w in enumerate(self.widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        for r in range(3, last_row + 1):
+            ws.row_dimensions[r].height = max(self.heights.get(r, 20.0), 20.0)
+        ws.print_area = f"A1:{get_column_letter(self.ncols)}{last_row + 1}"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.sheet_view.showGridLines = False
+
+
+def _title(sh: _Sheet, p: FormProject) -> None:
+    from openpyxl.styles import Font
+    c = sh.merged(1, 1, 1, sh.ncols, TITLE, border=False)
+    c.font = Font(name="黑体", size=16, bold=True)
+    sh.ws.row_dimensions[1].height = 30
+    sh.merged(2, 1, 2, sh.ncols, f"（{p.year}年度）", border=False)
+    sh.ws.row_dimensions[2].height = 20
+
+
+def _parties(sh: _Sheet, p: FormProject, department_label: str) -> None:
+    """项目名称 over two columns, then 主管部门 / 实施单位, as on the printed national form."""
+    n = sh.ncols
+    sh.merged(3, 1, 3, 2, "项目名称", bold=True)
+    sh.merged(3, 3, 3, n, p.name, align="left")
+    sh.merged(4, 1, 4, 2, department_label, bold=True)
+    sh.merged(4, 3, 4, 6, p.department, align="left")
+    sh.put(4, 7, "实施单位", bold=True)
+    sh.merged(4, 8, 4, n, p.unit, align="left")
+    sh.need_height(3, p.name, sum(sh.widths[2:]))
+
+
+def _runs(values: list) -> list[tuple[int, int]]:
+    """(start, end) index ranges of equal consecutive values (None never merges with a neighbour)."""
+    runs, start = [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start] or values[i] is None:
+            runs.append((start, i - 1))
+            start = i
+    return runs
+
+
+class NationalForm:
+    """财政部 national layout, 10 columns A–J."""
+    name = "national"
+    label = "全国通用格式"
+    ncols = 10
+    widths = [11, 12, 14, 26, 14, 14, 8, 8, 14, 14]
+
+    def write(self, ws, p: FormProject) -> None:
+        sh = _Sheet(ws, self.widths)
+        _title(sh, p)
+        _parties(sh, p, "主管部门")
+        # money block
+        sh.merged(5, 1, 9, 1, "项目资金（万元）", bold=True)
+        sh.merged(5, 2, 5, 3, None)
+        for col, label in zip(range(4, 9), ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率"]):
+            sh.put(5, col, label, bold=True)
+        sh.merged(5, 9, 5, 10, "得分", bold=True)
+        for i, (kind, label) in enumerate(FUND_ROWS):
+            r = 6 + i
+            sh.merged(r, 2, r, 3, label, align="left" if i else "center")
+            money = p.funds.get(kind)
+            for col, v in zip((4, 5, 6), money or (None, None, None)):
+                sh.put(r, col, v, fmt="money")
+            if kind == "total":
+                sh.put(r, 7, p.execution_weight, fmt="score")
+                sh.put(r, 8, p.rate, fmt="rate")
+                sh.merged(r, 9, r, 10, p.execution_score, fmt="score")
+            else:
+                for col in (7, 8):
+                    sh.put(r, col, "—", fill=True)
+                sh.merged(r, 9, r, 10, "—", fill=True)
+        # goal block
+        sh.merged(10, 1, 11, 1, "年度总体目标", bold=True)
+        sh.merged(10, 2, 10, 6, "预期目标", bold=True)
+        sh.merged(10, 7, 10, 10, "实际完成情况", bold=True)
+        sh.merged(11, 2, 11, 6, p.goal, align="left")
+        sh.merged(11, 7, 11, 10, p.achievement, align="left")
+        sh.need_height(11, p.goal, sum(self.widths[1:6]))
+        sh.need_height(11, p.achievement, sum(self.widths[6:10]))
+        # indicator block
+        head = 12
+        for col, label in zip(range(2, 9), ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]):
+            sh.put(head, col, label, bold=True)
+        sh.merged(head, 9, head, 10, "偏差原因分析及改进措施", bold=True)
+        rows = p.indicators or [FormIndicator(*([None] * 11))]
+        first = head + 1
+        for k, ind in enumerate(rows):
+            r = first + k
+            sh.put(r, 4, ind.level3, align="left")
+            sh.put(r, 5, ind.target_text)
+            sh.put(r, 6, ind.actual_text)
+            sh.put(r, 7, ind.weight, fmt="score")
+            sh.put(r, 8, ind.score, fmt="score")
+            sh.merged(r, 9, r, 10, ind.deviation_note, align="left")
+            sh.need_height(r, ind.level3, self.widths[3])
+            sh.need_height(r, ind.target_text, self.widths[4])
+            sh.need_height(r, ind.actual_text, self.widths[5])
+            sh.need_height(r, ind.deviation_note, self.widths[8] + self.widths[9])
+        _merge_levels(sh, rows, first, col1=2, col2=3)
+        last_ind = first + len(rows) - 1
+        sh.merged(head, 1, last_ind, 1, "绩效指标", bold=True)
+        total = last_ind + 1
+        sh.merged(total, 1, total, 6, "总分", bold=True)
+        sh.put(total, 7, p.total_weight, fmt="score", bold=True)
+        sh.put(total, 8, p.total_score, fmt="score", bold=True)
+        sh.merged(total, 9, total, 10, None)
+        sh.finish(total)
+        _note(sh, total + 1, p.note)
+
+
+class SichuanForm:
+    """四川省 variant, 12 columns A–L: 调整后预算数 / 权重 / 原因, targets split into 指标性质 | 指标值 | 度量单位."""
+    name = "sichuan"
+    label = "四川省格式"
+    ncols = 12
+    widths = [10, 10, 12, 24, 8, 10, 8, 14, 8, 8, 10, 12]
+
+    def write(self, ws, p: FormProject) -> None:
+        sh = _Sheet(ws, self.widths)
+        _title(sh, p)
+        _parties(sh, p, "主管部门及代码")
+        sh.merged(5, 1, 9, 1, "项目资金（万元）", bold=True)
+        sh.merged(5, 2, 5, 3, None)
+        for col, label in zip(range(4, 10), ["年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分"]):
+            sh.put(5, col, label, bold=True)
+        sh.merged(5, 10, 5, 12, "原因", bold=True)
+        labels = {"total": "年度资金总额", "current": "其中：财政拨款", "carryover": "上年结转", "other": "其他资金"}
+        for i, (kind, _) in enumerate(FUND_ROWS):
+            r = 6 + i
+            sh.merged(r, 2, r, 3, labels[kind], align="left" if i else "center")
+            for col, v in zip((4, 5, 6), p.funds.get(kind) or (None, None, None)):
+                sh.put(r, col, v, fmt="money")
+            if kind == "total":
+                sh.put(r, 7, p.rate, fmt="rate")
+                sh.put(r, 8, p.execution_weight, fmt="score")
+                sh.put(r, 9, p.execution_score, fmt="score")
+                sh.merged(r, 10, r + 3, 12, p.deviation_reason, align="left")
+                sh.need_height(r, p.deviation_reason, sum(self.widths[9:12]), rows_spanned=4)
+            else:
+                for col in (7, 8, 9):
+                    sh.put(r, col, "—", fill=True)
+        sh.merged(10, 1, 11, 1, "年度总体目标", bold=True)
+        sh.merged(10, 2, 10, 6, "预期目标", bold=True)
+        sh.merged(10, 7, 10, 12, "实际完成目标", bold=True)
+        sh.merged(11, 2, 11, 6, p.goal, align="left")
+        sh.merged(11, 7, 11, 12, p.achievement, align="left")
+        sh.need_height(11, p.goal, sum(self.widths[1:6]))
+        sh.need_height(11, p.achievement, sum(self.widths[6:12]))
+        head = 12
+        for col, label in zip(range(2, 11), ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位",
+                                             "完成值", "权重", "得分"]):
+            sh.put(head, col, label, bold=True)
+        sh.merged(head, 11, head, 12, "未完成原因分析", bold=True)
+        rows = p.indicators or [FormIndicator(*([None] * 11))]
+        first = head + 1
+        for k, ind in enumerate(rows):
+            r = first + k
+            nature, value, unit = sichuan_target(ind)
+            sh.put(r, 4, ind.level3, align="left")
+            sh.put(r, 5, nature)
+            sh.put(r, 6, value)
+            sh.put(r, 7, unit)
+            sh.put(r, 8, ind.actual_text)
+            sh.put(r, 9, ind.weight, fmt="score")
+            sh.put(r, 10, ind.score, fmt="score")
+            sh.merged(r, 11, r, 12, ind.deviation_note, align="left")
+            for col, text in ((4, ind.level3), (6, value), (8, ind.actual_text)):
+                sh.need_height(r, text, self.widths[col - 1])
+            sh.need_height(r, ind.deviation_note, self.widths[10] + self.widths[11])
+        _merge_levels(sh, rows, first, col1=2, col2=3)
+        last_ind = first + len(rows) - 1
+        sh.merged(head, 1, last_ind, 1, "绩效指标", bold=True)
+        total = last_ind + 1
+        sh.merged(total, 1, total, 8, "总分", bold=True)
+        sh.put(total, 9, p.total_weight, fmt="score", bold=True)
+        sh.put(total, 10, p.total_score, fmt="score", bold=True)
+        sh.merged(total, 11, total, 12, None)
+        sh.finish(total)
+        _note(sh, total + 1, p.note)
+
+
+def sichuan_target(ind: FormIndicator) -> tuple[str | None, object, str | None]:
+    """(指标性质, 指标值, 度量单位) of a target: the parsed operator, number and unit, or 定性 with the text."""
+    if ind.target_value is not None and ind.direction != QUALITATIVE:
+        # the number as text: a bare number next to a percentage would be read back as a fraction
+        return ind.direction, _number_text(ind.target_value), ind.target_unit
+    if ind.target_text:
+        return QUALITATIVE, ind.target_text, None
+    return None, None, None
+
+
+def _number_text(v: float) -> str:
+    from ..targets import format_target
+    return format_target(None, v, "")
+
+
+def _merge_levels(sh: _Sheet, rows: list[FormIndicator], first: int, col1: int, col2: int) -> None:
+    """一级 merged over its consecutive rows; 二级 merged within each 一级 run."""
+    l1 = [r.level1 for r in rows]
+    for a, b in _runs(l1):
+        sh.merged(first + a, col1, first + b, col1, l1[a])
+        l2 = [r.level2 for r in rows[a:b + 1]]
+        for c, d in _runs(l2):
+            sh.merged(first + a + c, col2, first + a + d, col2, l2[c])
+
+
+def _note(sh: _Sheet, row: int, note: str | None) -> None:
+    if not note:
+        return
+    from openpyxl.styles import Font
+    c = sh.merged(row, 1, row, sh.ncols, note, align="left", border=False)
+    c.font = Font(name="宋体", size=9, color="595959")
+    sh.ws.row_dimensions[row].height = 18
+
+
+VARIANTS = {"national": NationalForm(), "sichuan": SichuanForm()}
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Excel sheet names for the projects: at most 31 characters, none of []:*?/\\, unique ignoring case."""
+    out, seen = [], set()
+    for raw in names:
+        base = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(raw)).strip().strip("'") or "项目"
+        name, n = base[:31], 1
+        while name.casefold() in seen:
+            n += 1
+            suffix = f"({n})"
+            name = base[:31 - len(suffix)] + suffix
+        seen.add(name.casefold())
+        out.append(name)
+    return out
+
+
+def forms_workbook(items: list[FormProject], variant: str = "national") -> bytes:
+    """One sheet per project in the chosen layout; raises ValueError when there is nothing to write."""
+    from openpyxl import Workbook
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown form variant {variant!r}; expected one of {sorted(VARIANTS)}")
+    if not items:
+        raise ValueError("当前筛选条件下没有项目，无法生成自评表。")
+    layout = VARIANTS[variant]
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, p in zip(sheet_names([p.name for p in items]), items):
+        layout.write(wb.create_sheet(name), p)
+    wb.properties.title = TITLE
+    wb.properties.creator = "PerfBoard"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def forms_xlsx(store: Store, filters: Filters = Filters(), variant: str = "national",
+               project_ids: list[int] | None = None, fill: str = "computed") -> bytes:
+    """The self-evaluation forms of the filtered projects (or `project_ids` among them) as .xlsx bytes."""
+    return forms_workbook(form_projects(store, filters, project_ids, fill), variant)
