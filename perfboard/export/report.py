@@ -1,0 +1,409 @@
+"""The written 项目支出绩效自评报告 (.docx) in the structure and voice of the reference report.
+
+For each project: 一、项目名称 / （一）项目基本情况 (1.项目概况, 2.项目绩效总目标) / （二）绩效目标完成情况分析
+(1.资金投入情况分析, 2.绩效目标完成情况分析 with one line per indicator class) / （三）偏离绩效目标的原因和
+下一步改进措施. Stored text is used as written; missing data is said visibly (in red, e.g. （未填写项目概况）),
+never invented. Sentences are built by small pure functions so tests can read them without Word.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from ..db import Store
+from ..filters import Filters
+from ..indicators import indicator_rows
+from ..summary import projects
+from ..targets import DIRECTIONS, completion_ratio, effective_direction, parse_value
+
+FULL = 1e-9                      # a rate within this of 1 is 100%
+FUND_LABELS = {"current": "本年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
+MET = ("met", "na")
+DEVIATING = ("unmet", "missing")
+UNDECIDED = ("pending", "no_target")
+
+
+# ---------------------------------------------------------------- numbers and numerals
+def zh_numeral(n: int) -> str:
+    """1 -> 一, 10 -> 十, 11 -> 十一, 20 -> 二十, 99 -> 九十九, 101 -> 一百零一, 110 -> 一百一十 (1..9999)."""
+    if not 0 < n < 10000:
+        raise ValueError(f"zh_numeral supports 1..9999, got {n}")
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // value % 10
+        if d:
+            if zero and out:
+                out += "零"
+            out += digits[d] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def num(x, max_decimals: int = 4) -> str:
+    """A figure as the reference writes it: 425, 8.48, 3.537 (no trailing zeros; 万元 keep yuan precision)."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    s = f"{float(x):.{max_decimals}f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def wan(x) -> str:
+    return f"{num(x)} 万元"
+
+
+def pct(rate) -> str:
+    """0.7074 -> "70.74%", 1 -> "100%" (at most two decimals)."""
+    return f"{num(rate * 100, 2)}%"
+
+
+def rate_phrase(rate) -> str:
+    """"执行率＝100%" when fully executed, otherwise "执行率为 70.74%" (the reference's two forms)."""
+    if rate is None:
+        return "执行率无法计算（全年预算数为 0 或未填写）"
+    if abs(rate - 1) <= FULL:
+        return "执行率＝100%"
+    return f"执行率为 {pct(rate)}"
+
+
+# ---------------------------------------------------------------- the text model
+@dataclass
+class Para:
+    """A paragraph as runs of (text, kind); kind is "text", "label" (bold lead-in) or "missing" (red)."""
+    runs: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, text: str, kind: str = "text") -> "Para":
+        if text:
+            self.runs.append((text, kind))
+        return self
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _ in self.runs)
+
+
+@dataclass
+class ProjectSection:
+    number: int
+    name: str
+    basic: list[Para]
+    analysis: list[Para]
+    deviation: list[Para]
+
+    @property
+    def heading(self) -> str:
+        return f"{zh_numeral(self.number)}、{self.name}"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.basic + self.analysis + self.deviation)
+
+
+def _blank(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or (isinstance(x, str) and not x.strip())
+
+
+def _s(x) -> str | None:
+    return None if _blank(x) else str(x).strip()
+
+
+def _f(x) -> float | None:
+    return None if _blank(x) else float(x)
+
+
+def _class_label(level2, level1) -> str:
+    label = _s(level2) or _s(level1) or "其他指标"
+    return label if label.endswith("指标") else label + "指标"
+
+
+def _starts_with_operator(text: str) -> bool:
+    p = parse_value(text)
+    return p.direction in DIRECTIONS and not text[:1].isdigit()
+
+
+def indicator_phrase(r: dict) -> tuple[str, str | None]:
+    """One indicator as a clause, and a red note when its actual value is missing.
+
+    "服务对象满意度≥95%", "全年登记合同数量 771项", a qualitative actual on its own ("资金已及时拨付"),
+    "市级科技计划项目评审数量≥25项，已全面完成目标任务", "年度赴外招商，年度指标值 2次，实际完成 2次".
+    """
+    name = _s(r.get("level3")) or ""
+    target, actual = _s(r.get("target_text")), _s(r.get("actual_text"))
+    if target and actual:
+        if parse_value(actual).qualitative:
+            text = f"{name}{target}，{actual}" if _starts_with_operator(target) else \
+                f"{name}（年度指标值 {target}），{actual}"
+        else:
+            text = f"{name}，年度指标值 {target}，实际完成 {actual}" if name else f"年度指标值 {target}，实际完成 {actual}"
+    elif actual:
+        if not name or parse_value(actual).qualitative:
+            text = actual
+        elif _starts_with_operator(actual):
+            text = name + actual
+        else:
+            text = f"{name} {actual}"
+    elif target:
+        text = f"{name}，年度指标值 {target}" if name else f"年度指标值 {target}"
+    else:
+        text = name or "（未命名指标）"
+    if r.get("status") == "unmet":
+        t, a = parse_value(target or ""), parse_value(actual or "")
+        ratio = None
+        if t.value is not None and a.value is not None:
+            ratio = completion_ratio(effective_direction(t), t.value, a.value)
+        text += f"，未达成目标（完成率为 {pct(ratio)}）" if ratio is not None else "，未达成目标"
+    return text, (None if actual else "（未填写实际完成值）")
+
+
+def _counted(r: dict) -> bool:
+    """A target or actual counted in things (项, 次, 万元…), after which the reference adds "执行率＝100%";
+    a percentage (满意度≥95%, 合规率 100%) already says it."""
+    for k in ("target_text", "actual_text"):
+        p = parse_value(_s(r.get(k)) or "")
+        if p.value is not None and p.unit != "%":
+            return True
+    return False
+
+
+def indicator_class_paras(rows: list[dict]) -> list[Para]:
+    """One paragraph per indicator class (二级指标) in form order: "数量指标：…，执行率＝100%；"."""
+    classes: dict[str, list[dict]] = {}
+    for r in rows:
+        classes.setdefault(_class_label(r.get("level2"), r.get("level1")), []).append(r)
+    paras = []
+    for i, (label, items) in enumerate(classes.items()):
+        p = Para().add(f"{label}：", "label")
+        for k, r in enumerate(items):
+            text, note = indicator_phrase(r)
+            p.add(("；" if k else "") + text)
+            if note:
+                p.add(note, "missing")
+        if any(_counted(r) for r in items) and all(r.get("status") in MET for r in items):
+            p.add("，执行率＝100%")
+        p.add("。" if i == len(classes) - 1 else "；")
+        paras.append(p)
+    return paras
+
+
+def money_paras(p: dict, funds: list[dict]) -> tuple[Para, Para]:
+    """1.资金投入情况分析 and the opening of 2.绩效目标完成情况分析."""
+    year, budget, spent = int(p["year"]), _f(p.get("budget")), _f(p.get("spent"))
+    initial, rate, reported = _f(p.get("initial_budget")), _f(p.get("execution_rate")), _f(p.get("reported_rate"))
+    one = Para().add("1.资金投入情况分析。", "label")
+    if budget is None or budget <= 0:
+        one.add(f"{year} 年度项目")
+        one.add("（未填写全年预算数）", "missing")
+    else:
+        one.add(f"{year} 年度项目全年预算数 {wan(budget)}")
+        if initial is not None and abs(initial - budget) > 1e-9:
+            one.add(f"（年初预算数 {wan(initial)}）")
+        parts = [f"{FUND_LABELS[f['kind']]} {wan(f['budget'])}" for f in funds
+                 if f["kind"] in FUND_LABELS and _f(f.get("budget"))]
+        if parts:
+            one.add("，其中" + "、".join(parts))
+    if spent is None:
+        one.add("，")
+        one.add("（未填写全年执行数）", "missing")
+        one.add("。")
+    else:
+        one.add(f"。截至 {year} 年底，全年执行数 {wan(spent)}，{rate_phrase(rate)}")
+        if rate is not None and rate < 1 - FULL:
+            one.add(f"，结余 {wan(round(budget - spent, 6))}")
+        elif rate is not None and rate > 1 + FULL:
+            one.add(f"，超出预算 {wan(round(spent - budget, 6))}")
+        one.add("。")
+    if reported is not None and rate is not None and abs(reported - rate) > 0.0005:
+        one.add(f"（原填报执行率为 {pct(reported)}，与按全年执行数÷全年预算数计算的 {pct(rate)} 不一致，请核实。）",
+                "missing")
+    two = Para().add("2.绩效目标完成情况分析。", "label")
+    if spent is None:
+        two.add("（未填写全年执行数）", "missing")
+        two.add("；")
+    elif rate is not None and abs(rate - 1) <= FULL:
+        two.add(f"截至 {year} 年底，{wan(spent)}已全部支出，执行率＝100%；")
+    else:
+        two.add(f"截至 {year} 年底，支出 {wan(spent)}，{rate_phrase(rate)}；")
+    return one, two
+
+
+def deviation_paras(p: dict, rows: list[dict]) -> list[Para]:
+    """（三）: the stored reason and measures, or 未偏离绩效目标。 when the project met everything."""
+    rate = _f(p.get("execution_rate"))
+    budget_off = rate is not None and abs(rate - 1) > FULL
+    off = [r for r in rows if r.get("status") in DEVIATING]
+    undecided = [r for r in rows if r.get("status") in UNDECIDED]
+    reason, measures = _s(p.get("deviation_reason")), _s(p.get("improvement"))
+    paras: list[Para] = []
+    if not budget_off and not off and not reason and not measures:
+        if undecided:
+            names = "、".join(_s(r.get("level3")) or "（未命名指标）" for r in undecided)
+            paras.append(Para().add(f"（以下指标尚未判定是否达成：{names}。请判定后再确认是否偏离绩效目标。）", "missing"))
+        else:
+            paras.append(Para().add("未偏离绩效目标。"))
+        return paras
+    if reason:
+        paras.append(Para().add(reason))
+    else:
+        facts = []
+        if budget_off:
+            facts.append(f"全年预算数 {wan(_f(p.get('budget')))}，全年执行数 {wan(_f(p.get('spent')))}，{rate_phrase(rate)}")
+        for r in off:
+            facts.append(f"{_s(r.get('level3')) or '（未命名指标）'}{'未达成' if r['status'] == 'unmet' else '缺少实际完成值'}")
+        para = Para()
+        if facts:
+            para.add("；".join(facts) + "，偏离绩效目标。")
+        para.add("（未填写偏离原因）", "missing")
+        paras.append(para)
+    for r in off:
+        note = _s(r.get("deviation_note"))
+        if note:
+            paras.append(Para().add(f"{_s(r.get('level3')) or '（未命名指标）'}：", "label").add(note))
+    if measures:
+        paras.append(Para().add("下一步改进措施：", "label").add(measures))
+    else:
+        paras.append(Para().add("下一步改进措施：", "label").add("（未填写改进措施）", "missing"))
+    if undecided:
+        names = "、".join(_s(r.get("level3")) or "（未命名指标）" for r in undecided)
+        paras.append(Para().add(f"（以下指标尚未判定是否达成：{names}。）", "missing"))
+    return paras
+
+
+def project_section(number: int, p: dict, rows: list[dict], funds: list[dict],
+                    include_achievement: bool = False) -> ProjectSection:
+    overview, goal = _s(p.get("overview")), _s(p.get("goal"))
+    basic = [
+        Para().add("1.项目概况。", "label").add(overview or "").add("" if overview else "（未填写项目概况）", "missing"),
+        Para().add("2.项目绩效总目标。", "label").add(goal or "").add("" if goal else "（未填写项目绩效总目标）", "missing"),
+    ]
+    one, two = money_paras(p, funds)
+    analysis = [one, two]
+    if rows:
+        analysis += indicator_class_paras(rows)
+    else:
+        analysis.append(Para().add("（未填写绩效指标）", "missing"))
+    achievement = _s(p.get("achievement"))
+    if include_achievement:
+        analysis.append(Para().add("年度总体目标实际完成情况：", "label").add(achievement or "")
+                        .add("" if achievement else "（未填写实际完成情况）", "missing"))
+    return ProjectSection(number, str(p["name"]), basic, analysis, deviation_paras(p, rows))
+
+
+@dataclass
+class ReportModel:
+    title: str
+    caption: str
+    groups: list[tuple[str, list[ProjectSection]]]   # (group title, sections) per year + department
+
+
+def report_model(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
+                 now: datetime | None = None) -> ReportModel:
+    pdf = projects(store, filters)
+    ind = indicator_rows(store, filters, project_df=pdf) if len(pdf) else None
+    funds = store.df("project_funds", tables={"project_ids": pdf[["id"]]}) if len(pdf) else None
+    groups = []
+    for (year, dept), g in pdf.groupby(["year", "department"], sort=False):
+        sections = []
+        for k, p in enumerate(g.to_dict("records"), start=1):
+            rows = ind[ind["project_id"] == p["id"]].sort_values("position").to_dict("records")
+            f = funds[funds["project_id"] == p["id"]].to_dict("records")
+            sections.append(project_section(k, p, rows, f, include_achievement))
+        groups.append((f"{dept}{int(year)}年度项目支出绩效自评报告", sections))
+    now = now or datetime.now()
+    title = groups[0][0] if len(groups) == 1 else "项目支出绩效自评报告"
+    caption = (f"本报告由 PerfBoard 根据已录入的数据生成（筛选：{filters.describe()}；生成时间：{now:%Y-%m-%d %H:%M}）。"
+               "红色括号内为原始数据缺失或需核实之处，请补充、核实后删除再报送。")
+    return ReportModel(title, caption, groups)
+
+
+# ---------------------------------------------------------------- .docx
+def _document():
+    from docx import Document
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Cm, Pt
+
+    from .docxutil import add_page_number_footer, style_text
+
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21), Cm(29.7)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
+    add_page_number_footer(sec)
+    normal = style_text(doc, "Normal", "仿宋", 16)
+    pf = normal.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(28)
+    pf.first_line_indent = Pt(32)
+    pf.space_before = pf.space_after = Pt(0)
+    for name, font in (("Heading 1", "黑体"), ("Heading 2", "楷体")):
+        st = style_text(doc, name, font, 16, bold=False)
+        st.paragraph_format.first_line_indent = Pt(32)
+        st.paragraph_format.space_before = st.paragraph_format.space_after = Pt(0)
+        st.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        st.paragraph_format.line_spacing = Pt(28)
+    title = style_text(doc, "Title", "方正小标宋简体", 22)
+    title.paragraph_format.alignment = 1
+    title.paragraph_format.space_after = Pt(12)
+    _no_border(title)
+    return doc
+
+
+def _no_border(style) -> None:
+    from docx.oxml.ns import qn
+    ppr = style.element.pPr
+    if ppr is not None:
+        for b in ppr.findall(qn("w:pBdr")):
+            ppr.remove(b)
+
+
+def _write_para(doc, para: Para) -> None:
+    from .docxutil import MISSING_COLOUR
+    p = doc.add_paragraph()
+    for text, kind in para.runs:
+        run = p.add_run(text)
+        if kind == "missing":
+            run.font.color.rgb = MISSING_COLOUR
+
+
+def report_docx(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
+                now: datetime | None = None) -> bytes:
+    """The self-evaluation report of the projects under the filters; raises ValueError if there are none."""
+    model = report_model(store, filters, include_achievement, now)
+    if not model.groups:
+        raise ValueError("当前筛选条件下没有项目，无法生成自评报告。")
+    from docx.shared import Pt
+    doc = _document()
+    for gi, (group_title, sections) in enumerate(model.groups):
+        if gi:
+            doc.add_page_break()
+        doc.add_paragraph(group_title, style="Title")
+        if gi == 0:
+            cap = doc.add_paragraph()
+            run = cap.add_run(model.caption)
+            run.font.size = Pt(10.5)
+            cap.paragraph_format.line_spacing = Pt(18)
+        for s in sections:
+            doc.add_heading(s.heading, level=1)
+            doc.add_heading("（一）项目基本情况", level=2)
+            for para in s.basic:
+                _write_para(doc, para)
+            doc.add_heading("（二）绩效目标完成情况分析", level=2)
+            for para in s.analysis:
+                _write_para(doc, para)
+            doc.add_heading("（三）偏离绩效目标的原因和下一步改进措施", level=2)
+            for para in s.deviation:
+                _write_para(doc, para)
+    doc.core_properties.title = model.title
+    doc.core_properties.author = "PerfBoard"
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
