@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backup_parsers(sub)
     _add_score_parser(sub)
     _add_compare_parser(sub)
+    _add_export_parsers(sub)
     return ap
 
 
@@ -327,3 +328,18 @@ def cmd_compare(a) -> int:
 
 
 COMMANDS["compare"] = cmd_compare
+
+
+def _add_export_parsers(sub) -> None:
+    from .export.cli import add_parsers
+    add_parsers(sub, _db_arg, _filter_args)
+
+
+def _export_command(name):
+    def run(a) -> int:
+        from .export.cli import COMMANDS as EXPORT_COMMANDS
+        return EXPORT_COMMANDS[name](a)
+    return run
+
+
+COMMANDS.update({name: _export_command(name) for name in ("export", "forms", "report", "brief")})

@@ -1,0 +1,114 @@
+"""Command-line exports: `export`, `forms`, `report`, `brief` (wired into perfboard.cli)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parsers(sub, db_arg, filter_args) -> None:
+    from .catalog import table_names
+    p = sub.add_parser("export", help="导出表格（与页面显示一致）为 .xlsx 或 .csv")
+    p.add_argument("--what", required=True, choices=table_names(), help="导出哪张表")
+    p.add_argument("--format", choices=["xlsx", "csv"], help="默认按 --out 的扩展名")
+    p.add_argument("--out", required=True)
+    db_arg(p)
+    filter_args(p)
+
+    p = sub.add_parser("forms", help="导出项目支出绩效自评表（每个项目一个工作表）")
+    p.add_argument("--variant", choices=["national", "sichuan"], default="national", help="national=全国通用，sichuan=四川省格式")
+    p.add_argument("--fill", choices=["computed", "stored"], default="computed",
+                   help="computed=执行率与得分按规则计算（默认）；stored=原样填入库中数据（填报执行率、填报得分）")
+    p.add_argument("--project-id", type=int, action="append", default=None, help="只导出指定项目（可重复）")
+    p.add_argument("--out", required=True)
+    db_arg(p)
+    filter_args(p)
+
+    p = sub.add_parser("report", help="生成绩效自评报告（.docx）")
+    p.add_argument("--with-achievement", action="store_true", help="附上填报的“实际完成情况”原文")
+    p.add_argument("--out", required=True)
+    db_arg(p)
+    filter_args(p)
+
+    p = sub.add_parser("brief", help="生成一页会议简报（.docx 或 .pdf）")
+    p.add_argument("--out", required=True)
+    db_arg(p)
+    filter_args(p)
+
+
+def _store_and_filters(a):
+    from ..cli import filters_from
+    from ..db import Store
+    return Store(a.db), filters_from(a)
+
+
+def _write(path: str, data: bytes, what: str) -> int:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(data)
+    print(f"已导出{what}：{path}")
+    return EXIT_OK
+
+
+def cmd_export(a) -> int:
+    from .catalog import build_table
+    from .tables import to_csv, to_xlsx
+    fmt = a.format or Path(a.out).suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        print("错误：请用 --format xlsx|csv，或让 --out 以 .xlsx / .csv 结尾。", file=sys.stderr)
+        return EXIT_USAGE
+    store, filters = _store_and_filters(a)
+    try:
+        table, df, totals = build_table(store, filters, a.what)
+    finally:
+        store.close()
+    data = to_xlsx(df, table.title, filters, None, totals) if fmt == "xlsx" else to_csv(df, None, totals)
+    return _write(a.out, data, f"“{table.title}”（{len(df)} 行）")
+
+
+def cmd_forms(a) -> int:
+    from .forms import forms_xlsx
+    store, filters = _store_and_filters(a)
+    try:
+        data = forms_xlsx(store, filters, a.variant, a.project_id, a.fill)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        store.close()
+    return _write(a.out, data, "项目支出绩效自评表")
+
+
+def cmd_report(a) -> int:
+    from .report import report_docx
+    store, filters = _store_and_filters(a)
+    try:
+        data = report_docx(store, filters, include_achievement=a.with_achievement)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        store.close()
+    return _write(a.out, data, "绩效自评报告")
+
+
+def cmd_brief(a) -> int:
+    from .brief import brief_bytes
+    from .fonts import FontMissing
+    fmt = Path(a.out).suffix.lower().lstrip(".")
+    if fmt not in ("docx", "pdf"):
+        print("错误：--out 须以 .docx 或 .pdf 结尾。", file=sys.stderr)
+        return EXIT_USAGE
+    store, filters = _store_and_filters(a)
+    try:
+        data = brief_bytes(store, filters, fmt)
+    except FontMissing as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        store.close()
+    return _write(a.out, data, "会议简报")
+
+
+COMMANDS = {"export": cmd_export, "forms": cmd_forms, "report": cmd_report, "brief": cmd_brief}

@@ -1,0 +1,71 @@
+"""`python -m perfboard export | forms | report | brief`: every table, files re-opened, the page's rows."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from perfboard.cli import main
+from perfboard.export.catalog import TABLES, build_table, table_names
+from perfboard.filters import Filters
+
+
+@pytest.mark.parametrize("what", table_names())
+def test_export_every_table_as_xlsx_and_csv(sample_db_path, what, tmp_path):
+    x, c = tmp_path / f"{what}.xlsx", tmp_path / f"{what}.csv"
+    assert main(["export", "--db", str(sample_db_path), "--year", "2024", "--what", what, "--out", str(x)]) == 0
+    assert main(["export", "--db", str(sample_db_path), "--year", "2024", "--what", what, "--format", "csv",
+                 "--out", str(c)]) == 0
+    ws = load_workbook(x).worksheets[0]
+    assert ws["A2"].value.startswith("筛选：2024 年度")
+    assert ws.freeze_panes == "A4"
+    rows = list(csv.reader(io.StringIO(c.read_bytes().decode("utf-8-sig"))))
+    assert [v for v in (cell.value for cell in ws[3])] == rows[0]
+
+
+def test_exported_rows_are_the_pages_rows(sample_store):
+    from perfboard.execution import execution
+    table, df, totals = build_table(sample_store, Filters(year=2024), "execution")
+    assert table is TABLES["projects"]
+    page = execution(sample_store, Filters(year=2024))
+    assert df.equals(page["table"]) and totals.equals(page["table_total"])
+
+
+def test_projects_xlsx_content(sample_db_path, tmp_path):
+    out = tmp_path / "p.xlsx"
+    assert main(["export", "--db", str(sample_db_path), "--year", "2024", "--what", "projects", "--out", str(out)]) == 0
+    ws = load_workbook(out).worksheets[0]
+    headers = [c.value for c in ws[3]]
+    rows = {r[headers.index("项目名称")].value: r for r in ws.iter_rows(min_row=4)}
+    zs = rows["2024 年招商引资"]
+    assert zs[headers.index("全年执行数（万元）")].value == pytest.approx(3.537)
+    assert zs[headers.index("全年执行数（万元）")].number_format == "#,##0.00"
+    assert zs[headers.index("执行率")].number_format == "0.00%"
+    assert zs[headers.index("状态")].fill.fgColor.rgb.endswith("FFC7CE")
+    total = ws[ws.max_row]
+    assert total[0].value.startswith("合计") and total[headers.index("全年预算数（万元）")].value == pytest.approx(636.98)
+
+
+def test_forms_report_brief_commands(sample_db_path, tmp_path):
+    db = ["--db", str(sample_db_path), "--year", "2024"]
+    assert main(["forms", *db, "--out", str(tmp_path / "f.xlsx")]) == 0
+    assert main(["forms", *db, "--variant", "sichuan", "--fill", "stored", "--out", str(tmp_path / "s.xlsx")]) == 0
+    assert load_workbook(tmp_path / "s.xlsx").worksheets[0]["D5"].value == "年初预算"
+    assert len(load_workbook(tmp_path / "f.xlsx").sheetnames) == 12
+    assert main(["report", *db, "--out", str(tmp_path / "r.docx")]) == 0
+    assert Document(tmp_path / "r.docx").paragraphs[0].text == "张掖市科学技术局2024年度项目支出绩效自评报告"
+    assert main(["brief", *db, "--out", str(tmp_path / "b.docx")]) == 0
+    assert main(["brief", *db, "--out", str(tmp_path / "b.pdf")]) == 0
+    assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_usage_errors(sample_db_path, tmp_path, capsys):
+    db = ["--db", str(sample_db_path)]
+    assert main(["export", *db, "--what", "projects", "--out", str(tmp_path / "x.txt")]) == 2
+    assert main(["brief", *db, "--out", str(tmp_path / "x.pptx")]) == 2
+    assert main(["forms", *db, "--year", "1999", "--out", str(tmp_path / "f.xlsx")]) == 1
+    assert "没有项目" in capsys.readouterr().err
+    assert main(["export", *db, "--what", "nonsense", "--out", str(tmp_path / "x.xlsx")]) == 2
