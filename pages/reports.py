@@ -1,0 +1,66 @@
+"""报表导出: the standard self-evaluation forms (national or Sichuan), the written report and the one-page
+meeting brief, for the projects under the sidebar filters. Files are built when a button is clicked."""
+import streamlit as st
+
+from perfboard.export.brief import brief_docx, brief_pdf
+from perfboard.export.fonts import FontMissing, find_cjk_font
+from perfboard.export.forms import VARIANTS, forms_xlsx
+from perfboard.export.report import report_docx
+from perfboard.summary import projects
+from ui import state
+from ui.export import DOCX_MIME, PDF_MIME, XLSX_MIME, file_name
+
+K_VARIANT, K_PROJECT, K_FILL, K_ACHIEVEMENT = "rep_variant", "rep_project", "rep_fill", "rep_achievement"
+ALL = "全部"
+
+st.title("报表导出")
+f = state.filters()
+store = state.store()
+df = state.load(projects, f)
+st.caption(f"筛选：{f.describe()}　·　{len(df)} 个项目。导出内容随左侧筛选变化。")
+if df.empty:
+    st.info("当前筛选条件下没有项目。请调整左侧筛选，或先到“数据导入”页面导入数据。", icon=":material/info:")
+    st.stop()
+
+st.subheader("项目支出绩效自评表")
+names = dict(zip(df["id"].astype(int), df["year"].astype(str) + " 年 · " + df["name"]))
+c1, c2, c3 = st.columns([1, 2, 1])
+variant = c1.radio("格式", list(VARIANTS), key=K_VARIANT, format_func=lambda v: VARIANTS[v].label)
+if st.session_state.get(K_PROJECT, ALL) not in [ALL, *names]:
+    st.session_state[K_PROJECT] = ALL
+pick = c2.selectbox("项目", [ALL, *names], key=K_PROJECT,
+                    format_func=lambda i: f"全部筛选出的项目（{len(names)} 个，每个项目一个工作表）" if i == ALL else names[i])
+fill = c3.radio("得分", ["computed", "stored"], key=K_FILL,
+                format_func=lambda v: {"computed": "按评分规则计算", "stored": "原样填入填报数据"}[v],
+                help="按评分规则计算：执行率按全年执行数÷全年预算数，得分按“设置”中的评分规则（无分值时按默认权重估算并注明）。"
+                     "原样填入：填报的执行率和得分，不作计算（便于与原表核对，可原样重新导入）。")
+ids = None if pick == ALL else [pick]
+st.download_button("下载自评表（.xlsx）", data=lambda: forms_xlsx(store, f, variant, ids, fill),
+                   file_name=file_name(f"项目支出绩效自评表_{VARIANTS[variant].label}", f, "xlsx"), mime=XLSX_MIME,
+                   key="rep_forms_dl", icon=":material/table_view:", on_click="ignore", type="primary")
+
+st.subheader("绩效自评报告")
+st.caption("按“一、项目名称 /（一）项目基本情况 /（二）绩效目标完成情况分析 /（三）偏离绩效目标的原因和下一步改进措施”"
+           "逐项目生成，可在 Word/WPS 中编辑。缺失的数据以红色括号标出，不会编造。")
+with_achievement = st.checkbox("附上填报的“实际完成情况”原文", key=K_ACHIEVEMENT)
+st.download_button("下载自评报告（.docx）", data=lambda: report_docx(store, f, with_achievement),
+                   file_name=file_name("绩效自评报告", f, "docx"), mime=DOCX_MIME, key="rep_report_dl",
+                   icon=":material/description:", on_click="ignore", type="primary")
+
+st.subheader("会议简报")
+st.caption("一页 A4 横版：总体数字与同比变化、各项目执行率图、需关注项目及原因。")
+try:
+    font = find_cjk_font()
+    font_problem = None
+except FontMissing as exc:
+    font, font_problem = None, str(exc)
+b1, b2, _ = st.columns([1, 1, 3])
+b1.download_button("下载简报（.docx）", data=lambda: brief_docx(store, f), file_name=file_name("会议简报", f, "docx"),
+                   mime=DOCX_MIME, key="rep_brief_docx", icon=":material/slideshow:", on_click="ignore")
+b2.download_button("下载简报（.pdf）", data=lambda: brief_pdf(store, f), file_name=file_name("会议简报", f, "pdf"),
+                   mime=PDF_MIME, key="rep_brief_pdf", icon=":material/picture_as_pdf:", on_click="ignore",
+                   disabled=font is None)
+if font_problem:
+    st.warning(font_problem + " Word 版简报仍可下载（图表位置会注明原因）。", icon=":material/font_download_off:")
+else:
+    st.caption(f"PDF 内嵌中文字体：{font.family}。")

@@ -1,0 +1,55 @@
+"""The 报表导出 page and the download buttons (AppTest cannot read a download's bytes, so the byte-building
+function is tested directly)."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
+
+from perfboard.filters import Filters
+from ui.export import export_bytes, file_name
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+def test_reports_page_offers_every_download(app_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/reports.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "报表导出"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["下载自评表（.xlsx）", "下载自评报告（.docx）", "下载简报（.docx）", "下载简报（.pdf）"]
+    at.radio(key="rep_variant").set_value("sichuan").run()
+    at.selectbox(key="rep_project").select_index(4).run()
+    at.radio(key="rep_fill").set_value("stored").run()
+    at.checkbox(key="rep_achievement").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_reports_page_without_projects(app_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["f_search"] = "不存在的项目名称"
+    at.switch_page("pages/reports.py").run()
+    assert not at.exception
+    assert any("没有项目" in i.value for i in at.info)
+    assert not at.get("download_button")
+
+
+def test_download_bytes_and_names():
+    df = pd.DataFrame({"项目名称": ["=1+1", "乙"], "全年预算数（万元）": [1.5, 2.0], "执行率": [0.5, 1.0], "状态": ["红", "绿"]})
+    f = Filters(year=2024)
+    ws = load_workbook(io.BytesIO(export_bytes(df, "预算执行偏离", f))).worksheets[0]
+    assert ws["A1"].value == "预算执行偏离" and ws["A2"].value.startswith("筛选：2024 年度")
+    assert ws["A4"].value == "=1+1" and ws["A4"].data_type == "s"
+    assert ws["B4"].number_format == "#,##0.00" and ws["C4"].number_format == "0.00%"
+    csv_bytes = export_bytes(df, "预算执行偏离", f, fmt="csv")
+    assert csv_bytes.startswith(b"\xef\xbb\xbf") and "'=1+1" in csv_bytes.decode("utf-8-sig")
+    assert file_name("预算执行偏离", f, "xlsx", datetime(2025, 3, 1, 9, 5)) == "预算执行偏离-2024年度-20250301-0905.xlsx"
+    assert file_name("a/b: c", Filters(), "csv", datetime(2025, 3, 1)) == "a_b_c-全部年度-20250301-0000.csv"

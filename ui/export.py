@@ -1,0 +1,50 @@
+"""Download buttons for any table a page shows: .xlsx and .csv of exactly that DataFrame.
+
+The bytes are built only when a button is clicked (Streamlit calls the `data` callable then), so a page
+with several tables pays nothing for its exports until someone downloads one.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import streamlit as st
+
+from perfboard.export.tables import to_csv, to_xlsx
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CSV_MIME = "text/csv"
+PDF_MIME = "application/pdf"
+
+
+def file_name(title: str, filters=None, ext: str = "xlsx", now: datetime | None = None) -> str:
+    """“项目执行情况-2024年度-20250301-0930.xlsx”: safe on Windows, says what and when."""
+    year = f"{filters.year}年度" if getattr(filters, "year", None) else "全部年度"
+    stem = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{title}-{year}-{(now or datetime.now()):%Y%m%d-%H%M}")
+    return f"{stem}.{ext}"
+
+
+def export_bytes(df, title: str, filters, spec=None, totals=None, fmt: str = "xlsx") -> bytes:
+    """What the buttons download (tests call this: AppTest cannot read a download's bytes)."""
+    if fmt == "csv":
+        return to_csv(df, spec, totals)
+    return to_xlsx(df, title, filters, spec, totals)
+
+
+def download_buttons(df, title: str, filters, spec=None, totals=None, key: str = "export") -> None:
+    """Two small buttons, 导出 Excel and 导出 CSV, for `df` as shown (same rows, same order).
+
+    spec: list of Col / (column, 中文表头, kind) tuples, or None to infer from the Chinese headers
+    (“…（万元）”, “…率”, “状态”). totals: {column: value} or the page's one-row 合计 DataFrame.
+    """
+    disabled = df is None or len(df) == 0
+    left, right, _ = st.columns([1, 1, 5], gap="small")
+    left.download_button("导出 Excel", data=lambda: export_bytes(df, title, filters, spec, totals, "xlsx"),
+                         file_name=file_name(title, filters, "xlsx"), mime=XLSX_MIME, key=f"{key}_xlsx",
+                         icon=":material/download:", on_click="ignore", disabled=disabled,
+                         help=f"“{title}”为 Excel 工作簿（含标题、筛选条件与导出时间）")
+    right.download_button("导出 CSV", data=lambda: export_bytes(df, title, filters, spec, totals, "csv"),
+                          file_name=file_name(title, filters, "csv"), mime=CSV_MIME, key=f"{key}_csv",
+                          icon=":material/download:", on_click="ignore", disabled=disabled,
+                          help="UTF-8 编码（带 BOM），Excel/WPS 可直接打开")
