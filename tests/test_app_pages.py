@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.dashboard_helpers import frame  # noqa: F401  (fixture: run app.py around each page)
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 REGISTERED = re.findall(r'st\.Page\("(pages/[^"]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))
@@ -18,13 +20,15 @@ def test_every_page_file_is_registered():
 
 
 @pytest.mark.parametrize("page", REGISTERED)
-def test_page_opens_without_exception(app_env, page):
+def test_page_opens_without_exception(app_env, frame, page):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{page} shows no title"
+    assert at.sidebar.text_input, f"{page} lost the frame's sidebar filters"
+    assert any("示例数据" in c.value for c in at.caption), f"{page} lost the frame's sample label"
 
 
 def test_fresh_database_loads_and_labels_sample(monkeypatch, tmp_path):
@@ -35,8 +39,8 @@ def test_fresh_database_loads_and_labels_sample(monkeypatch, tmp_path):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    assert any("示例数据" in i.value for i in at.info)
+    assert any("示例数据" in c.value and "zhangye-kjj-2024.xlsx" in c.value for c in at.caption)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["项目数"] == "12 个"
-    assert metrics["全年预算数"] == "636.98 万元"
+    assert metrics["全年预算数（万元）"] == "636.98"
     assert metrics["执行率"] == "99.77%"

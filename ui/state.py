@@ -49,9 +49,12 @@ def load(fn, *args, **kwargs):
 
 def filters() -> Filters:
     ss = st.session_state
-    return Filters(year=ss.get(K_YEAR), departments=tuple(ss.get(K_DEPTS) or ()),
-                   funding_sources=tuple(ss.get(K_FUNDS) or ()), lights=tuple(ss.get(K_LIGHTS) or ()),
-                   search=ss.get(K_SEARCH) or "")
+    chosen = Filters(year=ss.get(K_YEAR), departments=tuple(ss.get(K_DEPTS) or ()),
+                     funding_sources=tuple(ss.get(K_FUNDS) or ()), lights=tuple(ss.get(K_LIGHTS) or ()),
+                     search=ss.get(K_SEARCH) or "")
+    from perfboard.auth import scope_filters
+    from ui.auth import current_user          # here: ui.auth imports this module
+    return scope_filters(current_user(), chosen)    # reads never reach departments outside the user's scope
 
 
 def flash(message: str, kind: str = "success") -> None:
@@ -63,6 +66,26 @@ def show_flash() -> None:
     item = st.session_state.pop(K_FLASH, None)
     if item:
         getattr(st, item[0])(item[1])
+
+
+# Keys of the overview -> deviations links and of the deviations page's views.
+K_DQ = "dq_check"
+K_INDICATOR_VIEW = "dev_indicator_view"
+K_DQ_OPEN = "dq_open"       # set by a data-quality link: open the 数据检查 tab once
+
+
+def presentation() -> bool:
+    return bool(st.session_state.get(K_PRESENT))
+
+
+def chart_font() -> int:
+    return 16 if presentation() else 12
+
+
+def narrowed() -> bool:
+    """True when any filter besides the year is set (then the sidebar offers to clear them)."""
+    f = filters()
+    return bool(f.departments or f.funding_sources or f.lights or f.search.strip())
 
 
 # 指标填报 and 修改记录 (issue 6).

@@ -1,0 +1,61 @@
+"""AppTest of 偏离分析: 招商引资 with its reason and the missing measures, indicator views, checks."""
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboard_helpers import frame  # noqa: F401  (fixture)
+from tests.dashboard_helpers import YEAR, open_page, opened
+from ui.state import K_DQ, K_DQ_OPEN, K_INDICATOR_VIEW, K_LIGHTS, K_SEARCH
+
+pytestmark = pytest.mark.usefixtures("frame")
+PAGE = "pages/deviations.py"
+
+
+def test_budget_deviation_shows_zhaoshang(app_env):
+    at = open_page(PAGE)
+    budget = at.table[0].value
+    assert budget["项目名称"].tolist() == ["2024 年招商引资"]
+    row = budget.iloc[0]
+    assert row["执行率"] == "70.74%" and row["填报执行率"].startswith("70.40%（与计算值不一致")
+    assert "过“紧日子”" in row["偏离原因"] and "节省" in row["偏离原因"]
+    assert row["改进措施"] == "未填写"
+    assert [t.label for t in at.tabs][0] == "预算执行偏离（1）"
+
+
+def test_indicator_views(app_env):
+    at = open_page(PAGE)
+    assert any("没有未达成或缺少实际完成值的指标" in s.value for s in at.success)
+    at.segmented_control(key=K_INDICATOR_VIEW).set_value("全部指标").run()
+    assert not at.exception
+    tables = [t.value for t in at.table]
+    all_ind = next(t for t in tables if "判定方式" in t.columns)
+    assert len(all_ind) == 56 and set(all_ind["判定"]) == {"达成", "无目标值"}
+
+
+def test_pending_indicator_shows_daipanding(app_env):
+    with opened(app_env) as s, s.transaction() as cur:
+        cur.execute("""UPDATE indicators SET judgement = NULL, target_text = '经费支出合规'
+                       WHERE level3 = '经费支出合规性' AND project_id IN (SELECT id FROM projects WHERE year = ?)""",
+                    [YEAR])
+    at = open_page(PAGE, **{K_INDICATOR_VIEW: "待判定"})
+    pending = next(t.value for t in at.table if "判定方式" in t.value.columns)
+    assert pending["三级指标"].tolist() == ["经费支出合规性"] and pending.iloc[0]["判定"] == "待判定"
+
+
+def test_quality_tab_preselected_by_link_state(app_env):
+    at = open_page(PAGE, **{K_DQ: "missing_target", K_DQ_OPEN: True})
+    assert at.segmented_control(key=K_DQ).value == "missing_target"
+    rows = next(t.value for t in at.table if "判定" in t.value.columns and len(t.value) == 4)
+    assert set(rows["判定"]) == {"无目标值"}
+    assert K_DQ_OPEN not in at.session_state
+
+
+def test_green_filter_has_no_budget_deviation(app_env):
+    at = open_page(PAGE, **{K_LIGHTS: ["绿"]})
+    assert any("没有预算执行偏离的项目" in s.value for s in at.success)
+
+
+def test_filter_matching_nothing(app_env):
+    at = open_page(PAGE, **{K_SEARCH: "没有这个项目"})
+    assert not at.table and not at.tabs
+    assert any("没有项目" in i.value for i in at.info)

@@ -1,0 +1,124 @@
+"""Small render helpers shared by pages: empty states, the 需关注 card, the data-quality strip, tables."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from perfboard.bands import pct_text
+from perfboard.deviations import NO_MEASURE, NO_REASON
+from ui import state
+from ui.fmt import pct, wan
+
+LIGHT_BADGE = {"绿": "green", "黄": "orange", "红": "red", "超预算": "violet", "无预算": "gray"}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$])")
+
+MONEY = st.column_config.NumberColumn(format="%,.2f")     # 万元: two decimals, thousands separators
+RATE = st.column_config.NumberColumn(format="percent")
+
+
+def md(text) -> str:
+    """User text made safe for Markdown (a '*' or '[' in a reason must not turn into formatting)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def light_badge(light: str, rate) -> str:
+    return f":{LIGHT_BADGE.get(light, 'gray')}-badge[{light} · {pct(rate)}]"
+
+
+def light_legend(bands: dict) -> str:
+    """The traffic-light colours named in one Markdown line (charts carry no colour legend)."""
+    g, y = pct_text(bands["green"]), pct_text(bands["yellow"])
+    return f":green[■ ≥{g}]　:orange[■ {y}–{g}]　:red[■ <{y}]　:violet[■ >100%]"
+
+
+def needs_data() -> None:
+    """The empty state of an empty database; stops the page."""
+    st.info("数据库中还没有项目数据。请先到“数据导入”页面上传自评表或导入表。", icon=":material/info:")
+    st.page_link("pages/import_data.py", label="前往数据导入", icon=":material/upload_file:")
+    st.stop()
+
+
+def nothing_matches(description: str) -> None:
+    """The empty state of a filter that matches nothing; stops the page."""
+    st.info(f"当前筛选条件下没有项目（{description}）。请调整或清除左侧筛选。", icon=":material/filter_alt_off:")
+    st.stop()
+
+
+def _placeholder_or(text: str, placeholder: str) -> str:
+    return f":orange[**{placeholder}**]" if text == placeholder else md(text)
+
+
+def attention_item(item: dict) -> None:
+    """One project of the 需关注 list: name, light and rate, deviating indicators, reason, measures."""
+    lines = [f"**{md(item['name'])}**　{light_badge(item['light'], item['execution_rate'])}"]
+    if item["rate_mismatch"]:
+        lines.append(f":orange[:material/warning: 填报执行率 {pct(item['reported_rate'])}，与计算值不一致]")
+    lines.append(f"偏离指标：{md(item['deviating_indicators']) or '无'}")
+    lines.append(f"偏离原因：{_placeholder_or(item['reason'], NO_REASON)}")
+    lines.append(f"改进措施：{_placeholder_or(item['measures'], NO_MEASURE)}")
+    st.markdown("  \n".join(lines))
+
+
+def quality_strip(counts: dict, labels: dict, target_page: str) -> None:
+    """The findings of the data-quality checks on one line, each a button that opens the offending
+    rows on `target_page`; the checks that found nothing are summed up at the end of the line."""
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    for key, n in counts.items():
+        if not n:
+            continue
+        label, short, unit = labels[key]
+        if row.button(f"{short} {n} {unit}", key=f"dq_{key}", icon=":material/warning:",
+                      help=f"{label}：{n} {unit}，点击查看", width="content"):
+            st.session_state[state.K_DQ] = key
+            st.session_state[state.K_DQ_OPEN] = True
+            st.switch_page(target_page)
+    passed = [labels[k][1] for k in counts if not counts[k]]
+    if passed:
+        row.caption(":green[:material/check_circle:] 未发现：" + "、".join(passed), width="content")
+
+
+def table(df, money=(), rates=(), wide=(), widths=None, height="auto", key=None) -> None:
+    """A sortable table: money columns as 万元, rate columns as percentages, long text columns wide;
+    `widths` fixes pixel widths (so a totals table below lines up with its table)."""
+    config = {c: MONEY for c in money} | {c: RATE for c in rates}
+    config |= {c: st.column_config.TextColumn(width="large") for c in wide}
+    for c, w in (widths or {}).items():
+        kind = (st.column_config.NumberColumn(format="%,.2f", width=w) if c in money else
+                st.column_config.NumberColumn(format="percent", width=w) if c in rates else
+                st.column_config.Column(width=w))
+        config[c] = kind
+    config = {c: v for c, v in config.items() if c in df.columns}
+    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+
+
+REPORT_ROWS = 100
+
+
+def report_table(df, money=(), rates=(), flag=None) -> None:
+    """A static table whose long texts (reasons, measures) wrap instead of hiding in a cell; numbers
+    formatted as 万元 and percentages. Past REPORT_ROWS rows it falls back to a scrolling table."""
+    if len(df) > REPORT_ROWS:
+        st.caption(f"共 {len(df)} 行，可滚动查看、点击列名排序。")
+        table(df, money=money, rates=rates, wide=[c for c in df.columns if pd.api.types.is_string_dtype(df[c])][-2:])
+        return
+    shown = df.copy()
+    for c in shown.columns:
+        if c in money:
+            shown[c] = shown[c].map(wan)
+        elif c in rates:
+            shown[c] = shown[c].map(pct)
+        elif shown[c].dtype == bool:
+            shown[c] = shown[c].map({True: "是", False: ""})
+    if "填报不一致" in shown and "填报执行率" in shown:
+        shown["填报执行率"] = [r + ("（与计算值不一致）" if bad else "")
+                          for r, bad in zip(shown["填报执行率"], shown.pop("填报不一致") == "是")]
+    short = [c for c in shown.columns if c in money or c in rates or c in ("状态", "判定", "判定方式", "一级指标",
+                                                                       "二级指标", "年度指标值")]
+    styled = shown.style.set_properties(subset=[c for c in short if c in money or c in rates],
+                                        **{"text-align": "right"})
+    styled = styled.set_properties(subset=short, **{"white-space": "nowrap"})
+    styled = styled.map(lambda v: "white-space: nowrap; color: #b45309; font-weight: 600"
+                        if v in (NO_REASON, NO_MEASURE) else "")
+    st.table(styled, hide_index=True)
