@@ -16,6 +16,7 @@ PAGES = [
     st.Page("pages/compare.py", title="同比分析", icon=":material/compare_arrows:"),
     st.Page("pages/indicators_edit.py", title="指标填报", icon=":material/edit_note:"),
     st.Page("pages/history.py", title="修改记录", icon=":material/history:"),
+    st.Page("pages/reports.py", title="报表导出", icon=":material/download:"),
     st.Page("pages/import_data.py", title="数据导入", icon=":material/upload_file:"),
     st.Page("pages/settings.py", title="设置", icon=":material/settings:"),
 ]
