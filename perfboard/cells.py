@@ -24,6 +24,8 @@ def norm(s) -> str:
 
 def text(v) -> str | None:
     """Cell as stored text: numbers without a spurious '.0', dates ISO, surrounding space trimmed."""
+    if type(v) is str:              # the common case, ~10 calls per indicator row
+        return v.strip() or None
     if is_blank(v):
         return None
     if isinstance(v, bool):

@@ -1,12 +1,15 @@
 """The flat import layout: a 项目 sheet (one row per project) and an optional 绩效指标 sheet."""
 from __future__ import annotations
 
+import functools
+
 from . import cells
 from .batch import Batch
 from .headers import INDICATOR_REQUIRED, INDICATOR_ZH, PROJECT_REQUIRED, PROJECT_ZH, map_header_row
 from .readers import RawBook, Sheet
 from .report import ERROR, INFO, WARNING
-from .targets import QUALITATIVE, effective_direction, parse_value
+from .targets import QUALITATIVE, effective_direction
+from .targets import parse_value as _parse_value
 
 PROJECT_SHEETS = {"项目", "projects", "项目表", "项目支出"}
 INDICATOR_SHEETS = {"绩效指标", "indicators", "指标", "指标表"}
@@ -15,6 +18,12 @@ DIRECTION_WORDS = {"≥": "≥", ">=": "≥", "＞＝": "≥", "大于等于": "
                    "≤": "≤", "<=": "≤", "小于等于": "≤", "<": "<", "＜": "<", "小于": "<", "=": "=", "＝": "=",
                    "等于": "=", "定性": QUALITATIVE}
 RATE_TOLERANCE = 0.0005       # 0.05 percentage points
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def parse_value(text):
+    """targets.parse_value, cached: the same target/actual texts recur on every project (Parsed is frozen)."""
+    return _parse_value(text)
 HEADER_SCAN_ROWS = 20
 
 
@@ -194,11 +203,12 @@ def _parse_indicators(sheet: Sheet, batch: Batch) -> None:
             continue
         loc = dict(sheet=sheet.name, row=r + 1)
 
-        def raw(field):
-            return sheet.cell(r, mapping[field][0]) if field in mapping else None
+        def raw(field, row=row, width=len(row)):        # sheet.cell() without the per-call bounds checks
+            c = mapping[field][0] if field in mapping else None
+            return None if c is None else row[c] if c < width else ""
 
         bad = False
-        for field, (c, _, header) in mapping.items():
+        for field, (c, _, header) in mapping.items() if sheet.formulas else ():
             bad |= _check_formula(sheet, r, c, header, batch)
         year, code = cells.year(raw("year"))
         if code:
