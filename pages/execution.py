@@ -4,6 +4,7 @@ import streamlit as st
 
 from perfboard.charts import budget_spent_chart, rate_distribution_chart
 from perfboard.execution import execution
+from perfboard.scoring import grade_line, project_scores
 from ui import render, state
 from ui.fmt import pct, wan_unit
 
@@ -23,6 +24,7 @@ if not t["projects"]:
 st.caption(f"{f.describe()}　·　合计 {t['projects']} 个项目，全年预算数 {wan_unit(t['budget_wan'])}，"
            f"全年执行数 {wan_unit(t['spent_wan'])}，执行率 {pct(t['execution_rate'])}")
 
+st.markdown(grade_line(state.load(project_scores, f)))
 by_project, by_department, by_fund = st.tabs(["按项目", "按主管部门", "按资金来源"])
 with by_project:
     st.caption("点击列名排序；合计行在表格下方。")

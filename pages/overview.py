@@ -4,6 +4,7 @@ import streamlit as st
 
 from perfboard.charts import execution_rate_chart
 from perfboard.overview import overview
+from perfboard.scoring import grade_line, project_scores
 from ui import render, state
 from ui.fmt import count, delta_count, delta_pp, delta_wan, pct, wan
 
@@ -40,6 +41,8 @@ c[4].metric("偏离项目", count(fig["deviation_projects"]), delta_count(ch.get
 c[5].metric("指标达成", f"{fig['indicators_met']} / {fig['indicators_total']}",
             delta_pp(ch.get("indicators_met_share_pp")),
             help=f"达成的指标数 / 指标总数（不含不适用）；待人工判定 {fig['indicators_pending']} 条")
+
+st.markdown(grade_line(state.load(project_scores, f)))
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

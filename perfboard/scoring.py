@@ -380,3 +380,37 @@ def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
     """`score --json`: per project its identity and scores."""
     return [{"year": int(p["year"]), "department": p["department"], "name": p["name"], **s.as_dict()}
             for p, s in scores(store, filters)]
+
+
+# ---------------------------------------------------------------- for the overview and execution pages
+PENDING_GRADE = "待判定"
+
+
+def grade_label(grade, estimated: bool) -> str:
+    """'优', '优（估算）' or '待判定' for a table cell."""
+    g = grade if isinstance(grade, str) and grade else PENDING_GRADE
+    return f"{g}（估算）" if estimated and g != PENDING_GRADE else g
+
+
+def grade_line(scores: pd.DataFrame) -> str:
+    """One Markdown line for a page: projects per grade (those present) and the mean total of the graded
+    ones; estimates and projects without a grade yet are said so."""
+    if not len(scores):
+        return ""
+    graded = scores[scores["grade"].notna()]
+    parts = [f"{g} **{n}** 个" for g in GRADES if (n := int((graded["grade"] == g).sum()))]
+    pending = len(scores) - len(graded)
+    if pending:
+        parts.append(f"{PENDING_GRADE} **{pending}** 个（有指标未判定或缺实际值）")
+    est = "（估算：未填写分值的项目按默认分值）" if scores["estimated"].any() else ""
+    mean = f"　·　已评定项目平均总分 **{graded['total'].mean():.2f}**" if len(graded) else ""
+    return f"**自评等级**{est}　" + "　".join(parts) + mean
+
+
+def with_score_columns(table: pd.DataFrame, project_df: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """`table` (one row per row of `project_df`, same order) with 自评总分 and 等级 appended."""
+    s = project_df[["id"]].merge(scores, on="id", how="left")
+    out = table.copy()
+    out["自评总分"] = s["total"].to_numpy()
+    out["等级"] = [grade_label(g, bool(e)) for g, e in zip(s["grade"], s["estimated"].fillna(False))]
+    return out

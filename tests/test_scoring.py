@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from perfboard.flat import indicator_values
-from perfboard.scoring import (DEFAULTS, class_of, grade_of, project_scores, save_scoring_settings, score_project,
-                               scoring_settings, validate_settings)
+from perfboard.scoring import (DEFAULTS, class_of, grade_label, grade_line, grade_of, project_scores,
+                               save_scoring_settings, score_project, scoring_settings, validate_settings,
+                               with_score_columns)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -236,6 +237,20 @@ def test_sample_scores(sample_store):
     assert df.loc["2024 年残疾人就业保障金", "total"] == 10.0          # three indicators nobody judged yet
     full = df.drop(index=["2024 年招商引资", "2024 年残疾人就业保障金"])
     assert (full["total"] == 100.0).all() and (full["grade"] == "优").all()
+
+
+def test_page_helpers(sample_store):
+    from perfboard.execution import execution
+    from perfboard.filters import Filters
+    f = Filters(year=2024)
+    scores = project_scores(sample_store, f)
+    assert grade_line(scores) == ("**自评等级**（估算：未填写分值的项目按默认分值）　优 **10** 个　待判定 **2** 个（有指标未判定或缺实际值）"
+                                  "　·　已评定项目平均总分 **100.00**")
+    e = execution(sample_store, f)
+    table = with_score_columns(e["table"], e["projects"], scores).set_index("项目名称")
+    assert table.loc["2024 年招商引资", ["自评总分", "等级"]].tolist() == [82.07, "待判定"]
+    assert table.loc["2024 年科技活动周", ["自评总分", "等级"]].tolist() == [100.0, "优（估算）"]
+    assert grade_label("良", False) == "良" and grade_line(scores.iloc[0:0]) == ""
 
 
 def test_cli_score_json(sample_db_path):
