@@ -4,6 +4,7 @@ import streamlit as st
 from perfboard import charts_compare as charts
 from perfboard import compare as cmp
 from perfboard import matching
+from perfboard.scoring import grade_line, project_scores
 from perfboard.summary import filter_options, previous_year
 from ui import state
 
@@ -48,6 +49,8 @@ if c.items.empty:
 for col, m in zip(st.columns(5), cmp.headline(c)):
     col.metric(m["label"], m["value"], m["delta"], help=m["help"], delta_color=m["color"], delta_arrow=m["arrow"])
 st.caption(f"与 {base_year} 年度相比；筛选：{f.with_year(year).describe()}。项目明细含任一年度符合筛选条件的项目。")
+for y in (year, base_year):
+    st.markdown(grade_line(state.load(project_scores, f.with_year(y)), f"{y} 年度自评等级"))
 
 left, right = st.columns(2)
 with left:

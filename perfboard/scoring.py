@@ -392,7 +392,7 @@ def grade_label(grade, estimated: bool) -> str:
     return f"{g}（估算）" if estimated and g != PENDING_GRADE else g
 
 
-def grade_line(scores: pd.DataFrame) -> str:
+def grade_line(scores: pd.DataFrame, title: str = "自评等级") -> str:
     """One Markdown line for a page: projects per grade (those present) and the mean total of the graded
     ones; estimates and projects without a grade yet are said so."""
     if not len(scores):
@@ -401,10 +401,10 @@ def grade_line(scores: pd.DataFrame) -> str:
     parts = [f"{g} **{n}** 个" for g in GRADES if (n := int((graded["grade"] == g).sum()))]
     pending = len(scores) - len(graded)
     if pending:
-        parts.append(f"{PENDING_GRADE} **{pending}** 个（有指标未判定或缺实际值）")
-    est = "（估算：未填写分值的项目按默认分值）" if scores["estimated"].any() else ""
+        parts.append(f"{PENDING_GRADE} **{pending}** 个（指标未判定或缺实际值）")
+    est = "（估算）" if scores["estimated"].any() else ""
     mean = f"　·　已评定项目平均总分 **{graded['total'].mean():.2f}**" if len(graded) else ""
-    return f"**自评等级**{est}　" + "　".join(parts) + mean
+    return f"**{title}**{est}　" + "　".join(parts) + mean
 
 
 def with_score_columns(table: pd.DataFrame, project_df: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:

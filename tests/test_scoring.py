@@ -244,8 +244,9 @@ def test_page_helpers(sample_store):
     from perfboard.filters import Filters
     f = Filters(year=2024)
     scores = project_scores(sample_store, f)
-    assert grade_line(scores) == ("**自评等级**（估算：未填写分值的项目按默认分值）　优 **10** 个　待判定 **2** 个（有指标未判定或缺实际值）"
+    assert grade_line(scores) == ("**自评等级**（估算）　优 **10** 个　待判定 **2** 个（指标未判定或缺实际值）"
                                   "　·　已评定项目平均总分 **100.00**")
+    assert grade_line(scores, "2024 年度自评等级").startswith("**2024 年度自评等级**（估算）")
     e = execution(sample_store, f)
     table = with_score_columns(e["table"], e["projects"], scores).set_index("项目名称")
     assert table.loc["2024 年招商引资", ["自评总分", "等级"]].tolist() == [82.07, "待判定"]
