@@ -86,7 +86,7 @@ def rate_chart_data(df: pd.DataFrame, top_n: int = 20) -> pd.DataFrame:
 
 
 def execution_rate_chart(df: pd.DataFrame, bands: dict | None = None, top_n: int = 20,
-                         font_size: int = 12, bar_step: int = 22) -> alt.LayerChart:
+                         font_size: int = 12, bar_step: int | None = None) -> alt.LayerChart:
     """Horizontal bars of execution rate by project, lowest first, coloured by traffic light, with a
     100% rule and the green/yellow band lines (labelled above the plot); the tooltip shows budget,
     spent, rate and reported rate. No colour legend: the page names the colours in its heading."""
@@ -124,6 +124,7 @@ def execution_rate_chart(df: pd.DataFrame, bands: dict | None = None, top_n: int
             baseline="bottom", fontSize=font_size - 1, color=line.color).encode(
             x="value:Q", y=alt.value(0), text="label:N")
         for line in lines.itertuples()]
+    bar_step = bar_step or font_size + 10            # a bar per label line, whatever the type size
     height = max(bar_step * len(data), 40) + 4 * font_size + 30
     return _configure(alt.layer(bars, text, rules, *labels).properties(height=height), font_size)
 

@@ -117,3 +117,16 @@ def test_empty_database(monkeypatch, tmp_path):
         at = open_page(page, year=None)
         assert any("还没有项目数据" in i.value for i in at.info), page
         assert not at.metric and not at.get("vega_lite_chart")
+
+
+def test_figures_equal_cli_summary_json(app_env, capsys):
+    """The figures on the page are the ones `python -m perfboard summary --json` prints."""
+    from perfboard.cli import main
+    assert main(["summary", "--json", "--db", str(app_env), "--year", str(YEAR), "--search", "招商"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    at = open_page(PAGE, **{K_SEARCH: "招商"})
+    shown = metrics(at)
+    assert shown["项目数"] == count(cli["projects"])
+    assert shown["全年预算数（万元）"] == wan(cli["budget_wan"])
+    assert shown["全年执行数（万元）"] == wan(cli["spent_wan"])
+    assert shown["执行率"] == pct(cli["execution_rate"]) == "70.74%"
