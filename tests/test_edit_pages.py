@@ -165,3 +165,19 @@ def test_history_page_lists_saves_and_undoes_one(at, app_env):
 
     at.multiselect(key="hist_kinds").select("import").run()
     assert "年度赴外招商" not in texts(at.markdown)
+
+
+def test_rows_added_and_deleted_in_the_editor_are_saved(at, app_env):
+    store = open_db(app_env)
+    pid = pick(at, store, "2024 年招商引资")
+    at.session_state[editor_key(pid, 0)] = {
+        "edited_rows": {}, "deleted_rows": [3],
+        "added_rows": [{"一级指标": "效益指标", "二级指标": "经济效益指标", "三级指标": "带动投资", "年度指标值": "≥100万元",
+                        "实际完成值": "120万元"}]}
+    at.run()
+    assert "未保存：2 处修改" in texts(at.warning)
+    button(at, "保存").click().run()
+    assert "已保存：2 处修改" in texts(at.success)
+    names = store.sql_df("SELECT level3, level1, target_value FROM indicators WHERE project_id = ? ORDER BY position", [pid])
+    assert "经费支出合规性" not in names["level3"].tolist()
+    assert names.values.tolist()[-2] == ["带动投资", "效益指标", 100.0]     # before 满意度, grouped by 一级
