@@ -7,6 +7,7 @@ from perfboard import matching
 from perfboard.scoring import grade_line, project_scores
 from perfboard.summary import filter_options, previous_year
 from ui import state
+from ui.export import download_buttons
 
 K_YEAR, K_BASE, K_SYNC, K_PAIR = "cmp_year", "cmp_base", "cmp_synced_to", "cmp_pair"
 NUM = st.column_config.NumberColumn(format="%.2f")
@@ -71,11 +72,14 @@ with t_items:
                  column_config={k: NUM for k in table.columns if "（" in k and "名称" not in k})
     if len(table) > ROWS:
         st.caption(f"共 {len(table)} 行，仅显示前 {ROWS} 行（延续、新增、不再安排，各按预算从大到小）。")
+    download_buttons(table, f"同比分析（{base_year}—{year} 项目对比）", f.with_year(year), key="exp_cmp_items")
 with t_groups:
     for by in ("department", "funding_source"):
         g = cmp.groups_table(getattr(c, f"by_{by}"), by, base_year, year)
         st.dataframe(g, hide_index=True, width="stretch",
                      column_config={k: NUM for k in g.columns if "（" in k})
+        download_buttons(g, f"同比分析（{base_year}—{year} 按{'主管部门' if by == 'department' else '资金来源'}）",
+                         f.with_year(year), key=f"exp_cmp_{by}")
 
 
 def decide(pair, decision):
@@ -114,7 +118,10 @@ with t_ind:
     if ind.empty:
         st.info("该项目在两个年度都没有绩效指标。")
     else:
-        st.dataframe(cmp.indicator_table(ind, base_year, year), hide_index=True, width="stretch")
+        ind_table = cmp.indicator_table(ind, base_year, year)
+        st.dataframe(ind_table, hide_index=True, width="stretch")
+        download_buttons(ind_table, f"指标对比（{r.get('name') or r.get('base_name')}）", f.with_year(year),
+                         key="exp_cmp_indicators")
         st.caption(f"改善 {(ind['change'] == 'better').sum()} 项，退步 {(ind['change'] == 'worse').sum()} 项。"
                    "按三级指标名称（忽略年份、空格和标点）对齐。")
 with t_trend:

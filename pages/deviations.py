@@ -5,6 +5,7 @@ import streamlit as st
 from perfboard.bands import describe_bands, get_bands
 from perfboard.deviations import QUALITY_CHECKS, deviations
 from ui import render, state
+from ui.export import download_buttons
 
 MONEY, RATES = ["全年预算数（万元）", "全年执行数（万元）"], ["执行率", "填报执行率", "计算执行率"]
 VIEWS = {"偏离指标": "indicators", "待判定": "pending", "全部指标": "all_indicators"}
@@ -29,6 +30,7 @@ with budget_tab:
     else:
         st.caption("执行率低于绿色区间或超过 100% 的项目，按偏离程度由大到小排列；“填报不一致”表示填报的执行率与计算值不符。")
         render.report_table(d["budget"], money=MONEY, rates=RATES)
+        download_buttons(d["budget"], "预算执行偏离", f, key="exp_dev_budget")
 
 with indicator_tab:
     st.caption(f"定量指标按年度指标值与实际完成值自动判定；定性指标显示人工判定结果，尚未判定的显示“待判定”"
@@ -42,6 +44,7 @@ with indicator_tab:
                     "全部指标": "筛选出的项目没有绩效指标。"}[view], icon=":material/check_circle:")
     else:
         render.report_table(rows)
+        download_buttons(rows, f"绩效指标（{view}）", f, key="exp_dev_indicators")
 
 with quality_tab:
     counts = {k: len(v) for k, v in d["quality"].items()}
@@ -54,3 +57,4 @@ with quality_tab:
         st.success(f"未发现问题：没有{QUALITY_CHECKS[check][0]}的情况。", icon=":material/check_circle:")
     else:
         render.report_table(rows, money=MONEY, rates=RATES)
+        download_buttons(rows, f"数据检查（{QUALITY_CHECKS[check][0]}）", f, key="exp_dev_quality")

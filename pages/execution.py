@@ -6,6 +6,7 @@ from perfboard.charts import budget_spent_chart, rate_distribution_chart
 from perfboard.execution import execution
 from perfboard.scoring import grade_line, project_scores
 from ui import render, state
+from ui.export import download_buttons
 from ui.fmt import pct, wan_unit
 
 MONEY, RATES = ["全年预算数（万元）", "全年执行数（万元）"], ["执行率", "填报执行率", "执行率（加权）"]
@@ -30,14 +31,18 @@ with by_project:
     st.caption("点击列名排序；合计行在表格下方。")
     render.table(e["table"], money=MONEY, rates=RATES, widths=WIDTHS, height=min(35 * len(e["table"]) + 38, 563))
     render.table(e["table_total"], money=MONEY, rates=RATES, widths=WIDTHS)
+    download_buttons(e["table"], "项目执行情况", f, totals=e["table_total"], key="exp_exec_projects")
 with by_department:
     st.caption("执行率（加权）= 全年执行数合计 ÷ 全年预算数合计。")
     render.table(e["by_department"], money=MONEY, rates=RATES, widths=WIDTHS)
     render.table(e["by_department_total"], money=MONEY, rates=RATES, widths=WIDTHS)
+    download_buttons(e["by_department"], "按主管部门汇总", f, totals=e["by_department_total"], key="exp_exec_dept")
 with by_fund:
     st.caption("执行率（加权）= 全年执行数合计 ÷ 全年预算数合计。")
     render.table(e["by_funding_source"], money=MONEY, rates=RATES, widths=WIDTHS)
     render.table(e["by_funding_source_total"], money=MONEY, rates=RATES, widths=WIDTHS)
+    download_buttons(e["by_funding_source"], "按资金来源汇总", f, totals=e["by_funding_source_total"],
+                     key="exp_exec_fund")
 
 left, right = st.columns(2, gap="medium")
 font = state.chart_font()

@@ -8,8 +8,12 @@ from perfboard import editing
 from perfboard.auth import PermissionDenied
 from perfboard.summary import projects
 from ui import state
+from ui.export import download_buttons
 
 LIMIT = 50
+HISTORY_EXPORT = [("saved_at", "时间", "date"), ("user_name", "操作人"), ("kind_zh", "类型"), ("save_id", "保存序号", "int"),
+                  ("year", "年度", "int"), ("department", "主管部门"), ("project_name", "项目名称"), ("summary", "修改内容"),
+                  ("reverted_by", "撤销于第几次保存", "int")]
 PERIODS = {"全部时间": None, "今天": 0, "近 7 天": 7, "近 30 天": 30}
 KIND_BADGE = {"edit": "blue", "undo": "orange", "import": "green"}
 _MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-!|~$"})
@@ -51,6 +55,7 @@ st.caption(f"{scope}{len(df)} 条记录" + (f"（仅显示最近 {LIMIT} 条，�
 if not len(df):
     st.info("没有符合条件的修改记录。在“指标填报”页面保存修改后，会显示在这里。", icon=":material/info:")
     st.stop()
+download_buttons(df, "修改记录", f, spec=HISTORY_EXPORT, key="exp_history")
 
 for r in df.to_dict("records"):
     sid = None if r["save_id"] is None else int(r["save_id"])

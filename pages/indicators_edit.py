@@ -4,8 +4,10 @@ import streamlit as st
 
 from perfboard import editing, scoring
 from perfboard.auth import PermissionDenied
+from perfboard.export.tables import infer_spec
 from perfboard.summary import projects
 from ui import drafts, state
+from ui.export import download_buttons
 from ui.fmt import pct
 
 st.title("指标填报")
@@ -103,7 +105,10 @@ with score_box:
         st.caption(":orange-badge[估算] 本项目未填写指标分值，得分按默认分值估算，仅供参考。")
 
 with st.expander("评分明细"):
-    st.dataframe(score.table(), hide_index=True, width="stretch",
+    score_table = score.table()
+    st.dataframe(score_table, hide_index=True, width="stretch",
                  column_config={"得分比例": st.column_config.NumberColumn(format="percent")})
+    download_buttons(score_table, f"评分明细（{_label(pid)}）", state.filters(),
+                     spec=infer_spec(score_table, rates=("得分比例",)), key="exp_score")
     for finding in score.findings:
         st.markdown(f"- {scoring.FINDINGS_ZH.get(finding.code, finding.code)}：{finding.text()}")

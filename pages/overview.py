@@ -3,9 +3,11 @@ project, the projects that need attention (worst first) and the data-quality str
 import streamlit as st
 
 from perfboard.charts import execution_rate_chart
+from perfboard.export.catalog import attention_table
 from perfboard.overview import overview
 from perfboard.scoring import grade_line, project_scores
 from ui import render, state
+from ui.export import download_buttons
 from ui.fmt import count, delta_count, delta_pp, delta_wan, pct, wan
 
 f = state.filters()
@@ -61,6 +63,7 @@ with right:
                           border=True):
             for item in o["attention"]:
                 render.attention_item(item)
+        download_buttons(attention_table(o["attention"]), "需关注项目", f, key="exp_attention")
         if o["attention_total"] > len(o["attention"]):
             st.page_link("pages/deviations.py", label=f"查看全部 {o['attention_total']} 个偏离项目",
                          icon=":material/arrow_forward:")

@@ -172,17 +172,17 @@ def test_csv_keeps_negative_numbers_numeric():
 
 def test_spec_conventions():
     df = pd.DataFrame({"项目名称": ["a"], "全年预算数（万元）": [1.0], "执行率": [1.0], "执行率（加权）": [1.0],
-                       "差异（百分点）": [0.1], "状态": ["绿"], "项目数": [1], "填报不一致": [True]})
+                       "差异（百分点）": [0.1], "2024 执行率（%）": [70.74], "状态": ["绿"], "项目数": [1], "填报不一致": [True]})
     kinds = {c.header: c.kind for c in infer_spec(df)}
     assert kinds == {"项目名称": "text", "全年预算数（万元）": "wan", "执行率": "rate", "执行率（加权）": "rate",
-                     "差异（百分点）": "num", "状态": "light", "项目数": "int", "填报不一致": "text"}
+                     "差异（百分点）": "num", "2024 执行率（%）": "num", "状态": "light", "项目数": "int", "填报不一致": "text"}
     assert make_spec(df, [("项目名称", "名称")]) == [Col("项目名称", "名称", "text")]
     with pytest.raises(KeyError):
         make_spec(df, [("nope", "x")])
     with pytest.raises(ValueError):
         Col("a", "b", "money")
     ws = reopen(to_xlsx(df, "t", ""))
-    assert ws.cell(4, 8).value == "是"
+    assert ws.cell(4, 9).value == "是"
 
 
 def test_is_risky():

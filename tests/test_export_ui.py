@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
@@ -53,3 +54,25 @@ def test_download_bytes_and_names():
     assert csv_bytes.startswith(b"\xef\xbb\xbf") and "'=1+1" in csv_bytes.decode("utf-8-sig")
     assert file_name("预算执行偏离", f, "xlsx", datetime(2025, 3, 1, 9, 5)) == "预算执行偏离-2024年度-20250301-0905.xlsx"
     assert file_name("a/b: c", Filters(), "csv", datetime(2025, 3, 1)) == "a_b_c-全部年度-20250301-0000.csv"
+
+
+PAGE_BUTTONS = {
+    "pages/overview.py": ["exp_attention"],
+    "pages/execution.py": ["exp_exec_projects", "exp_exec_dept", "exp_exec_fund"],
+    "pages/deviations.py": ["exp_dev_budget", "exp_dev_indicators", "exp_dev_quality"],
+    "pages/compare.py": ["exp_cmp_items", "exp_cmp_department", "exp_cmp_funding_source", "exp_cmp_indicators"],
+    "pages/indicators_edit.py": ["exp_score"],
+    "pages/history.py": ["exp_history"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_BUTTONS))
+def test_table_pages_offer_xlsx_and_csv(app_env, page):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["dev_indicator_view"] = "全部指标"      # the sample has no deviating indicator to show
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    keys = {b.key for b in at.get("download_button")}
+    for k in PAGE_BUTTONS[page]:
+        assert {f"{k}_xlsx", f"{k}_csv"} <= keys, (page, k, keys)

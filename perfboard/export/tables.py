@@ -74,14 +74,15 @@ def make_spec(df: pd.DataFrame, spec: Spec | None = None) -> list[Col]:
 
 def infer_spec(df: pd.DataFrame, money=(), rates=(), lights=("状态",)) -> list[Col]:
     """A spec from a display table's Chinese headers, the convention the pages follow: "…（万元）" is 万元,
-    "执行率"/"…率（加权）" a rate (not "…（百分点）"), "状态" a traffic light; `money`/`rates`/`lights`
+    "执行率"/"…率（加权）" a rate (not "…（百分点）" or "…（%）", already in percent), "状态" a traffic light; `money`/`rates`/`lights`
     name more columns explicitly. Everything else by its dtype."""
     out = []
     for c in df.columns:
         name = str(c)
         if name in money or ("万元" in name and name not in rates):
             kind = "wan"
-        elif name in rates or ("百分点" not in name and (name.endswith("率") or "率（" in name)):
+        elif name in rates or (not any(u in name for u in ("百分点", "（%）", "(%)"))
+                               and (name.endswith("率") or "率（" in name)):
             kind = "rate"
         elif name in lights:
             kind = "light"
