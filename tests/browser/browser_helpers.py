@@ -25,9 +25,28 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 VIEWPORT = {"width": 1366, "height": 768}
 TIMEOUT_MS = 60_000
 SETTLE_MS = 300          # the one fixed pause: lets a rerun that was just triggered flip the script state
+QUIET_MS = 250           # idle also means: the page has stopped changing for this long (see wait_idle)
+
+# Installed in every page before the app loads: counts the app's runs (each time the app element's
+# data-test-script-state becomes "running"), so opening the app or an action that must rerun it can wait
+# for that run to have started, not just for an idle state that may still be the one before it.
+RUN_COUNTER_JS = """
+window.__stRuns = 0;
+new MutationObserver(records => {
+  for (const r of records) {
+    if (r.attributeName === 'data-test-script-state' && r.oldValue !== 'running'
+        && r.target.getAttribute('data-test-script-state') === 'running') window.__stRuns += 1;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+window.__stChanged = performance.now();
+new MutationObserver(() => { window.__stChanged = performance.now(); })
+  .observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
 
 IDLE_JS = """() => !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
                  && document.querySelectorAll('[data-testid="stStatusWidget"]').length === 0"""
+IDLE_QUIET_JS = f"""() => ({IDLE_JS})() && (performance.now() - (window.__stChanged || 0)) > {QUIET_MS}"""
 
 
 # --------------------------------------------------------------------------- the server
@@ -101,15 +120,45 @@ def _tail(path: Path, n: int = 4000) -> str:
 # --------------------------------------------------------------------------- waiting and checking
 
 def wait_idle(page, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until Streamlit has finished the current run: app marked notRunning and no status widget."""
+    """Wait until Streamlit has finished the current run: app marked notRunning and no status widget.
+
+    Streamlit draws a run's elements in batches and may mark the run finished before the last batch is
+    on screen (measured: 0 of 6 metrics drawn at "notRunning" on a busy machine), so idle also requires
+    the page to have stopped changing for QUIET_MS.
+    """
     page.wait_for_function(IDLE_JS, timeout=timeout)
     page.wait_for_timeout(SETTLE_MS)
-    page.wait_for_function(IDLE_JS, timeout=timeout)
+    page.wait_for_function(IDLE_QUIET_JS, timeout=timeout)
+
+
+def runs(page) -> int:
+    return page.evaluate("window.__stRuns || 0")
+
+
+def rerun_after(page, action, until=None, timeout: int = TIMEOUT_MS):
+    """Do `action()` (a click, a key press) that must rerun the app; wait for that rerun to start and end.
+
+    Safer than a settle pause alone when the machine is busy: the rerun is observed, not assumed.
+    `until`: a locator that the action's outcome shows. Give it when the app answers with st.rerun()
+    (a flash message): the app looks idle for a moment between the click's run and the rerun.
+    """
+    before = runs(page)
+    result = action()
+    page.wait_for_function(f"(window.__stRuns || 0) > {before}", timeout=timeout)
+    if until is not None:
+        until.first.wait_for(state="visible", timeout=timeout)
+    wait_idle(page, timeout)
+    return result
 
 
 def open_app(page, base_url: str, path: str = "") -> None:
     page.goto(f"{base_url}/{path}", timeout=TIMEOUT_MS)
-    page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
+    wait_first_run(page)
+
+
+def wait_first_run(page) -> None:
+    """After a (re)load: the first run has started and finished (before it, the empty app looks idle)."""
+    page.wait_for_function("(window.__stRuns || 0) >= 1", timeout=TIMEOUT_MS)
     wait_idle(page)
 
 
@@ -141,14 +190,19 @@ def goto_page(page, title: str) -> None:
     link = nav_link(page, title)
     assert link.count() == 1, f"no sidebar link {title!r}; links: " + " | ".join(
         t.replace("\n", " ") for t in page.get_by_test_id("stSidebarNav").locator("a").all_inner_texts())
-    link.click()
-    wait_idle(page)
+    rerun_after(page, link.click)
     page.get_by_test_id("stMain").get_by_role("heading").first.wait_for(timeout=TIMEOUT_MS)
     assert_no_exception(page)
 
 
-def metrics(page) -> dict[str, str]:
-    """{label: value} of every st.metric on the page, as displayed."""
+def metrics(page, labels=()) -> dict[str, str]:
+    """{label: value} of every st.metric on the page, as displayed; first waits (like Playwright's own
+    assertions) until a metric starting with each of `labels` is on the page (or at least one metric)."""
+    page.wait_for_function(
+        """labels => {
+             const shown = [...document.querySelectorAll('[data-testid="stMetricLabel"]')].map(e => e.innerText.trim());
+             return shown.length > 0 && labels.every(l => shown.some(s => s.startsWith(l)));
+           }""", arg=list(labels), timeout=TIMEOUT_MS)
     out = {}
     for m in page.get_by_test_id("stMetric").all():
         label = m.get_by_test_id("stMetricLabel").inner_text().strip()
@@ -184,7 +238,7 @@ def choose(page, label: str, option: str, scope=None) -> None:
     """Pick one option in a labelled multiselect (sidebar by default) and wait for the rerun."""
     box = multiselect(page, label, scope)
     box.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    rerun_after(page, page.get_by_role("option", name=option, exact=True).click)
     page.keyboard.press("Escape")
     wait_idle(page)
 
@@ -193,9 +247,13 @@ def type_into(page, label: str, text: str, scope=None) -> None:
     """Fill a labelled text input and commit it with Enter."""
     scope = scope or page
     box = scope.get_by_test_id("stTextInput").filter(has=page.get_by_text(label, exact=True)).locator("input")
+    changed = box.input_value() != text
     box.fill(text)
-    box.press("Enter")
-    wait_idle(page)
+    if changed:
+        rerun_after(page, lambda: box.press("Enter"))
+    else:
+        box.press("Enter")
+        wait_idle(page)
 
 
 def read_grid(page, grid, save_to: Path) -> list[dict[str, str]]:
@@ -213,6 +271,39 @@ def read_grid(page, grid, save_to: Path) -> list[dict[str, str]]:
     d.value.save_as(save_to)
     text = save_to.read_bytes().decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def edit_cell(page, grid, row: int, column: int, value: str) -> None:
+    """Edit one cell of a st.data_editor as a person does: double-click it, type, Enter.
+
+    The grid is a canvas, so the cell is found first with the keyboard (select a cell of row 0, Home,
+    arrows; Enter shows the cell editor exactly over the cell), then that editor is closed and the cell is
+    double-clicked at that spot. Works whatever the column widths and the row-marker column are.
+    """
+    grid.evaluate("e => e.scrollIntoView({block: 'center'})")
+    box = grid.bounding_box()
+    x, y = box["x"] + box["width"] * 0.4, box["y"] + 36 + 17                # a cell of the first data row
+    page.mouse.move(x, y, steps=4)           # the grid ignores a click that arrives without a hover first
+    page.mouse.click(x, y)
+    page.keyboard.press("Home")
+    for _ in range(column):
+        page.keyboard.press("ArrowRight")
+    for _ in range(row):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")
+    overlay.wait_for()
+    cell = overlay.bounding_box()
+    page.keyboard.press("Escape")
+    overlay.wait_for(state="detached")
+    x, y = cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] / 2
+    page.mouse.move(x, y, steps=4)
+    page.mouse.dblclick(x, y)
+    field = overlay.locator("input, textarea")
+    field.wait_for()
+    field.fill(value)
+    rerun_after(page, lambda: field.press("Enter"))     # a committed edit reruns the app
+    overlay.wait_for(state="detached")
 
 
 def screenshot(page, path: Path) -> None:

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from browser_helpers import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VIEWPORT, open_app, run_app, screenshot, slug)
+from browser_helpers import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, RUN_COUNTER_JS, VIEWPORT, open_app, run_app,
+                             screenshot, slug)
 
 # Streamlit's grid export prefers the File System Access API (a native "save as" dialog, which a headless
 # browser cannot answer); without it the export is an ordinary download that Playwright can catch.
@@ -65,6 +66,7 @@ def browser(_browser_ready):
 def context(browser):
     ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="zh-CN")
     ctx.add_init_script(NO_SAVE_PICKER)
+    ctx.add_init_script(RUN_COUNTER_JS)
     ctx.set_default_timeout(30_000)
     yield ctx
     ctx.close()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import (ROOT, assert_no_exception, choose, figure, goto_page, main_text, metrics, multiselect,
-                             multiselect_options, nav_link, open_app, read_grid, sidebar, type_into, wait_idle)
+from browser_helpers import (ROOT, assert_no_exception, choose, edit_cell, figure, goto_page, main_text, metrics,
+                             multiselect, multiselect_options, nav_link, open_app, read_grid, rerun_after, sidebar,
+                             type_into, wait_first_run, wait_idle)
 from workbooks import DEPARTMENT, flat_workbook
 
 pytestmark = pytest.mark.browser
@@ -26,8 +27,9 @@ def _page_exists(name: str) -> bool:
 
 
 def figures(page, *labels) -> dict[str, str]:
-    found = metrics(page)
-    return {label: figure(found, label) for label in labels or SAMPLE_2024}
+    labels = labels or tuple(SAMPLE_2024)
+    found = metrics(page, labels)
+    return {label: figure(found, label) for label in labels}
 
 
 def goto_overview(page) -> None:
@@ -62,8 +64,7 @@ def test_2_upload_flat_workbook_and_commit(private_app_url, page, tmp_path):   #
 
     goto_page(page, "数据导入")
     path = flat_workbook(tmp_path / "测试部门2024.xlsx")
-    page.locator('input[type="file"]').set_input_files(path)
-    wait_idle(page)
+    rerun_after(page, lambda: page.locator('input[type="file"]').set_input_files(path))
 
     text = main_text(page)
     assert "校验报告" in text and "未发现问题。" in text, text
@@ -74,9 +75,9 @@ def test_2_upload_flat_workbook_and_commit(private_app_url, page, tmp_path):   #
     assert float(by_name["测试项目甲"]["全年预算数（万元）"]) == 100
     assert float(by_name["测试项目甲"]["全年执行数（万元）"]) == 80
 
-    page.get_by_role("button", name="确认导入").click()
-    wait_idle(page)
-    assert page.get_by_test_id("stAlert").filter(has_text="已导入 2 个项目、3 条指标。").count() == 1, main_text(page)
+    done = page.get_by_test_id("stAlert").filter(has_text="已导入")
+    rerun_after(page, page.get_by_role("button", name="确认导入").click, until=done)
+    assert done.inner_text().strip() == "已导入 2 个项目、3 条指标。", main_text(page)
     assert_no_exception(page)
 
     goto_overview(page)
@@ -92,12 +93,12 @@ def test_2_upload_flat_workbook_and_commit(private_app_url, page, tmp_path):   #
 
 def test_3_bad_upload_shows_located_chinese_error(app, tmp_path):
     page = app
-    before = metrics(page)
+    before = metrics(page, SAMPLE_2024)
     assert before["项目数"], before
 
     goto_page(page, "数据导入")
-    page.locator('input[type="file"]').set_input_files(flat_workbook(tmp_path / "预算写成汉字.xlsx", budget_override="二十五万"))
-    wait_idle(page)
+    bad = flat_workbook(tmp_path / "预算写成汉字.xlsx", budget_override="二十五万")
+    rerun_after(page, lambda: page.locator('input[type="file"]').set_input_files(bad))
 
     error = page.get_by_test_id("stAlert").filter(has_text="个错误")
     assert error.count() == 1, main_text(page)
@@ -111,7 +112,7 @@ def test_3_bad_upload_shows_located_chinese_error(app, tmp_path):
     assert_no_exception(page)
 
     goto_overview(page)
-    assert metrics(page) == before
+    assert metrics(page, SAMPLE_2024) == before
     assert_no_exception(page)
 
 
@@ -154,6 +155,109 @@ def test_4_filters_persist_across_pages_and_figures_follow(app, tmp_path):
     assert_no_exception(page)
 
 
+# --------------------------------------------------------------------------- 5
+
+def _open_editor_on(page, search: str) -> None:
+    type_into(page, "项目名称搜索", search, scope=sidebar(page))
+    goto_page(page, "指标填报")
+
+
+def _indicator_rows(page, save_to: Path) -> list[dict]:
+    return read_grid(page, page.get_by_test_id("stDataFrame").first, save_to)
+
+
+@pytest.mark.skipif(not (_page_exists("indicators_edit.py") and _page_exists("history.py")),
+                    reason="pages/indicators_edit.py (指标填报) or pages/history.py (修改记录) has not landed yet")
+def test_5_edit_actual_value_save_reload_history_undo(app, tmp_path):
+    page = app
+    indicator, old, new = "年度赴外招商", "2次", "3次"       # 2024 年招商引资: target ≥2次, the report says 2次
+    _open_editor_on(page, "招商引资")
+    main = page.get_by_test_id("stMain")
+    assert main.get_by_role("combobox", name="项目（按左侧筛选）", exact=True).input_value() == "2024 年 · 2024 年招商引资"
+    rows = _indicator_rows(page, tmp_path / "before.csv")
+    columns = list(rows[0])
+    row = [r["三级指标"] for r in rows].index(indicator)
+    assert rows[row]["实际完成值"] == old, rows[row]
+
+    edit_cell(page, page.get_by_test_id("stDataFrame").first, row, columns.index("实际完成值"), new)
+    assert "未保存：1 处修改" in main_text(page), main_text(page)
+    saved = page.get_by_test_id("stAlert").filter(has_text="已保存")
+    rerun_after(page, page.get_by_role("button", name="保存").click, until=saved)
+    assert "已保存：1 处修改" in saved.inner_text(), main_text(page)
+    assert_no_exception(page)
+
+    # A reload is a new session: filters are gone, the saved value is not.
+    page.reload()
+    wait_first_run(page)
+    assert _search_box(page).input_value() == ""
+    _open_editor_on(page, "招商引资")
+    after = _indicator_rows(page, tmp_path / "after.csv")
+    assert after[row]["三级指标"] == indicator and after[row]["实际完成值"] == new, after[row]
+
+    goto_page(page, "修改记录")
+    # The innermost block holding both the change and an 撤销 button is that save's bordered box.
+    entry = main.get_by_test_id("stVerticalBlock").filter(has_text=f"指标“{indicator}”的实际完成值").filter(
+        has=page.get_by_role("button", name="撤销")).last
+    entry_text = entry.inner_text()
+    assert "2024 年招商引资" in entry_text and f"{old} → {new}" in entry_text, entry_text
+    undone = page.get_by_test_id("stAlert").filter(has_text="撤销")
+    rerun_after(page, entry.get_by_role("button", name="撤销").click, until=undone)
+    assert undone.inner_text().startswith("已撤销第"), main_text(page)
+    assert "已于第" in main_text(page)                      # the save is now marked as undone
+    assert_no_exception(page)
+
+    goto_page(page, "指标填报")
+    restored = _indicator_rows(page, tmp_path / "restored.csv")
+    assert restored[row]["三级指标"] == indicator and restored[row]["实际完成值"] == old, restored[row]
+    assert_no_exception(page)
+
+
+# --------------------------------------------------------------------------- 6
+
+def _execution_has_export() -> bool:
+    p = ROOT / "pages" / "execution.py"
+    return p.exists() and "download" in p.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not _execution_has_export(), reason="the 预算执行 page has no export (download) button yet")
+def test_6_export_filtered_execution_table_as_xlsx(app, tmp_path):
+    page = app
+    goto_page(page, "预算执行")
+    choose(page, "资金来源", "省级转移支付资金")
+    text = main_text(page)
+    assert "资金来源：省级转移支付资金" in text and "合计 4 个项目，全年预算数 131.00 万元" in text, text
+    shown = read_grid(page, page.get_by_test_id("stDataFrame").first, tmp_path / "shown.csv")
+    assert len(shown) == 4 and {r["资金来源"] for r in shown} == {"省级转移支付资金"}, shown
+
+    button = page.get_by_role("button", name="导出 Excel").filter(visible=True).first
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as d:
+        button.click()
+    download = d.value
+    assert download.suggested_filename.endswith(".xlsx"), download.suggested_filename
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    wait_idle(page)
+
+    from openpyxl import load_workbook
+    ws = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    cells = [[("" if v is None else v) for v in row] for row in ws.iter_rows(values_only=True)]
+    head = next(i for i, row in enumerate(cells) if "项目名称" in row)
+    assert any("省级转移支付资金" in str(v) for row in cells[:head] for v in row), cells[:head]   # filters named
+    header = [str(v) for v in cells[head]]
+    body = [dict(zip(header, row)) for row in cells[head + 1:] if any(row)]
+    data = [r for r in body if not str(r["项目名称"]).startswith("合计")]
+    total = [r for r in body if str(r["项目名称"]).startswith("合计")]
+    assert [r["项目名称"] for r in data] == [r["项目名称"] for r in shown], (data, shown)
+    assert {r["资金来源"] for r in data} == {"省级转移支付资金"}
+    budget = next(h for h in header if h.startswith("全年预算数"))
+    assert round(sum(float(r[budget]) for r in data), 2) == 131.00
+    assert len(total) == 1 and round(float(total[0][budget]), 2) == 131.00, total
+    for r, s in zip(data, shown):
+        assert round(float(r[budget]), 2) == round(float(s[budget]), 2), (r, s)
+    assert_no_exception(page)
+
+
 # --------------------------------------------------------------------------- 7
 
 @pytest.mark.skipif(not _page_exists("compare.py"), reason="pages/compare.py (同比分析) has not landed yet")
@@ -164,7 +268,7 @@ def test_7_year_over_year_shows_matched_projects_and_chart(app, tmp_path):
     assert main.get_by_role("combobox", name="本年度", exact=True).input_value().startswith("2024 年度")
     assert main.get_by_role("combobox", name="对比年度", exact=True).input_value().startswith("2023 年度")
     assert "示例（虚构）" in main_text(page)                 # the invented 2023 sample says so
-    m = metrics(page)
+    m = metrics(page, ("项目数", "全年预算数", "执行率"))
     assert (figure(m, "项目数"), figure(m, "全年预算数"), figure(m, "执行率")) == ("12", "636.98", "99.77%"), m
 
     rows = read_grid(page, page.get_by_test_id("stDataFrame").first, tmp_path / "compare.csv")
