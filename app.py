@@ -5,6 +5,8 @@ from perfboard.filters import LIGHTS
 from perfboard.sample import sample_in_use
 from perfboard.summary import filter_options
 from ui import state, style
+from perfboard.auth import filter_departments
+from ui.auth import gate as auth_gate
 from ui.state import K_DEPTS, K_FUNDS, K_LIGHTS, K_PRESENT, K_SEARCH, K_YEAR
 
 st.set_page_config(page_title="PerfBoard 绩效看板", page_icon="📊", layout="wide")
@@ -21,9 +23,11 @@ PAGES = [
     st.Page("pages/settings.py", title="设置", icon=":material/settings:"),
 ]
 page = st.navigation(PAGES)
+user = auth_gate()   # login, or single-user local mode; after st.navigation so no page runs ungated
 
 store = state.store()
 opts = state.load(filter_options)
+opts["departments"] = filter_departments(user, opts["departments"])   # a viewer/editor sees own departments
 
 
 def _clear_filters():

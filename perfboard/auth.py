@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -111,6 +112,19 @@ def require(user: User | None, action: str, department: str | None = None) -> No
 def filter_departments(user: User | None, departments, action: str = "view") -> list[str]:
     """The departments of `departments` the user may see (read paths: filters, summaries, exports)."""
     return [d for d in departments if can(user, action, d)]
+
+
+NO_DEPARTMENT = "\x00（无可查看的部门）"     # a department no project has: the filter then matches nothing
+
+
+def scope_filters(user: User | None, filters):
+    """`filters` (perfboard.filters.Filters) narrowed to the departments `user` may view: an empty
+    selection ('all') becomes the user's own departments; a chosen department outside them is dropped."""
+    if user is not None and not user.disabled and user.all_departments:
+        return filters
+    chosen = filters.departments or (user.departments if user is not None else ())
+    kept = tuple(d for d in chosen if can(user, "view", d))
+    return dataclasses.replace(filters, departments=kept or (NO_DEPARTMENT,))
 
 
 def resolve(store: Store, user: User | str | None) -> User:

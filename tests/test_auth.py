@@ -99,6 +99,27 @@ def test_filter_departments():
     assert auth.filter_departments(User(name="d", role="admin", disabled=True), depts) == []
 
 
+def test_scope_filters_limit_reads_to_own_departments(sample_store):
+    from perfboard.filters import Filters
+    from perfboard.summary import filter_options, summary
+    depts = filter_options(sample_store)["departments"]
+    assert depts
+    d0 = depts[0]
+    viewer = User(name="v", role="viewer", departments=(d0,))
+    f = auth.scope_filters(viewer, Filters())
+    assert f.departments == (d0,)
+    assert {i["department"] for i in summary(sample_store, f)["items"]} == {d0}
+    # choosing a department outside the scope yields nothing, not everything
+    outside = auth.scope_filters(viewer, Filters(departments=("别的部门",)))
+    assert summary(sample_store, outside)["projects"] == 0
+    assert summary(sample_store, auth.scope_filters(None, Filters()))["projects"] == 0
+    assert summary(sample_store, auth.scope_filters(User(name="x", role="admin", disabled=True), Filters()))[
+        "projects"] == 0
+    # admins, '*' and the local administrator keep the filters as they are
+    for u in (User(name="a", role="admin"), User(name="s", role="viewer", departments=("*",)), LOCAL_ADMIN):
+        assert auth.scope_filters(u, Filters(year=2024)) == Filters(year=2024)
+
+
 # ---------------------------------------------------------------- users and hashing
 def test_add_and_list_users(store):
     assert auth.single_user_mode(store)

@@ -31,7 +31,7 @@ def add_user(db, name="zhang", role="editor", depts=("甲局",)):
 
 
 def run(at=None):
-    at = at or AppTest.from_string(SCRIPT, default_timeout=30)
+    at = AppTest.from_string(SCRIPT, default_timeout=30) if at is None else at   # an AppTest with no elements is falsy
     at.run()
     assert not at.exception, at.exception
     return at
@@ -148,3 +148,29 @@ def test_import_page_enforces_the_logged_in_users_scope(db):
         assert s.scalar("SELECT count(*) FROM projects WHERE year = 2030") == 0
     finally:
         s.close()
+
+
+def test_logged_in_viewer_reads_only_own_departments(db):
+    """ui.state.filters() is narrowed by perfboard.auth.scope_filters: every page reading through it
+    sees only the user's departments, whatever the sidebar holds."""
+    s = Store(db)
+    try:
+        from perfboard.summary import filter_options
+        depts = filter_options(s)["departments"]
+    finally:
+        s.close()
+    add_user(db, "viewer1", "viewer", (depts[0],))
+    script = SCRIPT + """
+from perfboard.summary import summary
+from ui import state
+st.markdown("部门：" + "|".join(sorted({i["department"] for i in summary(state.store(), state.filters())["items"]})))
+"""
+    at = AppTest.from_string(script, default_timeout=30)
+    at.session_state["auth_user"] = "viewer1"
+    import time as _t
+    at.session_state["auth_last_seen"] = _t.time()
+    at = run(at)
+    assert f"部门：{depts[0]}" in text(at)
+    at.session_state["f_departments"] = ["不是我的部门"]
+    at = run(at)
+    assert [m.value for m in at.markdown if m.value.startswith("部门：")] == ["部门："]   # nothing, not everything

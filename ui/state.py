@@ -49,9 +49,12 @@ def load(fn, *args, **kwargs):
 
 def filters() -> Filters:
     ss = st.session_state
-    return Filters(year=ss.get(K_YEAR), departments=tuple(ss.get(K_DEPTS) or ()),
-                   funding_sources=tuple(ss.get(K_FUNDS) or ()), lights=tuple(ss.get(K_LIGHTS) or ()),
-                   search=ss.get(K_SEARCH) or "")
+    chosen = Filters(year=ss.get(K_YEAR), departments=tuple(ss.get(K_DEPTS) or ()),
+                     funding_sources=tuple(ss.get(K_FUNDS) or ()), lights=tuple(ss.get(K_LIGHTS) or ()),
+                     search=ss.get(K_SEARCH) or "")
+    from perfboard.auth import scope_filters
+    from ui.auth import current_user          # here: ui.auth imports this module
+    return scope_filters(current_user(), chosen)    # reads never reach departments outside the user's scope
 
 
 def flash(message: str, kind: str = "success") -> None:
