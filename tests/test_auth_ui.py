@@ -174,3 +174,19 @@ st.markdown("部门：" + "|".join(sorted({i["department"] for i in summary(stat
     at.session_state["f_departments"] = ["不是我的部门"]
     at = run(at)
     assert [m.value for m in at.markdown if m.value.startswith("部门：")] == ["部门："]   # nothing, not everything
+
+
+def test_edits_are_made_as_the_logged_in_user(db):
+    """ui.state.user_name() hands editing.save/undo the logged-in User, so the domain checks its scope."""
+    add_user(db, "viewer1", "viewer", ("甲局",))
+    script = SCRIPT + """
+from ui import state
+u = state.user_name()
+st.markdown("操作者：" + u.name + "/" + u.role)
+"""
+    at = AppTest.from_string(script, default_timeout=30)
+    at.session_state["auth_user"] = "viewer1"
+    import time as _t
+    at.session_state["auth_last_seen"] = _t.time()
+    at = run(at)
+    assert "操作者：viewer1/viewer" in text(at)

@@ -113,6 +113,11 @@ def keep(key: str) -> None:
 
 
 def user_name():
-    """The acting user for domain writes: the name typed on the page, else the configured one, else 匿名."""
+    """The acting user for domain writes: the logged-in user once users exist; in single-user mode the
+    name typed on the page, else the configured one, else 匿名."""
+    from ui.auth import current_user
+    user = current_user()
+    if user is None or not user.local:
+        return user                     # a perfboard.auth.User (None: not logged in, refused by the domain)
     name = (st.session_state.get(K_USER) or "").strip()
     return name or store().get_setting("user_name", None) or "匿名"
