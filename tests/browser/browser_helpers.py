@@ -174,6 +174,21 @@ def main_text(page) -> str:
     return page.get_by_test_id("stMain").inner_text()
 
 
+def wait_text(page, *snippets: str, timeout: int = TIMEOUT_MS) -> str:
+    """Wait (like Playwright's expect) until the main area shows every snippet; return its text.
+    On timeout, fail with the snippets missing and the text the page does show."""
+    try:
+        page.wait_for_function(
+            """snippets => { const m = document.querySelector('[data-testid="stMain"]');
+                             return !!m && snippets.every(s => m.innerText.includes(s)); }""",
+            arg=list(snippets), timeout=timeout)
+    except Exception:
+        text = main_text(page)
+        missing = [s for s in snippets if s not in text]
+        raise AssertionError(f"page does not show {missing}; it shows:\n{text}") from None
+    return main_text(page)
+
+
 # --------------------------------------------------------------------------- navigation and widgets
 
 def sidebar(page):
@@ -223,24 +238,49 @@ def multiselect(page, label: str, scope=None):
     return scope.get_by_test_id("stMultiSelect").filter(has=page.get_by_text(label, exact=True))
 
 
+def open_options(page, label: str, scope=None):
+    """Open a labelled multiselect's list of options; return the options locator. The list sometimes
+    closes again when a late render lands just after the click, so open it until it stays open."""
+    box = multiselect(page, label, scope).locator("input")
+    opts = page.get_by_role("option")
+    for attempt in range(4):
+        box.click()
+        if attempt:
+            box.press("ArrowDown")                  # the keyboard way to open a combobox's list
+        try:
+            opts.first.wait_for(timeout=3000)
+            return opts
+        except Exception:
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    opts.first.wait_for(timeout=TIMEOUT_MS)
+    return opts
+
+
 def multiselect_options(page, label: str, scope=None) -> list[str]:
     """The options a multiselect offers (opens its list, reads it, closes it)."""
-    box = multiselect(page, label, scope)
-    box.locator("input").click()
-    opts = page.get_by_role("option")
-    opts.first.wait_for(timeout=TIMEOUT_MS)
-    texts = [t.strip() for t in opts.all_inner_texts()]
+    texts = [t.strip() for t in open_options(page, label, scope).all_inner_texts()]
     page.keyboard.press("Escape")
     return texts
 
 
 def choose(page, label: str, option: str, scope=None) -> None:
     """Pick one option in a labelled multiselect (sidebar by default) and wait for the rerun."""
-    box = multiselect(page, label, scope)
-    box.locator("input").click()
-    rerun_after(page, page.get_by_role("option", name=option, exact=True).click)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    for _ in range(4):
+        opts = open_options(page, label, scope)
+        before = runs(page)
+        try:      # a list can still close under the pointer (a late render): then open it again
+            opts.get_by_text(option, exact=True).first.click(timeout=3000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            wait_idle(page)
+            continue
+        page.wait_for_function(f"(window.__stRuns || 0) > {before}", timeout=TIMEOUT_MS)
+        break
     page.keyboard.press("Escape")
     wait_idle(page)
+    assert option in multiselect(page, label, scope).inner_text(), f"{option!r} was not chosen in {label!r}"
 
 
 def type_into(page, label: str, text: str, scope=None) -> None:
@@ -273,34 +313,65 @@ def read_grid(page, grid, save_to: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def edit_cell(page, grid, row: int, column: int, value: str) -> None:
+def grid_cell(grid, row: int, column: str):
+    """The grid's accessibility-table cell (the canvas's DOM twin that Glide keeps for screen readers)
+    for data row `row` (0-based) under the header `column`."""
+    canvas = grid.get_by_test_id("data-grid-canvas")
+    canvas.focus()                                   # the table is filled in once the grid has had focus
+    header = canvas.locator("thead th").filter(has_text=column)
+    header.first.wait_for(state="attached")
+    index = next(h.get_attribute("aria-colindex") for h in header.all() if h.inner_text().strip() == column)
+    return canvas.get_by_test_id(f"glide-cell-{index}-{row}")
+
+
+def _open_cell_editor(page, grid, cell, expect_text: str, attempts: int = 6):
+    """Select `cell` and open its editor with Enter; return the editor's box once it is over that cell.
+
+    Glide moves its selection to the cell whose DOM twin gets focus, but only once it has a selection
+    (a click on any cell gives it one) and not always before the next key press: hence the checks."""
+    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")
+    grid_box = grid.bounding_box()
+    for attempt in range(attempts):
+        if attempt % 2 == 0:                          # (again) give the grid a selection: click a cell of row 0
+            x, y = grid_box["x"] + grid_box["width"] * 0.4, grid_box["y"] + 36 + 17
+            page.mouse.move(x, y, steps=4)           # the grid ignores a click that arrives without a hover
+            page.mouse.click(x, y)
+        cell.focus()
+        page.wait_for_timeout(50 * (attempt + 1))
+        page.keyboard.press("Enter")
+        try:
+            overlay.wait_for(timeout=3000)
+        except Exception:
+            continue
+        box = overlay.bounding_box()
+        field = overlay.locator("input, textarea")
+        inside = grid_box["x"] <= box["x"] and box["x"] + box["width"] <= grid_box["x"] + grid_box["width"] + 1
+        right = inside and field.count() == 1 and field.input_value() == expect_text
+        page.keyboard.press("Escape")
+        overlay.wait_for(state="detached")
+        if right:
+            return box
+    raise AssertionError(f"could not open the editor of the cell showing {expect_text!r}")
+
+
+def edit_cell(page, grid, row: int, column: str, value: str) -> None:
     """Edit one cell of a st.data_editor as a person does: double-click it, type, Enter.
 
-    The grid is a canvas, so the cell is found first with the keyboard (select a cell of row 0, Home,
-    arrows; Enter shows the cell editor exactly over the cell), then that editor is closed and the cell is
-    double-clicked at that spot. Works whatever the column widths and the row-marker column are.
+    The grid is a canvas: the cell is found through Glide's accessibility table (selected there, Enter
+    shows its editor exactly over it), that editor is closed, and the cell is double-clicked at that
+    spot. Independent of column widths, the row-marker column and page scrolling.
     """
     grid.evaluate("e => e.scrollIntoView({block: 'center'})")
-    box = grid.bounding_box()
-    x, y = box["x"] + box["width"] * 0.4, box["y"] + 36 + 17                # a cell of the first data row
+    cell = grid_cell(grid, row, column)
+    old = cell.inner_text()
+    box = _open_cell_editor(page, grid, cell, old)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y, steps=4)           # the grid ignores a click that arrives without a hover first
-    page.mouse.click(x, y)
-    page.keyboard.press("Home")
-    for _ in range(column):
-        page.keyboard.press("ArrowRight")
-    for _ in range(row):
-        page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
-    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")
-    overlay.wait_for()
-    cell = overlay.bounding_box()
-    page.keyboard.press("Escape")
-    overlay.wait_for(state="detached")
-    x, y = cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] / 2
-    page.mouse.move(x, y, steps=4)
     page.mouse.dblclick(x, y)
+    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")
     field = overlay.locator("input, textarea")
     field.wait_for()
+    assert field.input_value() == old, f"double-click opened a cell showing {field.input_value()!r}, not {old!r}"
     field.fill(value)
     rerun_after(page, lambda: field.press("Enter"))     # a committed edit reruns the app
     overlay.wait_for(state="detached")
