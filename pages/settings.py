@@ -38,3 +38,6 @@ if bands != DEFAULT_BANDS and st.button("恢复默认区间", help=default_text)
         st.session_state.pop(key, None)
     state.flash(f"已恢复默认区间：{default_text}")
     st.rerun()
+
+from ui import backup  # noqa: E402  (issue 10: administrators back up from here while the app runs)
+backup.panel()

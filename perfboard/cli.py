@@ -234,7 +234,7 @@ def cmd_backup(a) -> int:
     try:
         store = Store(a.db, read_only=True)
     except StoreLockedError as exc:
-        print(f"错误：{exc}\n应用运行时无法从命令行读取数据库：请由管理员在应用侧边栏“数据备份”中下载备份，"
+        print(f"错误：{exc}\n应用运行时无法从命令行读取数据库：请由管理员在应用“设置”页面的“数据备份”中备份，"
               "或关闭应用后再运行本命令。", file=sys.stderr)
         return EXIT_STORE
     try:

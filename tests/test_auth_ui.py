@@ -190,3 +190,29 @@ st.markdown("操作者：" + u.name + "/" + u.role)
     at.session_state["auth_last_seen"] = _t.time()
     at = run(at)
     assert "操作者：viewer1/viewer" in text(at)
+
+
+def test_backup_panel(db):
+    """An administrator backs up from inside the running app (the CLI cannot read a held file)."""
+    from pathlib import Path
+    from perfboard.db import check_backup
+    script = SCRIPT + "\nfrom ui import backup\nbackup.panel()\n"
+    at = run(AppTest.from_string(script, default_timeout=30))     # single-user mode: the local administrator
+    at.button(key="backup_now").click()
+    at = run(at)
+    path = Path(at.session_state["backup_file"])
+    assert path.is_file() and path.parent == Path(db).parent / "backups"
+    assert check_backup(path) >= 4
+    assert [b.label for b in at.get("download_button")] == ["下载备份文件"]
+
+
+def test_backup_panel_is_for_administrators_only(db):
+    add_user(db, "viewer1", "viewer", ("甲局",))
+    script = SCRIPT + "\nfrom ui import backup\nbackup.panel()\n"
+    at = AppTest.from_string(script, default_timeout=30)
+    at.session_state["auth_user"] = "viewer1"
+    import time as _t
+    at.session_state["auth_last_seen"] = _t.time()
+    at = run(at)
+    assert "受保护的内容：viewer1" in text(at)
+    assert all(b.key != "backup_now" for b in at.button) and not at.get("download_button")
