@@ -85,6 +85,15 @@ def page(context, request):
 
 
 @pytest.fixture
+def shot(page, request):
+    """shot("label"): save the page as it is now, next to the final screenshot (<test>-<label>.png)."""
+    def save(label: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        screenshot(page, ARTIFACTS / f"{slug(request.node.name)}-{slug(label)}.png")
+    return save
+
+
+@pytest.fixture
 def app(page, app_url):
     """The shared app, opened on its first page and idle."""
     open_app(page, app_url)

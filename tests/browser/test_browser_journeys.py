@@ -52,7 +52,7 @@ def test_1_fresh_database_shows_labelled_sample(app):
 
 # --------------------------------------------------------------------------- 2
 
-def test_2_upload_flat_workbook_and_commit(private_app_url, page, tmp_path):   # page last: shot before stop
+def test_2_upload_flat_workbook_and_commit(private_app_url, page, shot, tmp_path):   # page last: shot before stop
     open_app(page, private_app_url)
     assert figures(page, "项目数") == {"项目数": "12"}
     assert DEPARTMENT not in multiselect_options(page, "主管部门")
@@ -67,6 +67,7 @@ def test_2_upload_flat_workbook_and_commit(private_app_url, page, tmp_path):   #
     assert set(by_name) == {"测试项目甲", "测试项目乙"}, preview
     assert float(by_name["测试项目甲"]["全年预算数（万元）"]) == 100
     assert float(by_name["测试项目甲"]["全年执行数（万元）"]) == 80
+    shot("preview")
 
     done = page.get_by_test_id("stAlert").filter(has_text="已导入")
     rerun_after(page, page.get_by_role("button", name="确认导入").click, until=done)
@@ -84,7 +85,7 @@ def test_2_upload_flat_workbook_and_commit(private_app_url, page, tmp_path):   #
 
 # --------------------------------------------------------------------------- 3
 
-def test_3_bad_upload_shows_located_chinese_error(app, tmp_path):
+def test_3_bad_upload_shows_located_chinese_error(app, shot, tmp_path):
     page = app
     before = metrics(page, SAMPLE_2024)
     assert before["项目数"], before
@@ -103,6 +104,7 @@ def test_3_bad_upload_shows_located_chinese_error(app, tmp_path):
     assert (bad[0]["级别"], bad[0]["工作表"], bad[0]["行"], bad[0]["列"]) == ("错误", "项目", "2", "全年预算数（万元）"), bad
     assert "应为数字" in bad[0]["说明"] and "二十五万" in bad[0]["说明"], bad
     assert page.get_by_role("button", name="确认导入").is_disabled()
+    shot("error-report")
     assert_no_exception(page)
 
     goto_overview(page)
@@ -159,7 +161,7 @@ def _indicator_rows(page, save_to: Path) -> list[dict]:
     return read_grid(page, page.get_by_test_id("stDataFrame").first, save_to)
 
 
-def test_5_edit_actual_value_save_reload_history_undo(app, tmp_path):
+def test_5_edit_actual_value_save_reload_history_undo(app, shot, tmp_path):
     page = app
     indicator, old, new = "年度赴外招商", "2次", "3次"       # 2024 年招商引资: target ≥2次, the report says 2次
     _open_editor_on(page, "招商引资")
@@ -190,6 +192,7 @@ def test_5_edit_actual_value_save_reload_history_undo(app, tmp_path):
         has=page.get_by_role("button", name="撤销")).last
     entry_text = entry.inner_text()
     assert "2024 年招商引资" in entry_text and f"{old} → {new}" in entry_text, entry_text
+    shot("history")
     undone = page.get_by_test_id("stAlert").filter(has_text="撤销")
     rerun_after(page, entry.get_by_role("button", name="撤销").click, until=undone)
     assert undone.inner_text().startswith("已撤销第"), main_text(page)
