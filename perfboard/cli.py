@@ -110,11 +110,8 @@ def cmd_import(a) -> int:
     if missing:
         print("错误：找不到文件：" + "、".join(missing), file=sys.stderr)
         return EXIT_USAGE
-    store = Store(a.db)
-    try:
+    with Store(a.db) as store:
         plan = import_paths(store, a.files, department=a.department, replace=a.replace, user=local_admin("命令行"))
-    finally:
-        store.close()
     if a.json:
         print(json.dumps({"imported": plan.ok, "projects": plan.projects, "indicators": plan.indicators,
                           "problems": plan.report.to_dicts()}, ensure_ascii=False, default=str))
@@ -132,11 +129,8 @@ def cmd_import(a) -> int:
 
 def cmd_summary(a) -> int:
     from .summary import summary
-    store = Store(a.db)
-    try:
+    with Store(a.db) as store:
         s = summary(store, filters_from(a))
-    finally:
-        store.close()
     if a.json:
         print(json.dumps(s, ensure_ascii=False))
     else:
@@ -147,11 +141,8 @@ def cmd_summary(a) -> int:
 
 def cmd_sample(a) -> int:
     from .sample import load_sample
-    store = Store(a.db)
-    try:
+    with Store(a.db) as store:
         plan = load_sample(store)
-    finally:
-        store.close()
     for p in plan.report.errors:
         print(p.text())
     print(f"已载入示例数据：{plan.projects} 个项目，{plan.indicators} 条指标。" if plan.ok else "示例数据载入失败。")
@@ -269,11 +260,8 @@ def _add_score_parser(sub) -> None:
 
 def cmd_score(a) -> int:
     from .scoring import FINDINGS_ZH, score_report
-    store = Store(a.db)
-    try:
+    with Store(a.db) as store:
         items = score_report(store, filters_from(a))
-    finally:
-        store.close()
     if a.json:
         print(json.dumps({"items": items}, ensure_ascii=False))
         return EXIT_OK
@@ -301,15 +289,12 @@ def _add_compare_parser(sub) -> None:
 
 def cmd_compare(a) -> int:
     from .compare import STATUS_ZH, compare, to_json
-    store = Store(a.db)
-    try:
+    with Store(a.db) as store:
         year = a.year if a.year is not None else store.scalar("SELECT max(year) FROM projects")
         if year is None:
             print("错误：数据库中没有项目数据。", file=sys.stderr)
             return EXIT_USAGE
         out = to_json(compare(store, filters_from(a), a.base, int(year)))
-    finally:
-        store.close()
     if a.json:
         print(json.dumps(out, ensure_ascii=False))
         return EXIT_OK

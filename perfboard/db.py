@@ -146,6 +146,12 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
 
