@@ -32,19 +32,27 @@ def export_bytes(df, title: str, filters, spec=None, totals=None, fmt: str = "xl
     return to_xlsx(df, title, filters, spec, totals)
 
 
-def download_buttons(df, title: str, filters, spec=None, totals=None, key: str = "export") -> None:
+def download_buttons(df, title: str, filters, spec=None, totals=None, key: str = "export",
+                     rows: int | None = None) -> None:
     """Two small buttons, 导出 Excel and 导出 CSV, for `df` as shown (same rows, same order).
+
+    df may be a DataFrame or a callable returning one: a paged table passes a callable that builds
+    every row, called only when a button is clicked; then `rows` (the row count) decides whether the
+    buttons are enabled.
 
     spec: list of Col / (column, 中文表头, kind) tuples, or None to infer from the Chinese headers
     (“…（万元）”, “…率”, “状态”). totals: {column: value} or the page's one-row 合计 DataFrame.
     """
-    disabled = df is None or len(df) == 0
+    if callable(df):
+        disabled, make = not rows, df
+    else:
+        disabled, make = df is None or len(df) == 0, (lambda: df)
     left, right, _ = st.columns([1, 1, 5], gap="small")
-    left.download_button("导出 Excel", data=lambda: export_bytes(df, title, filters, spec, totals, "xlsx"),
+    left.download_button("导出 Excel", data=lambda: export_bytes(make(), title, filters, spec, totals, "xlsx"),
                          file_name=file_name(title, filters, "xlsx"), mime=XLSX_MIME, key=f"{key}_xlsx",
                          icon=":material/download:", on_click="ignore", disabled=disabled,
                          help=f"“{title}”为 Excel 工作簿（含标题、筛选条件与导出时间）")
-    right.download_button("导出 CSV", data=lambda: export_bytes(df, title, filters, spec, totals, "csv"),
+    right.download_button("导出 CSV", data=lambda: export_bytes(make(), title, filters, spec, totals, "csv"),
                           file_name=file_name(title, filters, "csv"), mime=CSV_MIME, key=f"{key}_csv",
                           icon=":material/download:", on_click="ignore", disabled=disabled,
                           help="UTF-8 编码（带 BOM），Excel/WPS 可直接打开")
