@@ -142,6 +142,18 @@ class Store:
             except duckdb.Error as exc:
                 self.con.close()
                 raise _explain_open_error(self.path, exc) from exc
+            self._fill_derived()
+
+    def _fill_derived(self) -> None:
+        """Derived columns a migration added but SQL cannot compute (indicators.status, judged in Python):
+        filled once for the rows that lack them, in one transaction that leaves data_version alone."""
+        has = self.con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'indicators'"
+                               " AND column_name = 'status' AND database_name = current_database()").fetchall()[0][0]
+        if not has or not self.con.execute("SELECT count(*) FROM indicators WHERE status IS NULL").fetchall()[0][0]:
+            return
+        from .indicators import refresh_status      # indicators imports this module
+        with self.transaction(bump_version=False) as cur:
+            refresh_status(cur)
 
     def close(self) -> None:
         self.con.close()

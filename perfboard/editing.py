@@ -14,7 +14,7 @@ import pandas as pd
 from . import auth
 from .db import QUERIES, Store
 from .flat import indicator_values
-from .indicators import STATUS_ZH, status_of, with_status
+from .indicators import STATUS_ZH, refresh_status, status_of, with_status
 from .report import ERROR, INFO, WARNING
 from .scoring import DEFAULTS as SCORING_DEFAULTS
 from .scoring import ProjectScore, score_project
@@ -609,6 +609,7 @@ def save(store: Store, state: ProjectState, fields: dict, rows: list[dict], user
     with store.transaction() as cur:
         _check_unchanged(cur, state)
         ids = _apply(cur, state.project_id, changes)
+        refresh_status(cur, [state.project_id])
         save_id = _record(cur, "edit", actor.name, state.project, changes, ids, n,
                           _summary(changes, n))
     return SaveResult(save_id, n, load_state(store, state.project_id))
@@ -745,6 +746,7 @@ def undo(store: Store, save_id: int, user=None) -> SaveResult:
                 cur.execute("DELETE FROM indicators WHERE id = ?", [c.indicator_id])
             else:
                 ids[c.indicator_id] = _insert_indicator(cur, project_id, c.new, c.indicator_id)
+        refresh_status(cur, [project_id])
         n = int(n_original or count_visible(inverse))
         new_id = _record(cur, "undo", actor.name, project[0], inverse, ids, n,
                          f"撤销第 {save_id} 次{KIND_ZH.get(kind, '')}（{summary or ''}）", reverts=int(save_id))

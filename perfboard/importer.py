@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
 from . import auth, cells, flat
 from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
 from .db import Store
+from .indicators import STATUS_INPUTS, compute_status
 from .readers import DEFAULT_MAX_MB, read_book
 from .report import ERROR, INFO, Report
 
@@ -135,7 +137,10 @@ def commit(store: Store, plan: ImportPlan, user: "auth.User | str | None" = None
             ind_rows = [{**{c: ind.get(c) for c in INDICATOR_COLUMNS}, "id": next_indicator + k,
                          "project_id": ids[ind["ref"]]} for k, ind in enumerate(b.indicators)]
             next_indicator += len(ind_rows)
-            _insert(cur, "indicators", INDICATOR_COLUMNS + ["id", "project_id"], ind_rows)
+            if ind_rows:
+                for row, status in zip(ind_rows, compute_status(pd.DataFrame(ind_rows, columns=STATUS_INPUTS))):
+                    row["status"] = status
+            _insert(cur, "indicators", INDICATOR_COLUMNS + ["id", "project_id", "status"], ind_rows)
             fund_rows = [{**{c: f.get(c) for c in FUND_COLUMNS}, "project_id": ids[f["ref"]]} for f in b.funds]
             _insert(cur, "project_funds", FUND_COLUMNS + ["project_id"], fund_rows)
             scope = "；".join(f"{y} {d}" for y, d in b.scopes())

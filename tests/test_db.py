@@ -65,6 +65,8 @@ def test_database_made_with_only_migration_001_keeps_its_data(tmp_path):
         assert s.cursor().execute("SELECT id, year, department, name, budget, spent, reported_rate FROM projects").fetchall() == \
             [(1, 2024, "张掖市科学技术局", "2024 年招商引资", 5.0, 3.537, 0.704)]
         assert s.cursor().execute("SELECT project_id, level3, target_text FROM indicators").fetchall() == [(1, "招商活动", "≥2次")]
+        # migration 005's derived column is filled on open: a target without an actual is 缺实际值
+        assert s.cursor().execute("SELECT status FROM indicators").fetchall() == [("missing",)]
         assert s.get_setting("rate_bands") == {"green": 0.9, "yellow": 0.8}
         from perfboard.summary import summary
         assert summary(s)["projects"] == 1

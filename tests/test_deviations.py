@@ -5,6 +5,7 @@ import pytest
 
 from perfboard.deviations import NO_MEASURE, NO_REASON, deviations
 from perfboard.filters import Filters
+from perfboard.indicators import refresh_status
 from tests.dashboard_helpers import YEAR
 
 F = Filters(year=YEAR)
@@ -18,8 +19,10 @@ def _indicator(store, project_like: str, level3: str):
 
 
 def _update(store, sql, params):
+    """A raw edit of indicator rows, as the domain would write it: the stored status follows (migration 005)."""
     with store.transaction() as cur:
         cur.execute(sql, params)
+        refresh_status(cur, [r[0] for r in cur.execute("SELECT id FROM projects").fetchall()])
 
 
 def test_budget_deviation_is_zhaoshang_with_reason(sample_store):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from perfboard.indicators import refresh_status
+
 from tests.dashboard_helpers import frame  # noqa: F401  (fixture)
 from tests.dashboard_helpers import YEAR, open_page, opened
 from ui.state import K_DQ, K_DQ_OPEN, K_INDICATOR_VIEW, K_LIGHTS, K_SEARCH
@@ -37,6 +39,7 @@ def test_pending_indicator_shows_daipanding(app_env):
         cur.execute("""UPDATE indicators SET judgement = NULL, target_text = '经费支出合规'
                        WHERE level3 = '经费支出合规性' AND project_id IN (SELECT id FROM projects WHERE year = ?)""",
                     [YEAR])
+        refresh_status(cur, [r[0] for r in cur.execute("SELECT id FROM projects").fetchall()])
     at = open_page(PAGE, **{K_INDICATOR_VIEW: "待判定"})
     pending = next(t.value for t in at.table if "判定方式" in t.value.columns)
     assert pending["三级指标"].tolist() == ["经费支出合规性"] and pending.iloc[0]["判定"] == "待判定"
