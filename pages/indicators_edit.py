@@ -7,6 +7,7 @@ from perfboard.auth import PermissionDenied
 from perfboard.export.tables import infer_spec
 from perfboard.summary import projects
 from ui import drafts, state
+from ui.picker import capped
 from ui.export import download_buttons
 from ui.fmt import pct
 
@@ -28,11 +29,15 @@ def _label(pid: int) -> str:
 
 
 state.keep(state.K_EDIT_PROJECT)
-if st.session_state.get(state.K_EDIT_PROJECT) not in rows_by_id:
-    st.session_state[state.K_EDIT_PROJECT] = next(iter(rows_by_id))
+choices = capped(list(rows_by_id))
+picked = st.session_state.get(state.K_EDIT_PROJECT)
+if picked in rows_by_id and picked not in choices:
+    choices.append(picked)              # opened from a link to a project past the cap: keep it
+elif picked not in choices:
+    st.session_state[state.K_EDIT_PROJECT] = choices[0]
 state.keep(state.K_USER)
 c1, c2 = st.columns([4, 1])
-pid = c1.selectbox("项目（按左侧筛选）", list(rows_by_id), key=state.K_EDIT_PROJECT, format_func=_label)
+pid = c1.selectbox("项目（按左侧筛选）", choices, key=state.K_EDIT_PROJECT, format_func=_label)
 c2.text_input("填报人", key=state.K_USER, placeholder="匿名", help="保存时记入修改记录")
 
 current = editing.load_state(store, pid)

@@ -1,0 +1,66 @@
+"""Project pickers list at most ui.picker.CAP projects (a province has 200,000 a year) and say how to narrow;
+reports refuse to build a workbook or report of more than MAX_PROJECTS projects."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import picker
+from ui.state import K_EDIT_PROJECT
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_edit_picker_is_capped_and_says_how_to_narrow(app_env, monkeypatch):
+    monkeypatch.setattr(picker, "CAP", 5)
+    at = open_page("pages/indicators_edit.py")
+    box = at.selectbox(key=K_EDIT_PROJECT)
+    assert len(box.options) == 5
+    assert any("共 12 个项目，下拉框只列出前 5 个" in c.value for c in at.caption)
+
+
+def test_edit_picker_keeps_a_project_opened_past_the_cap(app_env, monkeypatch):
+    monkeypatch.setattr(picker, "CAP", 3)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    from perfboard.db import Store
+    with Store(app_env) as s:
+        last = s.scalar("SELECT max(id) FROM projects WHERE year = 2024")
+    at.session_state[K_EDIT_PROJECT] = last
+    at.switch_page("pages/indicators_edit.py").run()
+    assert not at.exception
+    assert at.selectbox(key=K_EDIT_PROJECT).value == last and len(at.selectbox(key=K_EDIT_PROJECT).options) == 4
+
+
+def test_no_caption_under_the_cap(app_env):
+    at = open_page("pages/indicators_edit.py")
+    assert len(at.selectbox(key=K_EDIT_PROJECT).options) == 12
+    assert not any("下拉框只列出" in c.value for c in at.caption)
+
+
+def _report_buttons(at) -> dict:
+    return {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+
+
+def test_reports_refuse_whole_filter_exports_past_the_limit(app_env, monkeypatch):
+    at = open_page("pages/reports.py")
+    buttons = _report_buttons(at)
+    assert not buttons["下载自评表（.xlsx）"] and not buttons["下载自评报告（.docx）"]
+    monkeypatch.setattr(picker, "MAX_EXPORT", 10)
+    at.run()
+    buttons = _report_buttons(at)
+    assert buttons["下载自评表（.xlsx）"] and buttons["下载自评报告（.docx）"]
+    assert any("一次最多导出 10 个项目的自评表" in c.value and "当前 24 个" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.selectbox(key="rep_project").select(at.selectbox(key="rep_project").options[1]).run()
+    assert not _report_buttons(at)["下载自评表（.xlsx）"]          # one project: allowed
