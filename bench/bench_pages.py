@@ -1,0 +1,364 @@
+"""Benchmark: page runs of the app (AppTest) against a province-sized database, page time vs DuckDB time.
+
+    python bench/bench_pages.py                               # 200,000 projects x 5 years, 4 pages
+    python bench/bench_pages.py --projects 20000 --pages overview,compare
+
+For each page (总览 overview, 预算执行 execution, 偏离分析 deviations, 同比分析 compare) a fresh
+subprocess (so peak RSS is that page's) runs app.py with streamlit.testing AppTest, the app
+pointed at the database from bench/build_db.py (PERFBOARD_DB), landing straight on the page, and
+times four runs:
+  cold    first render in the process (every cache empty, the store opened)
+  filter  one department picked in the sidebar (主管部门 multiselect): a cache miss for that filter
+  year    the sidebar year moved one year back: a cache miss again
+  rerun   a plain rerun with nothing changed: every state.load() a cache hit
+Each run reports wall seconds, process CPU seconds, the seconds spent inside DuckDB (every execute
+and fetch through perfboard.db.Store's connection and its cursors is timed in the child), the
+number of queries, the ratio page/queries, the slowest queries, and the process's peak RSS so far.
+The goal (issue 9): filter reruns under 1 s and within 2x of their DuckDB time; RSS under 1.5 GB.
+
+The machine's load average is recorded with every page: on a shared machine the CPU column is the
+steadier figure."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+PAGES = {"overview": "pages/overview.py", "execution": "pages/execution.py",
+         "deviations": "pages/deviations.py", "compare": "pages/compare.py"}
+TITLES = {"overview": "总览", "execution": "预算执行", "deviations": "偏离分析", "compare": "同比分析"}
+STEPS = ["cold", "filter", "year", "rerun"]
+
+
+def load_avg() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+# ---------------------------------------------------------------- timing DuckDB in the child
+class QueryStats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.seconds = 0.0
+        self.count = 0
+        self.slowest: dict[str, list] = {}        # label -> [seconds, calls]
+
+    def add(self, label: str | None, seconds: float, is_query: bool):
+        with self.lock:
+            self.seconds += seconds
+            if is_query:
+                self.count += 1
+            if label:
+                s = self.slowest.setdefault(label, [0.0, 0])
+                s[0] += seconds
+                s[1] += is_query
+
+    def top(self, n: int = 6) -> list[dict]:
+        items = sorted(self.slowest.items(), key=lambda kv: -kv[1][0])[:n]
+        return [{"query": k, "seconds": round(v[0], 4), "calls": v[1]} for k, v in items]
+
+
+_FETCH = ("df", "fetchdf", "fetch_df", "fetchall", "fetchone", "fetchmany", "arrow", "fetch_arrow_table",
+          "fetchnumpy", "pl", "fetch_record_batch", "to_arrow_table", "to_df")
+
+
+def _label(sql) -> str:
+    from perfboard.db import QUERIES
+    text = str(sql)
+    for name, q in QUERIES.items():
+        if q.sql == text:
+            return f"queries/{name}.sql"
+    return re.sub(r"\s+", " ", text).strip()[:90]
+
+
+class TimedConnection:
+    """Wraps a DuckDB connection or cursor: execute/executemany/sql and every fetch are timed into
+    STATS; anything else is passed through. execute() returns the wrapper so chained fetches count."""
+
+    def __init__(self, con, stats: QueryStats):
+        object.__setattr__(self, "_con", con)
+        object.__setattr__(self, "_stats", stats)
+        object.__setattr__(self, "_last", None)
+
+    def _timed(self, what, label, is_query, *a, **k):
+        t = time.perf_counter()
+        try:
+            return what(*a, **k)
+        finally:
+            self._stats.add(label, time.perf_counter() - t, is_query)
+
+    def execute(self, sql, *a, **k):
+        label = _label(sql)
+        object.__setattr__(self, "_last", label)
+        self._timed(self._con.execute, label, True, sql, *a, **k)
+        return self
+
+    def executemany(self, sql, *a, **k):
+        label = _label(sql)
+        object.__setattr__(self, "_last", label)
+        self._timed(self._con.executemany, label, True, sql, *a, **k)
+        return self
+
+    def cursor(self):
+        return TimedConnection(self._con.cursor(), self._stats)
+
+    def __getattr__(self, name):
+        attr = getattr(self._con, name)
+        if name in _FETCH and callable(attr):
+            def fetch(*a, **k):
+                return self._timed(attr, self._last, False, *a, **k)
+            return fetch
+        if name in ("sql", "query") and callable(attr):      # relations are lazy: time their creation only
+            def rel(sql, *a, **k):
+                return self._timed(attr, _label(sql), True, sql, *a, **k)
+            return rel
+        return attr
+
+    def __setattr__(self, name, value):
+        setattr(self._con, name, value)
+
+    def __enter__(self):
+        self._con.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._con.__exit__(*exc)
+
+
+def instrument(stats: QueryStats) -> None:
+    """Every Store opened from now on runs its SQL through a TimedConnection."""
+    from perfboard import db
+    original = db.Store.__init__
+
+    def init(self, *a, **k):
+        original(self, *a, **k)
+        if not isinstance(self.con, TimedConnection):
+            self.con = TimedConnection(self.con, stats)
+
+    db.Store.__init__ = init
+
+
+def _frame_navigation() -> None:
+    """As tests/dashboard_helpers.frame: keep AppTest on app.py's st.navigation path after a page switch."""
+    from streamlit.runtime.pages_manager import PagesManager
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+
+def warm_imports() -> None:
+    """Import every module of perfboard/ and ui/ (and what they import: streamlit, altair, ...)."""
+    import importlib
+    import pkgutil
+    for pkg in ("perfboard", "ui"):
+        mod = importlib.import_module(pkg)
+        for info in pkgutil.walk_packages(mod.__path__, pkg + "."):
+            if info.name.endswith("__main__"):
+                continue
+            try:
+                importlib.import_module(info.name)
+            except Exception:          # an optional extra (e.g. a PDF font) missing: the page will say so
+                pass
+
+
+def _rss_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024       # KB on Linux
+
+
+def child(page: str, db: str, year: int, base_year: int | None, department: str, out: str, timeout: float) -> None:
+    """One page in this process: four timed runs, results written to `out` after each step."""
+    os.environ["PERFBOARD_DB"] = db
+    stats = QueryStats()
+    instrument(stats)
+    _frame_navigation()
+    from streamlit.testing.v1 import AppTest
+
+    from ui.state import K_DEPTS, K_YEAR
+    result = {"page": page, "db": db, "year": year, "department": department, "steps": {},
+              "load_start": load_avg(), "pid": os.getpid()}
+
+    def save():
+        Path(out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    # Python imports are a server's start-up, not a page's first render: done (and timed) apart.
+    t = time.perf_counter()
+    warm_imports()
+    result["import_seconds"] = round(time.perf_counter() - t, 2)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.session_state[K_YEAR] = year
+    if PAGES[page] != "pages/overview.py":
+        at.switch_page(PAGES[page])
+
+    def step(name: str, action) -> None:
+        stats.reset()
+        c, t = time.process_time(), time.perf_counter()
+        action()
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        errors = [str(e.value)[:300] for e in at.exception]
+        titles = [t.value for t in at.title]
+        result["steps"][name] = {
+            "seconds": round(wall, 4), "cpu": round(cpu, 4), "query_seconds": round(stats.seconds, 4),
+            "queries": stats.count, "ratio": round(wall / stats.seconds, 2) if stats.seconds else None,
+            "rss_mb": round(_rss_mb(), 1), "errors": errors, "title": titles[0] if titles else None,
+            "slowest": stats.top(), "load": load_avg(),
+        }
+        save()
+        if errors:
+            raise SystemExit(f"{page} {name}: {errors}")
+        if not (titles and titles[0].startswith(TITLES[page])):
+            raise SystemExit(f"{page} {name}: landed on {titles[:1]}, not on {TITLES[page]}")
+
+    step("cold", lambda: at.run())
+    step("filter", lambda: at.multiselect(key=K_DEPTS).set_value([department]).run())
+    if base_year is not None:
+        step("year", lambda: at.selectbox(key=K_YEAR).set_value(base_year).run())
+    step("rerun", lambda: at.run())
+    result["peak_rss_mb"] = round(_rss_mb(), 1)
+    result["load_end"] = load_avg()
+    save()
+
+
+# ---------------------------------------------------------------- the parent
+def _pick(db: str) -> tuple[int, int | None, str]:
+    """Latest year, the one before it, and the department with the most projects that year."""
+    import duckdb
+    con = duckdb.connect(db, read_only=True)
+    try:
+        years = [r[0] for r in con.execute("SELECT DISTINCT year FROM projects ORDER BY year DESC").fetchall()]
+        dept = con.execute("SELECT department FROM projects WHERE year = ? GROUP BY department "
+                           "ORDER BY count(*) DESC, department LIMIT 1", [years[0]]).fetchall()[0][0]
+    finally:
+        con.close()
+    return years[0], (years[1] if len(years) > 1 else None), dept
+
+
+def _proc_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_000) -> dict:
+    """One page in a fresh subprocess; returns its result (partial with 'error' on failure/timeout)."""
+    year, base_year, dept = _pick(db)
+    out = Path(db).with_name(f"pages-{page}-{os.getpid()}.json")
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", page, "--db", db, "--year", str(year),
+           "--department", dept, "--json", str(out), "--timeout", str(timeout)]
+    if base_year is not None:
+        cmd += ["--base-year", str(base_year)]
+    t = time.perf_counter()
+    err = None
+    log = out.with_suffix(".log")
+    with open(log, "w", encoding="utf-8") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=str(ROOT))
+        peak = 0.0
+        while proc.poll() is None:
+            rss = _proc_rss_mb(proc.pid)
+            peak = max(peak, rss)
+            if rss > max_rss_mb:
+                proc.kill()
+                err = f"killed: RSS {rss:,.0f} MB above the bench's limit of {max_rss_mb:,.0f} MB"
+            elif time.perf_counter() - t > timeout:
+                proc.kill()
+                err = f"timeout after {timeout:.0f} s"
+            time.sleep(0.25)
+    if proc.returncode and not err:
+        err = log.read_text(encoding="utf-8", errors="replace")[-1500:]
+    log.unlink(missing_ok=True)
+    res = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"page": page, "steps": {}}
+    out.unlink(missing_ok=True)
+    res["process_seconds"] = round(time.perf_counter() - t, 1)
+    res["polled_peak_rss_mb"] = round(peak, 1)
+    if err:
+        res["error"] = err
+    return res
+
+
+def run(projects: int = 200_000, years: int = 5, departments: int = 60, seed: int = 7,
+        pages: list[str] | None = None, timeout: float = 900, quiet: bool = False,
+        max_rss_mb: float = 12_000, out: Path | None = None) -> dict:
+    import build_db
+    info = build_db.ensure(projects, years, departments, seed, quiet=quiet, out=out)
+    if not quiet:
+        print(f"database {info['path']}: {info['bytes'] / 1e6:,.0f} MB"
+              + ("" if info["cached"] else f", built in {info['seconds']:.1f} s"), flush=True)
+    results = {"projects_per_year": projects, "years": years, "departments": departments, "seed": seed,
+               "db": info, "pages": {}}
+    for page in pages or list(PAGES):
+        r = run_page(page, info["path"], timeout, max_rss_mb)
+        results["pages"][page] = r
+        if not quiet:
+            print_page(r)
+    return results
+
+
+def print_page(r: dict) -> None:
+    print(f"\n{r['page']}  (dept {r.get('department')}, load at start {r.get('load_start')}, "
+          f"imports {r.get('import_seconds')} s, "
+          f"peak RSS {r.get('peak_rss_mb', '?')} MB, process {r.get('process_seconds')} s)", flush=True)
+    print(f"  {'run':<8}{'page s':>9}{'CPU s':>9}{'query s':>9}{'ratio':>8}{'queries':>9}{'RSS MB':>9}")
+    for name in STEPS:
+        s = r["steps"].get(name)
+        if s:
+            ratio = f"{s['ratio']:.1f}x" if s["ratio"] else "-"
+            print(f"  {name:<8}{s['seconds']:>9.2f}{s['cpu']:>9.2f}{s['query_seconds']:>9.2f}{ratio:>8}"
+                  f"{s['queries']:>9}{s['rss_mb']:>9.0f}")
+    if "error" in r:
+        print("  ERROR:", r["error"].strip().splitlines()[-1] if r["error"].strip() else r["error"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Page runs (AppTest) against a big database: page vs DuckDB time")
+    ap.add_argument("--projects", type=int, default=200_000)
+    ap.add_argument("--years", type=int, default=5)
+    ap.add_argument("--departments", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--pages", default=",".join(PAGES), help="comma-separated: " + ",".join(PAGES))
+    ap.add_argument("--timeout", type=float, default=900, help="seconds per page process")
+    ap.add_argument("--max-rss", type=float, default=12_000, help="kill a page process above this RSS (MB)")
+    ap.add_argument("--out", help="write the results as JSON here")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    ap.add_argument("--year", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--base-year", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--department", help=argparse.SUPPRESS)
+    ap.add_argument("--json", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        child(a.child, a.db, a.year, a.base_year, a.department, a.json, a.timeout)
+        return
+    res = run(a.projects, a.years, a.departments, a.seed, [p for p in a.pages.split(",") if p], a.timeout,
+              max_rss_mb=a.max_rss)
+    if a.out:
+        Path(a.out).write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nwrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()
