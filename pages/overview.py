@@ -2,7 +2,7 @@
 project, the projects that need attention (worst first) and the data-quality strip."""
 import streamlit as st
 
-from perfboard.charts import execution_rate_chart
+from perfboard.charts import OTHER, execution_rate_chart
 from perfboard.export.catalog import attention_table
 from perfboard.overview import overview
 from perfboard.scoring import grade_line, project_scores
@@ -49,9 +49,12 @@ st.markdown(grade_line(state.load(project_scores, f)))
 left, right = st.columns([3, 2], gap="medium")
 with left:
     st.markdown("**各项目执行率**（由低到高）　" + render.light_legend(o["bands"]))
-    if o["projects"]["execution_rate"].notna().any():
-        st.altair_chart(execution_rate_chart(o["projects"], o["bands"], font_size=state.chart_font()),
-                        width="stretch")
+    if o["chart_projects"]:
+        if o["chart"]["light"].iloc[-1] == OTHER:        # the last bar is "其他 k 个项目"
+            st.caption(f"共 {o['chart_projects']:,} 个项目，显示执行率偏离 100% 最多的 {len(o['chart']) - 1} 个，"
+                       "其余合为“其他”一条。")
+        st.altair_chart(execution_rate_chart(o["chart"], o["bands"], top_n=len(o["chart"]),
+                                             font_size=state.chart_font()), width="stretch")
     else:
         st.info("筛选出的项目都没有全年预算数，无法计算执行率。")
 with right:

@@ -1,18 +1,22 @@
 """Deviations (偏离) of the filtered projects, budget and indicator, and the data-quality findings.
 
-What counts as a deviation is decided here once, for the overview, the deviations page and the
-exports: a budget deviation is a rate below the green band or above 100% (the `light` computed
-in queries/projects.sql with the stored bands); an indicator deviation is an indicator judged
-`unmet` or `missing` by perfboard.indicators (the one place indicators are judged).
+What counts as a deviation is decided once, in queries/scope.sql (run ahead of every query of
+queries/scoped/ by perfboard.scope), for the overview, the deviations page and the exports: a budget
+deviation is a rate below the green band or above 100% (light 黄/红/超预算, the light of
+queries/projects.sql with the stored bands); an indicator deviation is an indicator whose stored status
+(perfboard.indicators.status_of, kept in indicators.status) is `unmet` or `missing`.
+
+Everything is counted and ordered in DuckDB: `figures()` is one row of counts, `table()` one page of a
+table (or all of it, for an export) in the worst-first order; pandas only formats the rows shown.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from . import scope
 from .db import Store
 from .filters import Filters
-from .indicators import indicator_rows
-from .summary import projects
+from .indicators import STATUS_ZH
 from .targets import JUDGEMENTS
 
 BUDGET_DEVIATION_LIGHTS = ("黄", "红", "超预算")
@@ -29,12 +33,23 @@ QUALITY_CHECKS = {
     "unmet_no_reason": ("未达成指标未填写偏差原因", "未达成未填原因", "条指标"),
 }
 
+# The deviations page's tables: key -> (query of queries/scoped, figures() count of its rows).
+PROJECT_TABLES = {"budget": "budget_deviation_projects", "rate_mismatch": "rate_mismatch",
+                  "budget_no_reason": "budget_no_reason"}
+INDICATOR_TABLES = {"indicators": "deviating_indicators", "pending": "indicators_pending",
+                    "all_indicators": "all_indicators", "missing_actual": "missing_actual",
+                    "missing_target": "missing_target", "unmet_no_reason": "unmet_no_reason"}
+TABLES = list(PROJECT_TABLES) + list(INDICATOR_TABLES)
+
 # Display headers shared by every project table, so exports and pages name columns alike.
 PROJECT_COLUMNS = {
     "name": "项目名称", "department": "主管部门", "funding_source": "资金来源",
     "budget": "全年预算数（万元）", "spent": "全年执行数（万元）",
     "execution_rate": "执行率", "reported_rate": "填报执行率", "light": "状态",
 }
+FIGURE_KEYS = ("projects", "budget_wan", "spent_wan", "execution_rate", "deviation_projects",
+               "budget_deviation_projects", "indicator_deviation_projects", "indicators_total", "indicators_met",
+               "indicators_pending")
 
 
 def blank(text) -> bool:
@@ -75,48 +90,73 @@ def judged_by(row) -> str:
     return "待判定" if row["status"] == "pending" else "自动判定"
 
 
-def project_flags(project_df: pd.DataFrame, indicator_df: pd.DataFrame) -> pd.DataFrame:
-    """One row per project: budget deviation, indicator deviations (count and names), worst first.
-
-    Sorted by how far the rate is from 100% (budget deviations only), then by the number of
-    deviating indicators, so the 需关注 list and the deviations table agree on "worst".
-    """
-    df = project_df.copy()
-    ind = indicator_df[is_indicator_deviation(indicator_df["status"])] if len(indicator_df) else indicator_df
-    counts = ind.groupby("project_id").size() if len(ind) else pd.Series(dtype=int)
-    names = (ind.assign(label=ind["level3"].fillna("（未命名指标）") + "（" + ind["status_zh"] + "）")
-             .groupby("project_id")["label"].agg("；".join)) if len(ind) else pd.Series(dtype=str)
-    df["budget_deviation"] = is_budget_deviation(df["light"])
-    df["indicator_deviations"] = df["id"].map(counts).fillna(0).astype(int)
-    df["deviating_indicators"] = df["id"].map(names).fillna("")
-    df["in_deviation"] = df["budget_deviation"] | (df["indicator_deviations"] > 0)
-    df["severity"] = [rate_severity(r) if b else 0.0 for r, b in zip(df["execution_rate"], df["budget_deviation"])]
-    return df.sort_values(["severity", "indicator_deviations", "id"], ascending=[False, False, True],
-                          kind="stable").reset_index(drop=True)
+# ---------------------------------------------------------------- figures (one SQL row)
+def figures(store: Store, filters: Filters = Filters()) -> dict:
+    """Every count of the filtered projects, from queries/scoped/figures.sql:
+    projects, budget_wan, spent_wan, execution_rate (summary.totals()), the deviation counts
+    (deviation_projects, budget_deviation_projects, indicator_deviation_projects, indicators_total (not
+    counting 不适用), indicators_met, indicators_pending), "quality": {check: count}, "rows": {table: row
+    count} (TABLES) and "departments" (sorted)."""
+    r = scope.run(store, "figures", filters).iloc[0]
+    out = {k: int(r[k]) for k in FIGURE_KEYS if k not in ("budget_wan", "spent_wan", "execution_rate")}
+    out["budget_wan"], out["spent_wan"] = float(r["budget_wan"]), float(r["spent_wan"])
+    out["execution_rate"] = out["spent_wan"] / out["budget_wan"] if out["budget_wan"] > 0 else None
+    out["quality"] = {k: int(r[k]) for k in QUALITY_CHECKS}
+    out["rows"] = {k: int(r[c]) for k, c in {**PROJECT_TABLES, **INDICATOR_TABLES}.items()}
+    out["departments"] = [str(d) for d in r["departments"]]
+    return out
 
 
-def deviation_counts(project_df: pd.DataFrame, indicator_df: pd.DataFrame) -> dict:
-    flags = project_flags(project_df, indicator_df)
-    judged = indicator_df[indicator_df["status"] != "na"] if len(indicator_df) else indicator_df
-    return {
-        "deviation_projects": int(flags["in_deviation"].sum()),
-        "budget_deviation_projects": int(flags["budget_deviation"].sum()),
-        "indicator_deviation_projects": int((flags["indicator_deviations"] > 0).sum()),
-        "indicators_total": int(len(judged)),
-        "indicators_met": int((judged["status"] == "met").sum()) if len(judged) else 0,
-        "indicators_pending": int((judged["status"] == "pending").sum()) if len(judged) else 0,
-    }
+def deviation_counts(fig: dict) -> dict:
+    """The deviation and indicator figures of a figures() dict (the overview's big numbers)."""
+    return {k: fig[k] for k in ("deviation_projects", "budget_deviation_projects", "indicator_deviation_projects",
+                                "indicators_total", "indicators_met", "indicators_pending")}
+
+
+# ---------------------------------------------------------------- rows worst first
+def project_rows(store: Store, filters: Filters, kind: str, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Projects of `kind` ('attention', 'budget', 'rate_mismatch', 'budget_no_reason') worst first:
+    by how far the rate is from 100% (budget deviations only), then the number of deviating indicators,
+    then id; `limit` rows from `offset` (None: all)."""
+    return scope.run(store, "flags", filters, {"kind": kind, "limit": limit, "offset": int(offset)})
+
+
+def indicator_rows(store: Store, filters: Filters, kind: str, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Indicator rows of `kind` (INDICATOR_TABLES) in the projects' worst-first order, then form order,
+    with `status` and `status_zh`."""
+    df = scope.run(store, "indicator_rows", filters, {"kind": kind, "limit": limit, "offset": int(offset)})
+    df["status_zh"] = df["status"].map(STATUS_ZH)
+    return df
+
+
+def deviating_names(store: Store, filters: Filters, project_ids) -> dict[int, str]:
+    """"三级指标（未达成）；…" of the deviating indicators of each project in `project_ids`, form order."""
+    ids = pd.DataFrame({"id": pd.Series([int(i) for i in project_ids], dtype="int64")})
+    if ids.empty:
+        return {}
+    ind = scope.run(store, "deviating_names", filters, tables={"project_ids": ids})
+    labels = ind["level3"].fillna("（未命名指标）") + "（" + ind["status"].map(STATUS_ZH) + "）"
+    return labels.groupby(ind["project_id"], sort=False).agg("；".join).to_dict()
 
 
 # ---------------------------------------------------------------- display tables
 def budget_table(flags: pd.DataFrame) -> pd.DataFrame:
     """Budget deviations, worst first, with the stated reason and measures (or a visible 未填写)."""
-    df = flags[flags["budget_deviation"]]
+    df = flags[flags["budget_deviation"].astype(bool)]
     out = df[[c for c in PROJECT_COLUMNS if c != "funding_source"]].rename(columns=PROJECT_COLUMNS)
     out["填报不一致"] = df["rate_mismatch"].astype(bool).to_numpy()
     out["偏离原因"] = [or_placeholder(t, NO_REASON) for t in df["deviation_reason"]]
     out["改进措施"] = [or_placeholder(t, NO_MEASURE) for t in df["improvement"]]
     return out.reset_index(drop=True)
+
+
+def rate_mismatch_table(flags: pd.DataFrame) -> pd.DataFrame:
+    """Projects whose stated rate differs from spent ÷ budget, with the difference in points."""
+    mism = flags[flags["rate_mismatch"].astype(bool)]
+    rate = mism[["name", "department", "budget", "spent", "execution_rate", "reported_rate"]].rename(
+        columns={**PROJECT_COLUMNS, "execution_rate": "计算执行率"})
+    rate["差异（百分点）"] = ((mism["reported_rate"] - mism["execution_rate"]) * 100).round(2).to_numpy()
+    return rate.reset_index(drop=True)
 
 
 INDICATOR_COLUMNS = {"project_name": "项目名称", "level1": "一级指标", "level2": "二级指标", "level3": "三级指标",
@@ -136,48 +176,29 @@ def indicator_table(ind: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _quality_rows(flags: pd.DataFrame, ind: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    mism = flags[flags["rate_mismatch"].astype(bool)]
-    rate = mism[["name", "department", "budget", "spent", "execution_rate", "reported_rate"]].rename(
-        columns={**PROJECT_COLUMNS, "execution_rate": "计算执行率"})
-    rate["差异（百分点）"] = ((mism["reported_rate"] - mism["execution_rate"]) * 100).round(2).to_numpy()
-    no_reason = flags[flags["budget_deviation"] & flags["deviation_reason"].map(blank)]
-    unmet = ind[(ind["status"] == "unmet") & ind["deviation_note"].map(blank)] if len(ind) else ind
-    missing = ind[ind["status"] == "missing"] if len(ind) else ind
-    no_target = ind[ind["status"] == "no_target"] if len(ind) else ind
-    return {
-        "rate_mismatch": rate.reset_index(drop=True),
-        "budget_no_reason": budget_table(no_reason),
-        "missing_actual": indicator_table(missing),
-        "missing_target": indicator_table(no_target),
-        "unmet_no_reason": indicator_table(unmet),
-    }
-
-
-def quality_counts(flags: pd.DataFrame, ind: pd.DataFrame) -> dict[str, int]:
-    return {k: len(v) for k, v in _quality_rows(flags, ind).items()}
+def table(store: Store, filters: Filters, key: str, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """One table of the deviations page (TABLES: 'budget', 'indicators', 'pending', 'all_indicators' or a
+    QUALITY_CHECKS key), `limit` rows from `offset` in the page's order; limit None: every row (exports)."""
+    if key in INDICATOR_TABLES:
+        return indicator_table(indicator_rows(store, filters, key, limit, offset))
+    if key == "rate_mismatch":
+        return rate_mismatch_table(project_rows(store, filters, key, limit, offset))
+    if key in PROJECT_TABLES:
+        return budget_table(project_rows(store, filters, key, limit, offset))
+    raise KeyError(f"unknown deviations table {key!r}")
 
 
 def deviations(store: Store, filters: Filters = Filters()) -> dict:
-    """Everything the deviations page shows, from one read of projects and indicators.
+    """Every table of the deviations page in full (for exports and the CLI; the page shows them a page at
+    a time through table()).
 
     Returns {"budget": DataFrame, "indicators": DataFrame (unmet/missing), "pending": DataFrame,
     "all_indicators": DataFrame, "quality": {check: DataFrame}, "counts": deviation_counts(),
     "projects": int}.
     """
-    project_df = projects(store, filters)
-    ind = indicator_rows(store, filters, project_df=project_df)
-    flags = project_flags(project_df, ind)
-    order = {pid: i for i, pid in enumerate(flags["id"])}   # indicator tables follow the worst-first order
-    ind_sorted = ind.assign(_o=ind["project_id"].map(order)).sort_values(["_o", "position"], kind="stable") \
-        if len(ind) else ind
-    return {
-        "projects": int(len(project_df)),
-        "counts": deviation_counts(project_df, ind),
-        "budget": budget_table(flags),
-        "indicators": indicator_table(ind_sorted[is_indicator_deviation(ind_sorted["status"])]
-                                      if len(ind_sorted) else ind_sorted),
-        "pending": indicator_table(ind_sorted[ind_sorted["status"] == "pending"] if len(ind_sorted) else ind_sorted),
-        "all_indicators": indicator_table(ind_sorted),
-        "quality": _quality_rows(flags, ind_sorted),
-    }
+    fig = figures(store, filters)
+    out = {"projects": fig["projects"], "counts": deviation_counts(fig)}
+    for key in ("budget", "indicators", "pending", "all_indicators"):
+        out[key] = table(store, filters, key)
+    out["quality"] = {k: table(store, filters, k) for k in QUALITY_CHECKS}
+    return out

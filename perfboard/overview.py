@@ -1,24 +1,24 @@
 """The overview (总览) for a meeting: big figures with the change from the previous year, the
 projects that need attention and the data-quality counts, all under the sidebar filters.
 
-The money figures come from summary.totals_with_base/change, the same code as `summary --json`
-and the year-over-year page, so the overview can never disagree with them.
+Everything is aggregated in DuckDB (perfboard.deviations.figures: one row of counts for the year and
+one for the base year; the 需关注 list a top-N query; the chart its N rows plus one for the rest), so
+the page costs the same for twelve projects or two hundred thousand. The money figures are the same
+totals as `summary --json` and the year-over-year page (tests check), so they can never disagree.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from . import scope
 from .db import Store
-from .deviations import (NO_MEASURE, NO_REASON, QUALITY_CHECKS, deviation_counts, or_placeholder,
-                         project_flags, quality_counts)
+from .deviations import (NO_MEASURE, NO_REASON, QUALITY_CHECKS, deviating_names, figures, or_placeholder,
+                         project_rows)
 from .filters import Filters
-from .indicators import indicator_rows
-from .summary import bands, change, projects, totals_with_base
+from .summary import bands, change, previous_year
 
-
-def _deviation_figures(store: Store, filters: Filters) -> dict:
-    df = projects(store, filters)
-    return deviation_counts(df, indicator_rows(store, filters, project_df=df))
+CHART_TOP = 20          # bars of the execution-rate chart; the rest fold into one "其他" bar
+TOTAL_KEYS = ("projects", "budget_wan", "spent_wan", "execution_rate")
 
 
 def figure_changes(current: dict, base: dict | None) -> dict:
@@ -33,47 +33,70 @@ def figure_changes(current: dict, base: dict | None) -> dict:
     return out
 
 
-def attention(flags: pd.DataFrame, limit: int | None = None) -> list[dict]:
-    """需关注: projects in deviation, worst first, with rate, deviating indicators, reason, measures."""
-    rows = flags[flags["in_deviation"]]
-    if limit is not None:
-        rows = rows.head(limit)
+def _num(v):
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def attention(store: Store, filters: Filters, limit: int | None = None) -> list[dict]:
+    """需关注: projects in deviation, worst first (perfboard.deviations order), at most `limit` (None:
+    all), with rate, deviating indicators, reason, measures."""
+    rows = project_rows(store, filters, "attention", limit)
+    names = deviating_names(store, filters, rows.loc[rows["indicator_deviations"] > 0, "id"])
     return [{
         "id": int(r.id), "year": int(r.year), "name": r.name, "department": r.department,
-        "light": r.light, "execution_rate": None if pd.isna(r.execution_rate) else float(r.execution_rate),
-        "reported_rate": None if pd.isna(r.reported_rate) else float(r.reported_rate),
+        "light": r.light, "execution_rate": _num(r.execution_rate), "reported_rate": _num(r.reported_rate),
         "rate_mismatch": bool(r.rate_mismatch), "budget_deviation": bool(r.budget_deviation),
-        "deviating_indicators": r.deviating_indicators,
+        "deviating_indicators": names.get(int(r.id), ""),
         "reason": or_placeholder(r.deviation_reason, NO_REASON),
         "measures": or_placeholder(r.improvement, NO_MEASURE),
     } for r in rows.itertuples(index=False)]
 
 
-def overview(store: Store, filters: Filters = Filters(), attention_limit: int = 8) -> dict:
+def rate_chart_rows(store: Store, filters: Filters, top: int = CHART_TOP) -> tuple[pd.DataFrame, int]:
+    """(rows, n): the rows perfboard.charts.execution_rate_chart draws for the filtered projects, and how
+    many projects have a rate. The rows are the `top` with a rate furthest from 100% and, when more
+    have one, a "其他 k 个项目" row summing the rest, exactly as charts.cap_projects folds them: draw
+    them with top_n=len(rows)."""
+    df = scope.run(store, "rate_chart", filters, {"top": int(top)})
+    shown = df[df["rk"].notna()].drop(columns=["rk", "n"])
+    rest = df[df["rk"].isna()]
+    n = int(rest["n"].iloc[0]) if len(rest) else 0
+    if n:
+        from .charts import OTHER
+        budget, spent = float(rest["budget"].iloc[0]), float(rest["spent"].iloc[0])
+        other = {"id": -1, "name": f"{OTHER} {n} 个项目", "label": f"{OTHER} {n} 个项目", "department": "",
+                 "budget": budget, "spent": spent, "execution_rate": spent / budget if budget > 0 else None,
+                 "reported_rate": None, "light": OTHER}
+        shown = pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
+    return shown.reset_index(drop=True), len(shown) - (1 if n else 0) + n
+
+
+def overview(store: Store, filters: Filters = Filters(), attention_limit: int = 8, chart_top: int = CHART_TOP) -> dict:
     """Everything the overview page shows.
 
-    {"figures": totals() + deviation_counts() of the filtered year, "base": the same for the
-    previous year or None, "base_year" (None when no earlier year holds data), "change": figure_changes(), "projects": projects() frame
-    (for the chart), "bands", "attention": list, "attention_total": int, "quality": {check: count},
-    "quality_labels": QUALITY_CHECKS}.
+    {"figures": totals and deviation counts of the filtered year (deviations.figures() keys), "base": the
+    same for the previous year or None, "base_year" (None when no earlier year holds data), "change":
+    figure_changes(), "chart": rate_chart_rows() (at most chart_top + 1 rows), "chart_projects": how many
+    projects have a rate, "departments": the departments of the filtered projects, "bands", "attention":
+    list, "attention_total": int, "quality": {check: count}, "quality_labels": QUALITY_CHECKS}.
     """
-    current, base, base_year = totals_with_base(store, filters)
+    fig = figures(store, filters)
+    base_year = previous_year(store, filters.year)
+    base = figures(store, filters.with_year(base_year)) if base_year is not None else None
     if base is not None and base["projects"] == 0:
         base = None      # nothing under these filters that year: no change to show, but say which year
-    df = projects(store, filters)
-    ind = indicator_rows(store, filters, project_df=df)
-    flags = project_flags(df, ind)
-    figures = {**current, **deviation_counts(df, ind)}
-    base_figures = {**base, **_deviation_figures(store, filters.with_year(base_year))} if base else None
+    chart, chart_projects = rate_chart_rows(store, filters, chart_top)
     return {
-        "figures": figures,
-        "base": base_figures,
+        "figures": fig,
+        "base": base,
         "base_year": base_year,
-        "change": figure_changes(figures, base_figures),
-        "projects": df,
+        "change": figure_changes(fig, base),
+        "chart": chart,
+        "chart_projects": chart_projects,
+        "departments": fig["departments"],
         "bands": bands(store),
-        "attention": attention(flags, attention_limit),
-        "attention_total": int(flags["in_deviation"].sum()),
-        "quality": quality_counts(flags, ind),
+        "attention": attention(store, filters, attention_limit),
+        "attention_total": fig["deviation_projects"],
+        "quality": fig["quality"],
         "quality_labels": QUALITY_CHECKS,
     }

@@ -22,8 +22,9 @@ def test_figures_equal_summary(sample_store, f):
     o, s = overview(sample_store, f), summary(sample_store, f)
     for key in ("projects", "budget_wan", "spent_wan", "execution_rate"):
         assert o["figures"][key] == s[key], key
-    assert o["projects"]["name"].tolist() == [i["name"] for i in s["items"]]
-    assert o["projects"]["execution_rate"].tolist() == [i["execution_rate"] for i in s["items"]]
+    assert o["chart_projects"] == sum(i["execution_rate"] is not None for i in s["items"])
+    assert sorted(o["chart"]["name"]) == sorted(i["name"] for i in s["items"] if i["execution_rate"] is not None)
+    assert o["departments"] == sorted({i["department"] for i in s["items"]})
 
 
 def test_sample_2024_figures(sample_store):

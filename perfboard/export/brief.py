@@ -81,8 +81,8 @@ class BriefData:
     warnings: list[str] = field(default_factory=list)
 
 
-def _scope_name(filters: Filters, df) -> str:
-    depts = list(filters.departments) or (sorted(set(df["department"])) if len(df) else [])
+def _scope_name(filters: Filters, departments: list[str]) -> str:
+    depts = list(filters.departments) or sorted(departments)
     if len(depts) == 1:
         return depts[0]
     return "各部门" if not depts else f"{depts[0]}等 {len(depts)} 个部门"
@@ -91,11 +91,11 @@ def _scope_name(filters: Filters, df) -> str:
 def brief_data(store: Store, filters: Filters = Filters(), with_chart: bool = True,
                now: datetime | None = None) -> BriefData:
     from ..overview import overview
-    o = overview(store, filters, attention_limit=ATTENTION_LIMIT)
+    o = overview(store, filters, attention_limit=ATTENTION_LIMIT, chart_top=CHART_PROJECTS)
     fig, ch = o["figures"], o["change"]
     now = now or datetime.now()
     year = f"{filters.year} 年度" if filters.year else "各年度"
-    title = f"{_scope_name(filters, o['projects'])} {year}预算绩效简报"
+    title = f"{_scope_name(filters, o['departments'])} {year}预算绩效简报"
     if o["base"]:
         compare = f"变化为与 {o['base_year']} 年度同口径比较"
     elif o["base_year"]:
@@ -118,7 +118,7 @@ def brief_data(store: Store, filters: Filters = Filters(), with_chart: bool = Tr
                      attention_total=o["attention_total"], quality=quality)
     if with_chart:
         try:
-            data.chart_png = chart_png(o["projects"], o["bands"])
+            data.chart_png = chart_png(o["chart"], o["bands"], top_n=len(o["chart"]))   # already capped
             if data.chart_png is None:
                 data.chart_note = "筛选出的项目都没有全年预算数，无法计算执行率，未绘制执行率图。"
         except FontMissing as exc:

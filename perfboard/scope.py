@@ -1,0 +1,41 @@
+"""Figure queries over the filtered projects: queries/scoped/*.sql, run after the scope definitions.
+
+The scope definitions live in queries/scope.sql: the table macros scoped_projects (queries/projects.sql's
+filters, rate and traffic light, copied verbatim and tested so) and scoped_flags, and the macros
+blank_text and indicator_deviation. Every figure query here reads them, so a filter, the rate, the light
+and "deviation" mean one thing on the overview, the deviations page and the exports. The macros are
+temporary (per cursor): each run defines them on its own cursor first. Values are bound parameters.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .db import QUERIES, QUERIES_DIR, Store, load_queries
+from .filters import Filters
+
+DEFINITIONS = QUERIES["scope"]
+SCOPED = load_queries(QUERIES_DIR / "scoped")
+
+
+def params(store: Store, filters: Filters) -> dict[str, Any]:
+    """The bound filter parameters of a scoped query (the stored bands included)."""
+    from .summary import bands
+    return filters.params(bands(store))
+
+
+def run(store: Store, name: str, filters: Filters, extra: dict[str, Any] | None = None,
+        tables: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run queries/scoped/<name>.sql under `filters` (plus `extra` params; `tables` registered by name)."""
+    q = SCOPED[name]
+    scope = {k: v for k, v in params(store, filters).items() if k in q.params}   # a query may not need them all
+    bound = q.bind({**scope, **(extra or {})})
+    cur = store.cursor()
+    try:
+        for tname, obj in (tables or {}).items():
+            cur.register(tname, obj)
+        cur.execute(DEFINITIONS.sql)
+        return cur.execute(q.sql, bound).df()
+    finally:
+        cur.close()
