@@ -8,10 +8,10 @@ from perfboard.scoring import grade_line, project_scores
 from perfboard.summary import filter_options, previous_year
 from ui import state
 from ui.export import download_buttons
+from ui.paging import page_slice
 
 K_YEAR, K_BASE, K_SYNC, K_PAIR = "cmp_year", "cmp_base", "cmp_synced_to", "cmp_pair"
 NUM = st.column_config.NumberColumn(format="%.2f")
-ROWS = 500          # table rows and picker entries shipped to the browser
 
 st.title("同比分析")
 st.caption("任选两个年度对比（默认：左侧所选年度与其上一年度），沿用左侧的部门、资金来源等筛选条件。")
@@ -42,7 +42,9 @@ if base_year is None:
 for y in sorted({base_year, year} & fictional):
     st.caption(f":orange-badge[示例（虚构）] {y} 年度的数据是虚构的示例（{'、'.join(samples[y])}），仅用于演示同比分析，不是真实数据。")
 
-c = state.load(cmp.compare, f, base_year, year)
+# Not state.load: compare() keeps its own process-wide cache (the matching of the two whole years per data
+# version, and the filtered views), and returns shared frames instead of pickled copies of 400,000 items.
+c = cmp.compare(state.store(), f, base_year, year)
 if c.items.empty:
     st.warning(f"当前筛选条件下，{base_year} 与 {year} 年度都没有项目。请调整左侧筛选条件。")
     st.stop()
@@ -67,12 +69,14 @@ if n_cand:
 t_items, t_groups, t_match, t_ind, t_trend = st.tabs(
     ["项目对比", "分组对比", f"待确认匹配（{n_cand}）", "指标对比", "历年趋势"])
 with t_items:
-    table = cmp.items_table(c.items, base_year, year)
-    st.dataframe(table.head(ROWS), hide_index=True, width="stretch",
+    st.caption("延续、新增、不再安排，各按预算从大到小。")
+    limit, offset = page_slice(len(c.items), "cmp_page")
+    shown = c.items.iloc[offset:offset + limit]
+    table = cmp.items_table(shown, base_year, year)
+    st.dataframe(table, hide_index=True, width="stretch",
                  column_config={k: NUM for k in table.columns if "（" in k and "名称" not in k})
-    if len(table) > ROWS:
-        st.caption(f"共 {len(table)} 行，仅显示前 {ROWS} 行（延续、新增、不再安排，各按预算从大到小）。")
-    download_buttons(table, f"同比分析（{base_year}—{year} 项目对比）", f.with_year(year), key="exp_cmp_items")
+    download_buttons(lambda: cmp.items_table(c.items, base_year, year), f"同比分析（{base_year}—{year} 项目对比）",
+                     f.with_year(year), key="exp_cmp_items", rows=len(c.items))
 with t_groups:
     for by in ("department", "funding_source"):
         g = cmp.groups_table(getattr(c, f"by_{by}"), by, base_year, year)
@@ -111,8 +115,9 @@ with t_match:
         a.markdown(cmp.decision_text(r))
         b1.button("撤销", key=f"cmp_undo|{r['base_key']}|{r['target_key']}", on_click=undo, args=(r,))
 with t_ind:
-    rows = c.items.head(ROWS).to_dict("records")
-    pick = st.selectbox("选择项目", range(len(rows)), key=K_PAIR, format_func=lambda i: cmp.pair_label(rows[i]))
+    rows = shown.to_dict("records")          # the projects of the page shown in 项目对比
+    pick = st.selectbox("选择项目" + ("（“项目对比”当前页）" if len(c.items) > len(shown) else ""), range(len(rows)),
+                        key=K_PAIR, format_func=lambda i: cmp.pair_label(rows[i]))
     r = rows[pick if pick is not None and pick < len(rows) else 0]
     ind = state.load(cmp.indicator_comparison, *cmp.pair_ids(r))
     if ind.empty:

@@ -2,12 +2,13 @@
 and by funding source (weighted rates), budget vs spent per project and the spread of rates."""
 import streamlit as st
 
-from perfboard.charts import budget_spent_chart, rate_distribution_chart
-from perfboard.execution import execution
+from perfboard.charts import budget_spent_chart_top, rate_distribution_chart
+from perfboard.execution import figures, full_table, table_page
 from perfboard.scoring import grade_line, project_scores
 from ui import render, state
 from ui.export import download_buttons
 from ui.fmt import pct, wan_unit
+from ui.paging import page_slice
 
 MONEY, RATES = ["全年预算数（万元）", "全年执行数（万元）"], ["执行率", "填报执行率", "执行率（加权）"]
 # Fixed widths so each totals table lines up under its table.
@@ -18,7 +19,7 @@ f = state.filters()
 st.title("预算执行" + (f"　{f.year} 年度" if f.year else ""))
 if f.year is None:
     render.needs_data()
-e = state.load(execution, f)
+e = state.load(figures, f)
 t = e["totals"]
 if not t["projects"]:
     render.nothing_matches(f.describe())
@@ -28,10 +29,13 @@ st.caption(f"{f.describe()}　·　合计 {t['projects']} 个项目，全年预�
 st.markdown(grade_line(state.load(project_scores, f)))
 by_project, by_department, by_fund = st.tabs(["按项目", "按主管部门", "按资金来源"])
 with by_project:
-    st.caption("点击列名排序；合计行在表格下方。")
-    render.table(e["table"], money=MONEY, rates=RATES, widths=WIDTHS, height=min(35 * len(e["table"]) + 38, 563))
+    st.caption("点击列名排序（分页时在本页内排序）；合计行在表格下方。")
+    limit, offset = page_slice(t["projects"], "exec_page")
+    rows = state.load(table_page, f, limit, offset)
+    render.table(rows, money=MONEY, rates=RATES, widths=WIDTHS, height=min(35 * len(rows) + 38, 563))
     render.table(e["table_total"], money=MONEY, rates=RATES, widths=WIDTHS)
-    download_buttons(e["table"], "项目执行情况", f, totals=e["table_total"], key="exp_exec_projects")
+    download_buttons(lambda: full_table(state.store(), f), "项目执行情况", f, totals=e["table_total"],
+                     key="exp_exec_projects", rows=t["projects"])
 with by_department:
     st.caption("执行率（加权）= 全年执行数合计 ÷ 全年预算数合计。")
     render.table(e["by_department"], money=MONEY, rates=RATES, widths=WIDTHS)
@@ -48,10 +52,10 @@ left, right = st.columns(2, gap="medium")
 font = state.chart_font()
 with left:
     st.markdown("**全年预算数与全年执行数**（按预算由大到小）")
-    st.altair_chart(budget_spent_chart(e["projects"], font_size=font), width="stretch")
+    st.altair_chart(budget_spent_chart_top(e["top"], e["rest"], font_size=font), width="stretch")
 with right:
     st.markdown("**执行率分布**")
-    if e["projects"]["execution_rate"].notna().any():
-        st.altair_chart(rate_distribution_chart(e["projects"], font_size=font), width="stretch")
+    if len(e["distribution"]):
+        st.altair_chart(rate_distribution_chart(None, font_size=font, data=e["distribution"]), width="stretch")
     else:
         st.info("筛选出的项目都没有全年预算数，无法计算执行率。")

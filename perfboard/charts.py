@@ -40,6 +40,13 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
     return labels
 
 
+def other_row(count: int, budget: float, spent: float) -> dict:
+    """The folded "其他 k 个项目" row of a capped chart (its rate the weighted rate)."""
+    return {"id": -1, "name": f"{OTHER} {count} 个项目", "label": f"{OTHER} {count} 个项目",
+            "department": "", "budget": budget, "spent": spent,
+            "execution_rate": spent / budget if budget > 0 else None, "reported_rate": None, "light": OTHER}
+
+
 def cap_projects(df: pd.DataFrame, top_n: int, order: pd.Series) -> pd.DataFrame:
     """Keep the `top_n` rows ranking highest by `order`; fold the rest into one "其他 k 个项目" row
     (budget and spent summed, its rate the weighted rate)."""
@@ -47,10 +54,7 @@ def cap_projects(df: pd.DataFrame, top_n: int, order: pd.Series) -> pd.DataFrame
     keep, rest = frame.head(top_n).drop(columns="_order"), frame.iloc[top_n:]
     if rest.empty:
         return keep
-    budget, spent = float(rest["budget"].sum()), float(rest["spent"].sum())
-    other = {"id": -1, "name": f"{OTHER} {len(rest)} 个项目", "label": f"{OTHER} {len(rest)} 个项目",
-             "department": "", "budget": budget, "spent": spent,
-             "execution_rate": spent / budget if budget > 0 else None, "reported_rate": None, "light": OTHER}
+    other = other_row(len(rest), float(rest["budget"].sum()), float(rest["spent"].sum()))
     return pd.concat([keep, pd.DataFrame([other])], ignore_index=True)
 
 
@@ -130,9 +134,23 @@ def execution_rate_chart(df: pd.DataFrame, bands: dict | None = None, top_n: int
 
 
 def budget_spent_chart(df: pd.DataFrame, top_n: int = 15, font_size: int = 12) -> alt.Chart:
-    """Paired horizontal bars per project, budget next to spent, largest budget first."""
+    """Paired horizontal bars per project, budget next to spent, largest budget first (from every
+    project of a frame; pages with many projects use budget_spent_chart_top with SQL's top rows)."""
     data = _base(df)
-    data = cap_projects(data, top_n, data["budget"])
+    return _budget_spent(cap_projects(data, top_n, data["budget"]), font_size)
+
+
+def budget_spent_chart_top(top: pd.DataFrame, rest: dict | None = None, font_size: int = 12) -> alt.Chart:
+    """The same chart from the largest projects already picked (largest budget first, as
+    execution.chart_top returns them) and the rest summed: {"projects", "budget", "spent"} or None."""
+    data = _base(top)
+    if rest:
+        data = pd.concat([data, pd.DataFrame([other_row(rest["projects"], rest["budget"], rest["spent"])])],
+                         ignore_index=True)
+    return _budget_spent(data, font_size)
+
+
+def _budget_spent(data: pd.DataFrame, font_size: int) -> alt.Chart:
     order = data["label"].tolist()
     # melt() drops everything when a value column is also an id column: melt copies of the two.
     long = data.assign(全年预算数=data["budget"], 全年执行数=data["spent"]).melt(
@@ -179,9 +197,11 @@ def rate_distribution_data(df: pd.DataFrame, names_shown: int = 5) -> pd.DataFra
     return out.sort_values(["_o", "light"]).drop(columns="_o").reset_index(drop=True)
 
 
-def rate_distribution_chart(df: pd.DataFrame, font_size: int = 12) -> alt.Chart:
-    """How many projects fall in each execution-rate bucket, stacked by traffic light."""
-    data = rate_distribution_data(df)
+def rate_distribution_chart(df: pd.DataFrame, font_size: int = 12, data: pd.DataFrame | None = None) -> alt.Chart:
+    """How many projects fall in each execution-rate bucket, stacked by traffic light. `data`: the
+    bucket counts already made (rate_distribution_data's shape, e.g. execution.distribution from
+    SQL); then df is not read (pass None)."""
+    data = rate_distribution_data(df) if data is None else data
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("bucket:N", title="执行率区间", sort=RATE_BUCKETS, scale=alt.Scale(domain=RATE_BUCKETS),
                 axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=max(font_size - 2, 10))),

@@ -50,7 +50,8 @@ def rate_dumbbell_data(items: pd.DataFrame, top_n: int = TOP_N) -> tuple[pd.Data
     project and year). Returns (rows, number of such projects before the cap)."""
     d = items[(items["status"] == "continued") & items["execution_rate"].notna() & items["base_execution_rate"].notna()]
     total = len(d)
-    d = d.assign(label=labels(d)).nlargest(top_n, "size")
+    d = d.nlargest(top_n, "size")            # cap first: labels for the shown rows only
+    d = d.assign(label=labels(d))
     keep = ["label", "execution_rate", "base_execution_rate", "execution_rate_change_pp", "budget", "base_budget"]
     return d[keep].reset_index(drop=True), total
 
@@ -82,15 +83,14 @@ def budget_change_data(items: pd.DataFrame, top_n: int = TOP_N) -> tuple[pd.Data
     """Budget change per project (new: + its budget, discontinued: − last year's), the top_n by
     budget, the rest folded into one "其他 k 个项目" bar so the bars add up to the total change."""
     total = len(items)
-    d = items.assign(label=labels(items), status_zh=items["status"].map(STATUS_ZH))
-    d = d.sort_values("size", ascending=False, kind="stable")
-    keep, rest = d.head(top_n), d.iloc[top_n:]
+    keep = items.nlargest(top_n, "size", keep="first")     # = a stable sort's head; labels for these only
+    keep = keep.assign(label=labels(keep), status_zh=keep["status"].map(STATUS_ZH))
     cols = ["label", "status_zh", "budget", "base_budget", "budget_change", "budget_change_pct"]
     out = keep[cols]
-    if len(rest):
-        other = {"label": f"其他 {len(rest)} 个项目", "status_zh": "其他", "budget": rest["budget"].sum(),
-                 "base_budget": rest["base_budget"].sum(), "budget_change": rest["budget_change"].sum(),
-                 "budget_change_pct": None}
+    rest = total - len(keep)
+    if rest:
+        sums = {c: float(items[c].sum()) - float(keep[c].sum()) for c in ("budget", "base_budget", "budget_change")}
+        other = {"label": f"其他 {rest} 个项目", "status_zh": "其他", **sums, "budget_change_pct": None}
         out = pd.concat([out, pd.DataFrame([other])], ignore_index=True)
     return out.reset_index(drop=True), total
 

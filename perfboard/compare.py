@@ -2,8 +2,12 @@
 per-project changes over matched pairs, the indicator table of a pair, the multi-year trend."""
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -12,7 +16,7 @@ from .db import Store
 from .filters import Filters
 from .indicators import indicator_rows
 from .sample import sample_in_use
-from .summary import change, projects, totals
+from .summary import bands, change, projects, totals
 
 STATUS_ZH = {"continued": "延续", "new": "新增", "discontinued": "不再安排"}
 _STATUS_ORDER = {"continued": 0, "new": 1, "discontinued": 2}
@@ -49,16 +53,30 @@ def _pct(new, old):
 
 
 def _indicator_counts(store: Store, ids) -> pd.DataFrame:
-    """met / total per project, from the one place indicators are judged (indicators.py)."""
+    """met / total per project, judged by indicators.py (the one place indicators are judged)."""
     rows = indicator_rows(store, project_df=pd.DataFrame({"id": pd.Series(list(ids), dtype="int64")}))
     rows = rows[rows["status"] != "na"]
     return rows.groupby("project_id").agg(met=("status", lambda s: int((s == "met").sum())),
                                           indicators=("status", "size"))
 
 
+def _year_indicator_counts(store: Store, years: list[int]) -> pd.DataFrame:
+    """met / total per project of the years, counted in SQL from the stored status; the projects
+    with rows not judged yet (or a database without the status column) are judged in Python."""
+    try:
+        df = store.df("compare_indicator_counts", {"years": years}).set_index("project_id")
+    except duckdb.Error:                      # no indicators.status column (before migration 005)
+        ids = store.df("compare_projects", _whole_years(store, years))["id"]
+        return _indicator_counts(store, ids)
+    todo = df.index[df["unjudged"] > 0]
+    df = df[["met", "indicators"]]
+    if len(todo):
+        df = pd.concat([df.drop(index=todo), _indicator_counts(store, todo)])
+    return df
+
+
 def _scores(store: Store, filters: Filters) -> pd.Series | None:
-    """Hook for scores (issue 6): total score per project id, or None while no scoring module exists.
-    score/base_score/score_change in the items stay empty until then."""
+    """Total score per project id of the filtered projects (None while no scoring module exists)."""
     try:
         from .scoring import project_scores
     except ImportError:
@@ -87,57 +105,143 @@ def _items(pairs: pd.DataFrame, frame: pd.DataFrame, base_year: int, year: int) 
     return df
 
 
-def compare(store: Store, filters: Filters, base_year: int | None, year: int,
-            threshold: float | None = None) -> Comparison:
-    """Compare `year` with `base_year` under the filters (their own year is ignored)."""
-    cur_df = projects(store, filters.with_year(year))
-    current = totals(cur_df)
-    if base_year is None:
-        empty = pd.DataFrame()
-        return Comparison(None, year, current, None, {}, empty, empty, empty, empty, empty)
-    base_df = projects(store, filters.with_year(base_year))
-    base = totals(base_df)
+# ---------------------------------------------------------------- the matching of two whole years, cached
+@dataclass
+class YearPair:
+    """Everything of a comparison that does not depend on the sidebar filters, computed once per pair
+    of years and data version over ALL projects of the two years: the matching (pairs, candidates,
+    stored decisions), one item per pair or unpaired project with its changes, indicator counts and
+    scores, sorted as shown; and each year's projects (in queries/projects.sql's order) with what the
+    filters test (department, funding_source, light, lower-cased name)."""
+    base_year: int
+    year: int
+    items: pd.DataFrame
+    candidates: pd.DataFrame
+    decisions: pd.DataFrame
+    current: pd.DataFrame
+    base: pd.DataFrame
 
-    frame = store.df("compare_projects", {"years": [base_year, year], "departments": list(filters.departments) or None})
+
+_CACHE: "weakref.WeakKeyDictionary[Store, OrderedDict]" = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+PAIRS_CACHED = 2            # year pairs kept per store (each ~100 MB at 200,000 projects a year)
+VIEWS_CACHED = 4            # filtered comparisons kept per store
+
+
+def _whole_years(store: Store, years: list[int]) -> dict:
+    params = Filters().params(bands(store))
+    params.pop("lights")
+    return {**params, "years": years}
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _cached(store: Store, key: tuple, make, keep: int):
+    """make() once per (store, key); the newest `keep` entries of each kind are kept. The key holds
+    the data version, so an import, a save or a match decision (each bumps it) recomputes."""
+    with _CACHE_LOCK:
+        entries = _CACHE.setdefault(store, OrderedDict())
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]
+        value = make()
+        entries[key] = value
+        same_kind = [k for k in entries if k[0] == key[0]]
+        for k in same_kind[:-keep]:
+            del entries[k]
+        return value
+
+
+def year_pair(store: Store, base_year: int, year: int, threshold: float | None = None) -> YearPair:
+    """The filter-independent part of compare(), cached per (store, database file, data version,
+    years, threshold)."""
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
+    key = ("pair", str(store.path), store.data_version(), int(base_year), int(year), float(threshold))
+    return _cached(store, key, lambda: _year_pair(store, int(base_year), int(year), float(threshold)), PAIRS_CACHED)
+
+
+def _year_pair(store: Store, base_year: int, year: int, threshold: float) -> YearPair:
+    frame = store.df("compare_projects", _whole_years(store, [base_year, year]))
     decided = matching.decisions(store, base_year, year)
     m = matching.match(frame[frame["year"] == base_year], frame[frame["year"] == year], decided, threshold)
-
     df = _items(m.pairs, frame, base_year, year)
-    df["in_current"] = df["target_id"].isin(cur_df["id"]).fillna(False).astype(bool)
-    df["in_base"] = df["base_id"].isin(base_df["id"]).fillna(False).astype(bool)
-    df = df[df["in_current"] | df["in_base"]].copy()
 
-    counts = _indicator_counts(store, pd.concat([df["target_id"], df["base_id"]]).dropna().astype("int64"))
+    counts = _year_indicator_counts(store, [base_year, year])
     for side, col in (("", "target_id"), ("base_", "base_id")):
         joined = counts.reindex(df[col].astype("float").to_numpy())
-        df[side + "met"] = joined["met"].to_numpy()
-        df[side + "indicators"] = joined["indicators"].to_numpy()
         has = df[col].notna().to_numpy()
-        df.loc[has, side + "met"] = df.loc[has, side + "met"].fillna(0)
-        df.loc[has, side + "indicators"] = df.loc[has, side + "indicators"].fillna(0)
-
-    cand = m.candidates
-    cand = cand[cand["target_id"].isin(cur_df["id"]) | cand["base_id"].isin(base_df["id"])].reset_index(drop=True)
-    pending = pd.concat([cand["target_id"], cand["base_id"]]).value_counts()
-    own = df["target_id"].where(df["target_id"].notna(), df["base_id"]).astype("float")
-    df["candidates"] = pending.reindex(own.to_numpy()).fillna(0).astype(int).to_numpy()
-    df["ambiguous"] = (df["candidates"] > 1)
+        df[side + "met"] = np.where(has, joined["met"].fillna(0).to_numpy(dtype=float), np.nan)
+        df[side + "indicators"] = np.where(has, joined["indicators"].fillna(0).to_numpy(dtype=float), np.nan)
 
     df = _changes(df)
-    scores = {y: _scores(store, filters.with_year(y)) for y in (base_year, year)}
     for side, col, y in (("", "target_id", year), ("base_", "base_id", base_year)):
-        s = scores[y]
+        s = _scores(store, Filters(year=y))
         df[side + "score"] = np.nan if s is None else s.reindex(df[col].astype("float").to_numpy()).to_numpy()
     df["score_change"] = df["score"] - df["base_score"]
     df["status_order"] = df["status"].map(_STATUS_ORDER)
     df["size"] = df[["budget", "base_budget"]].max(axis=1)
-    df = df.sort_values(["status_order", "size"], ascending=[True, False]).drop(columns=["status_order"])
+    df = df.sort_values(["status_order", "size"], ascending=[True, False], kind="stable").drop(columns=["status_order"])
     df = df.reset_index(drop=True)
 
-    return Comparison(base_year, year, current, base, change(current, base), df[ITEM_COLUMNS], cand, decided,
-                      groups(cur_df, base_df, "department"), groups(cur_df, base_df, "funding_source"))
+    def side(y):
+        p = frame[frame["year"] == y][["id", "department", "funding_source", "name", "budget", "spent", "light"]]
+        return p.assign(lname=p["name"].str.lower()).drop(columns="name").reset_index(drop=True)
+
+    return YearPair(base_year, year, df, m.candidates, decided, side(year), side(base_year))
+
+
+def _filtered(p: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of a YearPair side that pass the sidebar filters (their year aside), as
+    queries/projects.sql filters them."""
+    keep = np.ones(len(p), dtype=bool)
+    if filters.departments:
+        keep &= p["department"].isin(filters.departments).to_numpy()
+    if filters.funding_sources:
+        keep &= p["funding_source"].isin(filters.funding_sources).to_numpy()
+    if filters.lights:
+        keep &= p["light"].isin(filters.lights).to_numpy()
+    if filters.search.strip():
+        keep &= p["lname"].str.contains(filters.search.strip().lower(), regex=False).to_numpy(dtype=bool)
+    return p if keep.all() else p[keep]
+
+
+def compare(store: Store, filters: Filters, base_year: int | None, year: int,
+            threshold: float | None = None) -> Comparison:
+    """Compare `year` with `base_year` under the filters (their own year is ignored). The matching
+    is year_pair()'s (cached); the filters apply to its items. Results are cached too (per data
+    version and filters) and shared: treat the frames as read-only."""
+    if base_year is None:
+        cur = totals(projects(store, filters.with_year(year)))
+        empty = pd.DataFrame()
+        return Comparison(None, year, cur, None, {}, empty, empty, empty, empty, empty)
+    yp = year_pair(store, base_year, year, threshold)
+    key = ("view", str(store.path), store.data_version(), int(base_year), int(year), threshold, filters)
+    return _cached(store, key, lambda: _view(yp, filters), VIEWS_CACHED)
+
+
+def _view(yp: YearPair, filters: Filters) -> Comparison:
+    cur_df, base_df = _filtered(yp.current, filters), _filtered(yp.base, filters)
+    current, base = totals(cur_df), totals(base_df)
+    df = yp.items
+    in_current = df["target_id"].isin(cur_df["id"]).fillna(False).to_numpy(dtype=bool)
+    in_base = df["base_id"].isin(base_df["id"]).fillna(False).to_numpy(dtype=bool)
+    keep = in_current | in_base
+    df = df[keep].copy()
+    df["in_current"], df["in_base"] = in_current[keep], in_base[keep]
+
+    cand = yp.candidates
+    cand = cand[cand["target_id"].isin(cur_df["id"]) | cand["base_id"].isin(base_df["id"])].reset_index(drop=True)
+    pending = pd.concat([cand["target_id"], cand["base_id"]]).value_counts()
+    own = df["target_id"].where(df["target_id"].notna(), df["base_id"]).astype("float")
+    df["candidates"] = pending.reindex(own.to_numpy()).fillna(0).astype(int).to_numpy()
+    df["ambiguous"] = df["candidates"] > 1
+    df = df.reset_index(drop=True)
+    return Comparison(yp.base_year, yp.year, current, base, change(current, base), df[ITEM_COLUMNS], cand,
+                      yp.decisions, groups(cur_df, base_df, "department"), groups(cur_df, base_df, "funding_source"))
 
 
 ITEM_COLUMNS = [
@@ -220,10 +324,12 @@ def indicator_comparison(store: Store, base_id: int | None, target_id: int | Non
 
 # ---------------------------------------------------------------- trend and labels
 def trend(store: Store, filters: Filters) -> pd.DataFrame:
-    """summary.totals() per year under the filters (every year), oldest first."""
-    df = projects(store, filters.with_year(None))
-    rows = [{"year": int(y), **totals(g)} for y, g in df.groupby("year", sort=True)]
-    return pd.DataFrame(rows, columns=["year", "projects", "budget_wan", "spent_wan", "execution_rate"])
+    """summary.totals() per year under the filters (every year), oldest first (queries/compare_trend.sql)."""
+    df = store.df("compare_trend", filters.with_year(None).params(bands(store)))
+    rate = [s / b if b > 0 else None for s, b in zip(df["spent_wan"].tolist(), df["budget_wan"].tolist())]
+    return pd.DataFrame({"year": df["year"].astype(int), "projects": df["projects"].astype(int),
+                         "budget_wan": df["budget_wan"].astype(float), "spent_wan": df["spent_wan"].astype(float),
+                         "execution_rate": rate}, columns=["year", "projects", "budget_wan", "spent_wan", "execution_rate"])
 
 
 def sample_years(store: Store) -> dict[int, list[str]]:

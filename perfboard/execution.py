@@ -1,7 +1,12 @@
-"""Budget execution (预算执行) tables: projects with a totals row, and grouped views with weighted rates.
+"""Budget execution (预算执行): totals, grouped views with weighted rates, the project table a page
+at a time, and the data of the two charts, all aggregated in DuckDB.
 
-Every total is summary.totals() of the same projects() frame, so the tables add up to the figures
-of the overview and `summary --json`.
+At a province's scale (200,000 projects a year) nothing here pulls every filtered project into
+pandas: queries/execution_groups.sql returns the 合计 figures, the department and funding-source
+groups and the rate buckets in one scan (a few hundred rows), queries/execution_projects.sql a page
+of the project table (or the largest budgets for the chart). Both filter and light projects exactly
+as queries/projects.sql does (its CTEs copied verbatim; tests/test_execution.py checks), so the
+tables add up to the figures of the overview and `summary --json`.
 """
 from __future__ import annotations
 
@@ -10,60 +15,142 @@ import pandas as pd
 from .db import Store
 from .deviations import BUDGET_DEVIATION_LIGHTS, PROJECT_COLUMNS
 from .filters import Filters
-from .summary import bands, projects, totals
+from .summary import bands, projects
 
 TOTAL_LABEL = "合计"
 GROUPS = {"department": "主管部门", "funding_source": "资金来源"}
+GROUP_COLUMNS = ["项目数", "全年预算数（万元）", "全年执行数（万元）", "执行率（加权）", "偏离项目数"]
+CHART_TOP = 15          # bars of the budget/spent chart; the rest fold into one "其他" bar
+NAMES_SHOWN = 5         # project names in a rate bucket's tooltip
+ALL_ROWS = None         # limit of project_rows(): every row
 
 
-def project_table(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per project for display (numbers stay numbers, so the table sorts)."""
-    out = df[list(PROJECT_COLUMNS)].rename(columns=PROJECT_COLUMNS)
-    out["资金来源"] = out["资金来源"].fillna("未填写")
-    return out.reset_index(drop=True)
+def _params(store: Store, filters: Filters) -> dict:
+    return filters.params(bands(store))
 
 
-def totals_row(df: pd.DataFrame) -> pd.DataFrame:
-    """The 合计 row of a projects() frame: the project table's columns up to 执行率 (a reported rate
-    or a light means nothing for a sum)."""
-    t = totals(df)
+def aggregates(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """queries/execution_groups.sql: grouped_by, department, funding_source, bucket, light, projects,
+    budget, spent, deviating, names (one row per group; see the query)."""
+    return store.df("execution_groups", {**_params(store, filters), "deviating": list(BUDGET_DEVIATION_LIGHTS),
+                                         "names": NAMES_SHOWN})
+
+
+def _rate(spent: float, budget: float):
+    return spent / budget if budget > 0 else None
+
+
+def _totals(agg: pd.DataFrame) -> dict:
+    """summary.totals() of the filtered projects, from the 'total' row."""
+    t = agg[agg["grouped_by"] == "total"]
+    n = int(t["projects"].iloc[0]) if len(t) else 0
+    budget = float(t["budget"].iloc[0]) if n else 0.0
+    spent = float(t["spent"].iloc[0]) if n else 0.0
+    return {"projects": n, "budget_wan": budget, "spent_wan": spent, "execution_rate": _rate(spent, budget)}
+
+
+def group_table(agg: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Projects grouped by department or funding source: count, sums and the weighted rate
+    (sum spent / sum budget, not the mean of the rates), largest budget first."""
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}")
+    g = agg[agg["grouped_by"] == by]
+    out = pd.DataFrame({GROUPS[by]: g[by].to_numpy(dtype=object), "项目数": g["projects"].astype(int).to_numpy(),
+                        "全年预算数（万元）": g["budget"].astype(float).to_numpy(),
+                        "全年执行数（万元）": g["spent"].astype(float).to_numpy(),
+                        "执行率（加权）": [_rate(s, b) for s, b in zip(g["spent"].tolist(), g["budget"].tolist())],
+                        "偏离项目数": g["deviating"].astype(int).to_numpy()},
+                       columns=[GROUPS[by], *GROUP_COLUMNS])
+    return out
+
+
+def group_totals_row(agg: pd.DataFrame, by: str) -> pd.DataFrame:
+    t = _totals(agg)
+    total = agg[agg["grouped_by"] == "total"]
+    deviating = int(total["deviating"].iloc[0]) if len(total) else 0
+    return pd.DataFrame([{GROUPS[by]: TOTAL_LABEL, "项目数": t["projects"], "全年预算数（万元）": t["budget_wan"],
+                          "全年执行数（万元）": t["spent_wan"], "执行率（加权）": t["execution_rate"],
+                          "偏离项目数": deviating}])
+
+
+def totals_row(t: dict) -> pd.DataFrame:
+    """The 合计 row of the project table: its columns up to 执行率 (a reported rate or a light means
+    nothing for a sum)."""
     row = {"项目名称": f"{TOTAL_LABEL}（{t['projects']} 个项目）", "主管部门": "", "资金来源": "",
            "全年预算数（万元）": t["budget_wan"], "全年执行数（万元）": t["spent_wan"], "执行率": t["execution_rate"]}
     return pd.DataFrame([row])
 
 
-def group_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Projects grouped by department or funding source: count, sums and the weighted rate
-    (sum spent / sum budget, not the mean of the rates), largest budget first."""
-    if by not in GROUPS:
-        raise ValueError(f"unknown grouping {by!r}")
-    key = df[by].fillna("未填写")
+def distribution(agg: pd.DataFrame) -> pd.DataFrame:
+    """Project counts per rate bucket and light (charts.rate_distribution_data's shape: bucket, light,
+    count, names), projects without a rate left out."""
+    from .charts import RATE_BUCKETS
+    d = agg[(agg["grouped_by"] == "bucket") & agg["bucket"].notna()]
     rows = []
-    for name, part in df.groupby(key, sort=False):
-        t = totals(part)
-        rows.append({GROUPS[by]: name, "项目数": t["projects"], "全年预算数（万元）": t["budget_wan"],
-                     "全年执行数（万元）": t["spent_wan"], "执行率（加权）": t["execution_rate"],
-                     "偏离项目数": int(part["light"].isin(BUDGET_DEVIATION_LIGHTS).sum())})
-    cols = [GROUPS[by], "项目数", "全年预算数（万元）", "全年执行数（万元）", "执行率（加权）", "偏离项目数"]
-    out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values("全年预算数（万元）", ascending=False, kind="stable").reset_index(drop=True)
+    for r in d.itertuples(index=False):
+        names = [str(n) for n in r.names]
+        shown = "、".join(names[:NAMES_SHOWN]) + (f" 等 {r.projects} 个" if r.projects > NAMES_SHOWN else "")
+        rows.append({"bucket": r.bucket, "light": r.light, "count": int(r.projects), "names": shown})
+    out = pd.DataFrame(rows, columns=["bucket", "light", "count", "names"])
+    out["_o"] = out["bucket"].map(RATE_BUCKETS.index)
+    return out.sort_values(["_o", "light"]).drop(columns="_o").reset_index(drop=True)
 
 
-def group_totals_row(df: pd.DataFrame, by: str) -> pd.DataFrame:
-    t = totals(df)
-    return pd.DataFrame([{GROUPS[by]: TOTAL_LABEL, "项目数": t["projects"], "全年预算数（万元）": t["budget_wan"],
-                          "全年执行数（万元）": t["spent_wan"], "执行率（加权）": t["execution_rate"],
-                          "偏离项目数": int(df["light"].isin(BUDGET_DEVIATION_LIGHTS).sum())}])
+def project_rows(store: Store, filters: Filters = Filters(), limit: int | None = ALL_ROWS, offset: int = 0,
+                 by_budget: bool = False) -> pd.DataFrame:
+    """Filtered projects (id, name, department, funding_source, budget, spent, execution_rate,
+    reported_rate, light) in the table's order (year, department, id), or largest budget first;
+    `limit` rows from `offset` (limit None: all)."""
+    return store.df("execution_projects", {**_params(store, filters), "limit": limit, "offset": int(offset),
+                                           "by_budget": bool(by_budget)})
+
+
+def project_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of project_rows() (or a projects() frame) for display, numbers staying numbers."""
+    out = df[list(PROJECT_COLUMNS)].rename(columns=PROJECT_COLUMNS)
+    out["资金来源"] = out["资金来源"].fillna("未填写")
+    return out.reset_index(drop=True)
+
+
+def table_page(store: Store, filters: Filters, limit: int, offset: int) -> pd.DataFrame:
+    """One page of the project table as shown."""
+    return project_table(project_rows(store, filters, limit, offset))
+
+
+def full_table(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """Every row of the project table (for the export buttons and the CLI)."""
+    return project_table(project_rows(store, filters))
+
+
+def chart_top(store: Store, filters: Filters, t: dict, top_n: int = CHART_TOP) -> tuple[pd.DataFrame, dict | None]:
+    """The budget chart's data: the top_n projects by budget, and the rest summed ({"projects",
+    "budget", "spent"}, None when nothing is left over)."""
+    top = project_rows(store, filters, top_n, 0, by_budget=True)
+    n = t["projects"] - len(top)
+    if n <= 0:
+        return top, None
+    return top, {"projects": n, "budget": t["budget_wan"] - float(top["budget"].sum()),
+                 "spent": t["spent_wan"] - float(top["spent"].sum())}
+
+
+def figures(store: Store, filters: Filters = Filters()) -> dict:
+    """What the execution page shows except the project rows (a few hundred rows whatever the data):
+    {"totals": summary.totals(), "table_total", "by_department"/"by_department_total",
+    "by_funding_source"/"by_funding_source_total", "distribution", "top"/"rest" (budget chart), "bands"}."""
+    agg = aggregates(store, filters)
+    t = _totals(agg)
+    out = {"totals": t, "bands": bands(store), "table_total": totals_row(t), "distribution": distribution(agg)}
+    for by in GROUPS:
+        out[f"by_{by}"] = group_table(agg, by)
+        out[f"by_{by}_total"] = group_totals_row(agg, by)
+    out["top"], out["rest"] = chart_top(store, filters, t) if t["projects"] else (project_rows(store, filters, 0), None)
+    return out
 
 
 def execution(store: Store, filters: Filters = Filters()) -> dict:
-    """Everything the execution page shows: {"projects": raw projects() frame (for charts),
-    "totals": totals(), "table"/"table_total", "by_department"/"by_department_total",
-    "by_funding_source"/"by_funding_source_total", "bands"}."""
-    df = projects(store, filters)
-    out = {"projects": df, "totals": totals(df), "bands": bands(store),
-           "table": project_table(df), "table_total": totals_row(df)}
-    for by in GROUPS:
-        out[f"by_{by}"] = group_table(df, by)
-        out[f"by_{by}_total"] = group_totals_row(df, by)
+    """figures() plus every row: "table" (the full project table, for exports and the CLI) and
+    "projects" (the raw projects() frame). Pages use figures() and table_page() instead."""
+    out = figures(store, filters)
+    out["table"] = full_table(store, filters)
+    out["projects"] = projects(store, filters)
     return out
