@@ -46,10 +46,15 @@ def _header_without_name(sheet: Sheet) -> tuple[int, dict, list] | None:
 
 
 def looks_flat(book: RawBook) -> bool:
-    return any(_classify(s) == "projects" for s in book.sheets)
+    return any(classify(s) == "projects" for s in book.sheets)
 
 
-def _classify(sheet: Sheet) -> str | None:
+def has_indicator_sheet(book: RawBook) -> bool:
+    return any(classify(s) == "indicators" for s in book.sheets)
+
+
+def classify(sheet: Sheet) -> str | None:
+    """'projects' or 'indicators' for a sheet holding that flat table (by name or header), else None."""
     name = cells.norm(sheet.name).lower()
     if name in PROJECT_SHEETS:
         return "projects"
@@ -67,8 +72,8 @@ def _classify(sheet: Sheet) -> str | None:
 def parse_flat(book: RawBook, batch: Batch, department: str | None = None) -> None:
     """Fill `batch` from a flat workbook or CSV, collecting every problem in batch.report."""
     rep = batch.report
-    project_sheets = [s for s in book.sheets if _classify(s) == "projects"]
-    indicator_sheets = [s for s in book.sheets if _classify(s) == "indicators"]
+    project_sheets = [s for s in book.sheets if classify(s) == "projects"]
+    indicator_sheets = [s for s in book.sheets if classify(s) == "indicators"]
     for s in book.sheets:
         if s not in project_sheets and s not in indicator_sheets:
             rep.add("sheet-skipped", INFO, sheet=s.name, value=s.name)

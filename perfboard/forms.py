@@ -298,12 +298,26 @@ def _is_form(found: set[str]) -> bool:
 
 
 # ---------------------------------------------------------------- public entry
+def _summary_table(sheet) -> bool:
+    """A flat table of projects (项目名称 with 全年预算数/全年执行数 columns), e.g. a summary next to forms."""
+    from .flat import classify
+    return classify(sheet) is not None
+
+
+def has_form(book: RawBook) -> bool:
+    """True when any sheet is a 项目支出绩效自评表 (a summary table of projects is not one)."""
+    return any(not _summary_table(sheet) and _is_form(_detect(_Grid(sheet))) for sheet in book.sheets)
+
+
 def parse_forms(book: RawBook, batch: Batch, department: str | None) -> None:
     """Fill `batch` from every sheet that is a 项目支出绩效自评表 (one project per form). A form with any
     error adds nothing (its problems go to the report); sheets that are not forms get an info line."""
     rep = batch.report
     forms = 0
     for sheet in book.sheets:
+        if _summary_table(sheet):
+            rep.add("summary-skipped", INFO, sheet=sheet.name, value=sheet.name)
+            continue
         g = _Grid(sheet)
         if not _is_form(_detect(g)):
             rep.add("sheet-skipped", INFO, sheet=sheet.name, value=sheet.name)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from . import auth, cells, flat
+from . import auth, cells, flat, forms
 from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
 from .db import Store
 from .indicators import STATUS_INPUTS, compute_status
@@ -53,20 +53,27 @@ class ImportPlan:
         return sum(len(b.indicators) for b in self.batches)
 
 
+def _is_flat(book) -> bool:
+    """A CSV, or a workbook with a projects table, is the flat format, unless that table is only a summary
+    sheet next to forms (a 项目 table without a 绩效指标 table, in a workbook holding forms): then the forms
+    are the data and the summary is skipped with a note."""
+    if book.kind == "csv":
+        return True
+    if not flat.looks_flat(book):
+        return False
+    return flat.has_indicator_sheet(book) or not forms.has_form(book)
+
+
 def parse_file(file_name: str, data: bytes, department: str | None = None, max_mb: float = DEFAULT_MAX_MB) -> Batch:
     """Read and validate one file; nothing touches the database."""
     batch = Batch(file_name=file_name, content_hash=hashlib.sha256(data).hexdigest())
     book = read_book(file_name, data, batch.report, max_mb)
     if book is None:
         return batch
-    if flat.looks_flat(book) or book.kind == "csv":
+    if _is_flat(book):
         flat.parse_flat(book, batch, department)
     else:
-        if importlib.util.find_spec(f"{__package__}.forms") is None:
-            flat.parse_flat(book, batch, department)   # no forms reader yet: report the missing 项目 sheet
-        else:
-            from . import forms  # national/provincial self-evaluation forms, one project per sheet
-            forms.parse_forms(book, batch, department)
+        forms.parse_forms(book, batch, department)      # self-evaluation forms, one project per form
     if batch.report.ok and not batch.projects:
         batch.report.add("no-data", ERROR)
     return batch

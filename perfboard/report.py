@@ -34,6 +34,7 @@ MESSAGES = {
     "orphan-indicator": "该指标行关联不到任何项目（{value}）。",
     "unknown-column": "未识别的列“{value}”，已忽略（保留在导入报告中）。",
     "sheet-skipped": "不是可导入的数据表（或填报表），已跳过。",
+    "summary-skipped": "是项目汇总表；本文件按各张自评表导入，汇总表未导入（请核对两者是否一致）。",
     "already-imported": "相同内容的文件已于 {value} 导入过。",
     "replace-needed": "{value} 的数据已存在；如需用本文件替换，请确认“替换已有数据”。",
     "truncated": "问题过多，仅列出前 {value} 条。",

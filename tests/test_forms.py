@@ -579,3 +579,31 @@ def test_any_placement_and_label_noise_reads_the_same(form):
             for i in b.indicators] == \
         [(i.level1, i.level2, i.level3, i.target, i.actual, float(i.weight), r)
          for i, r in zip(form.indicators, placed["表"]["indicators"])]
+
+
+def test_forms_next_to_a_summary_table_import_as_forms(store):
+    """A workbook of forms with a 汇总 sheet (项目名称 / 全年预算数 / 全年执行数 columns) is forms, not the flat
+    format: the summary is skipped with a note instead of failing as a flat 项目 sheet without 年度."""
+    summary = [["序号", "项目名称", "主管部门", "全年预算数（万元）", "全年执行数（万元）", "执行率"],
+               [1, "2022年市级科技计划项目", "张掖市科学技术局", 425, 425, 1.0]]
+    data, _ = build([("汇总", summary), ("科技计划", Form())])
+    plan = prepare(store, [("自评表与汇总.xlsx", data)])
+    assert plan.ok, plan.report.to_frame()
+    notes = [(p.code, p.sheet) for p in plan.report.problems]
+    assert ("summary-skipped", "汇总") in notes and ("form-found", "科技计划") in notes
+    commit(store, plan)
+    assert store.sql_df("SELECT name, spent, source_sheet FROM projects").values.tolist() == \
+        [["2022年市级科技计划项目", 425.0, "科技计划"]]
+
+
+def test_a_flat_workbook_with_both_tables_stays_flat(store):
+    """项目 + 绩效指标 sheets are the flat format even when a form sits next to them."""
+    projects = [["年度", "主管部门", "项目名称", "全年预算数（万元）", "全年执行数（万元）"],
+                [2024, "张掖市科学技术局", "2024 年招商引资", 5, 3.537]]
+    indicators = [["项目名称", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"],
+                  ["2024 年招商引资", "产出指标", "数量指标", "年度赴外招商", "≥2次", "2次"]]
+    data, _ = build([("项目", projects), ("绩效指标", indicators), ("科技计划", Form())])
+    plan = prepare(store, [("flat.xlsx", data)])
+    assert plan.ok, plan.report.to_frame()
+    assert sum(len(b.projects) for b in plan.batches) == 1
+    assert plan.batches[0].projects[0]["name"] == "2024 年招商引资"
