@@ -33,6 +33,9 @@ class Batch:
     indicators: list[dict] = field(default_factory=list)
     funds: list[dict] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
+    # (project code, normalised name) of project rows refused for an error: their indicator rows are not
+    # reported again as orphans (the project's own error says what to fix)
+    rejected: set[tuple] = field(default_factory=set)
 
     def scopes(self) -> list[tuple[int, str]]:
         return sorted({(p["year"], p["department"]) for p in self.projects})

@@ -118,6 +118,8 @@ def _parse_projects(sheet: Sheet, batch: Batch, department: str | None) -> None:
             continue
         p = _project_row(sheet, r, mapping, batch, department)
         if p is None:
+            cell = (lambda f: sheet.cell(r, mapping[f][0]) if f in mapping else None)
+            batch.rejected.add((cells.text(cell("project_code")), cells.norm(cells.text(cell("project_name")) or "")))
             continue
         key = (p["year"], p["department"], p["project_code"] or p["name"])
         if key in seen:
@@ -225,6 +227,8 @@ def _parse_indicators(sheet: Sheet, batch: Batch) -> None:
             candidates = by_name.get(cells.norm(pname), [])
         if year is not None:
             candidates = [i for i in candidates if batch.projects[i]["year"] == year]
+        if not candidates and _of_rejected(batch, pcode, pname):
+            continue                    # its project row has an error of its own: one message is enough
         if len(candidates) != 1:
             col = mapping.get("project_name", mapping.get("project_code"))[2]
             rep.add("orphan-indicator", ERROR, column=col, value=pname or pcode or "（空）", **loc)
@@ -256,6 +260,11 @@ def _parse_indicators(sheet: Sheet, batch: Batch) -> None:
             "source_sheet": sheet.name, "source_row": r + 1,
             **indicator_values(raw("target"), raw("actual"), raw("direction"), raw("unit")),
         })
+
+
+def _of_rejected(batch: Batch, pcode, pname) -> bool:
+    name = cells.norm(pname or "")
+    return any((pcode and code == pcode) or (name and n == name) for code, n in batch.rejected)
 
 
 def indicator_values(target, actual, direction=None, unit=None) -> dict:

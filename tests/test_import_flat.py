@@ -608,3 +608,11 @@ def test_successful_import_writes_log_and_bumps_version(seeded):
                        "ORDER BY id DESC LIMIT 1")
     assert log == [("好.xlsx", "imported", 1, 1, 0, 1, f"2024 {DEPT}")]
     assert plan.projects == 1
+
+
+def test_indicators_of_a_refused_project_are_not_reported_as_orphans(seeded):
+    """招商引资 is refused for text in 全年执行数: that is the one error; its indicator rows are not also called
+    orphans (they would be listed first and send the user looking in the wrong sheet). A real orphan still is."""
+    inds = [indicator("甲"), indicator("招商引资"), indicator("招商引资", level3="招商活动"), indicator("不存在的项目")]
+    plan = refused(seeded, [("a.xlsx", xlsx([project("甲"), project("招商引资", 5, "三万五")], inds))])
+    assert errors(plan) == [("not-a-number", "项目", 3, SPENT), ("orphan-indicator", "绩效指标", 5, "项目名称")]
