@@ -28,8 +28,8 @@ report = plan.report
 
 st.subheader("校验报告")
 if report.problems:
-    n_err, n_warn = len(report.errors), len(report.warnings)
-    (st.error if n_err else st.warning if n_warn else st.info)(f"{n_err} 个错误，{n_warn} 个警告。" + ("有错误时不能导入，请修改文件后重新上传。" if n_err else ""))
+    n_err, n_warn = report.error_count, len(report.warnings)
+    (st.error if n_err else st.warning if n_warn else st.info)(report.count_text() + "。" + ("有错误时不能导入，请修改文件后重新上传。" if n_err else ""))
     st.dataframe(report.to_frame(), hide_index=True, width="stretch",
                  column_config={"说明": st.column_config.TextColumn(width="large")})
 else:

@@ -93,12 +93,14 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
     hidden_errors: int = 0       # errors past the cap: not listed, but they still block the import
+    hidden_warnings: int = 0
 
     def add(self, code: str, severity: str, *, sheet=None, row=None, column=None, value=None, limit=None,
             message: str | None = None, file: str | None = None) -> None:
         if len(self.problems) >= MAX_PROBLEMS:
             self._mark_truncated()
             self.hidden_errors += severity == ERROR
+            self.hidden_warnings += severity == WARNING
             return
         shown = "" if value is None else str(value)
         if len(shown) > 80:
@@ -109,12 +111,14 @@ class Report:
     def extend(self, other: "Report") -> None:
         dropped = other.truncated
         self.hidden_errors += other.hidden_errors
+        self.hidden_warnings += other.hidden_warnings
         for p in other.problems:
             if p.code == "truncated":
                 continue
             if len(self.problems) >= MAX_PROBLEMS:
                 dropped = True
                 self.hidden_errors += p.severity == ERROR
+                self.hidden_warnings += p.severity == WARNING
                 continue
             self.problems.append(p)
         if dropped:
@@ -128,6 +132,16 @@ class Report:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def error_count(self) -> int:
+        """Every error found, the ones past the listing cap too."""
+        return len(self.errors) + self.hidden_errors
+
+    def count_text(self) -> str:
+        """“N 个错误，M 个警告” for a heading, saying when the list below is cut short."""
+        text = f"{self.error_count} 个错误，{len(self.warnings) + self.hidden_warnings} 个警告"
+        return text + (f"（下表只列出前 {MAX_PROBLEMS} 条问题）" if self.truncated else "")
 
     @property
     def warnings(self) -> list[Problem]:

@@ -450,6 +450,9 @@ def test_problem_cap(seeded):
     assert plan.report.problems[-1].code == "truncated" and plan.report.problems[-1].severity == "info"
     assert [p.code for p in plan.report.problems].count("truncated") == 1
     assert plan.report.problems[0].row == 2 and plan.report.problems[MAX_PROBLEMS - 1].row == MAX_PROBLEMS + 1
+    # the heading counts every error, not just the listed ones
+    assert plan.report.error_count == 1000
+    assert plan.report.count_text() == f"1000 个错误，0 个警告（下表只列出前 {MAX_PROBLEMS} 条问题）"
 
 
 def test_errors_beyond_the_cap_still_block(seeded):
@@ -457,6 +460,7 @@ def test_errors_beyond_the_cap_still_block(seeded):
     data = xlsx([project(f"项目{i}", 100, 101) for i in range(400)] + [project("坏", budget="二十五万")])
     plan = refused(seeded, [("超支很多.xlsx", data)])
     assert plan.report.truncated and plan.report.errors == []
+    assert plan.report.error_count == 1 and plan.report.count_text().startswith("1 个错误，400 个警告")
 
 
 def test_file_over_size_limit_refused_before_parsing(seeded, monkeypatch):
