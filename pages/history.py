@@ -4,10 +4,11 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from perfboard import editing
+from perfboard import auth, editing
 from perfboard.auth import PermissionDenied
 from perfboard.summary import projects
 from ui import state
+from ui.auth import current_user
 from ui.export import download_buttons
 
 LIMIT = 50
@@ -52,6 +53,14 @@ df = state.load(editing.history, hf, LIMIT)
 scope = f"“{idents[pid][2]}”的" if pid != ALL else f"{f.describe()}　·　"
 st.caption(f"{scope}{len(df)} 条记录" + (f"（仅显示最近 {LIMIT} 条，可用上方条件缩小范围）" if len(df) >= LIMIT else "")
            + "。导入会整体替换同年度、同部门的数据，不能在此撤销。")
+settings_log = auth.settings_history(store, LIMIT, include_users=auth.can(current_user(), "admin"))
+if len(settings_log):
+    with st.expander(f"设置修改（最近 {len(settings_log)} 条）：执行率区间、评分规则等" + ("及用户账户" if auth.can(
+            current_user(), "admin") else ""), icon=":material/settings:"):
+        st.dataframe(settings_log.drop(columns=["key"]).rename(columns={
+            "changed_at": "时间", "user_name": "操作人", "what": "设置项", "old_value": "原值", "new_value": "新值"}),
+            hide_index=True, width="stretch", column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+
 if not len(df):
     st.info("没有符合条件的修改记录。在“指标填报”页面保存修改后，会显示在这里。", icon=":material/info:")
     st.stop()

@@ -61,6 +61,7 @@ class User:
     locked_until: datetime | None = None
     created_at: datetime | None = field(default=None, compare=False)
     updated_at: datetime | None = field(default=None, compare=False)
+    last_login: datetime | None = field(default=None, compare=False)
 
     @property
     def is_admin(self) -> bool:
@@ -182,12 +183,12 @@ def _validate_name(name: str) -> str:
 
 
 # ---------------------------------------------------------------- users
-_COLS = "name, role, departments, disabled, failed_attempts, locked_until, created_at, updated_at"
+_COLS = "name, role, departments, disabled, failed_attempts, locked_until, created_at, updated_at, last_login"
 
 
 def _row_to_user(r) -> User:
     return User(name=r[0], role=r[1], departments=tuple(json.loads(r[2] or "[]")), disabled=bool(r[3]),
-                failed_attempts=int(r[4]), locked_until=r[5], created_at=r[6], updated_at=r[7])
+                failed_attempts=int(r[4]), locked_until=r[5], created_at=r[6], updated_at=r[7], last_login=r[8])
 
 
 def single_user_mode(store: Store) -> bool:
@@ -204,11 +205,30 @@ def list_users(store: Store) -> list[User]:
     return [_row_to_user(r) for r in store.cursor().execute(f"SELECT {_COLS} FROM users ORDER BY name").fetchall()]
 
 
-def add_user(store: Store, name: str, password: str, role: str, departments=()) -> User:
+def _admin(store: Store, by) -> User:
+    """The acting administrator of a user or settings change: `by` (a User), or the local administrator
+    in single-user mode; PermissionDenied for anyone else."""
+    actor = resolve(store, by)
+    require(actor, "admin")
+    return actor
+
+
+def _account(u: User | None) -> str | None:
+    """What the audit trail keeps of an account: never the password or its hash."""
+    if u is None:
+        return None
+    return json.dumps({"role": u.role, "departments": list(u.departments), "disabled": u.disabled},
+                      ensure_ascii=False)
+
+
+def add_user(store: Store, name: str, password: str, role: str, departments=(), by: User | str | None = None) -> User:
+    """Create an account. `by` must be an administrator (the CLI passes the local administrator; None
+    is the local administrator only while no user exists, i.e. when creating the first one)."""
+    actor = _admin(store, by)
     name = _validate_name(name)
     if role not in ROLES:
         raise UserError(f"角色须为 {'/'.join(ROLES)} 之一。")
-    depts = [d.strip() for d in departments if d and d.strip()]
+    depts = list(dict.fromkeys(d.strip() for d in departments if d and d.strip()))
     if role != "admin" and not depts:
         raise UserError("查看者和编辑者至少需要一个主管部门（--department；“*”表示全部部门）。")
     validate_password(password)
@@ -220,25 +240,83 @@ def add_user(store: Store, name: str, password: str, role: str, departments=()) 
         cur.execute("INSERT INTO users (name, password_hash, role, departments, disabled, failed_attempts, "
                     "locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, false, 0, NULL, ?, ?)",
                     [name, pw_hash, role, json.dumps(depts, ensure_ascii=False), now, now])
+        log_change(cur, actor, "user:" + name, None, _account(User(name=name, role=role, departments=tuple(depts))), now)
     return get_user(store, name)
 
 
-def _update(store: Store, name: str, sets: str, params: list) -> None:
+def _update(store: Store, name: str, sets: str, params: list, by, new_value=None) -> None:
+    actor = _admin(store, by)
+    now = datetime.now()
     with store.transaction(bump_version=False) as cur:
-        if not cur.execute("SELECT count(*) FROM users WHERE name = ?", [name]).fetchall()[0][0]:
+        rows = cur.execute(f"SELECT {_COLS} FROM users WHERE name = ?", [name]).fetchall()
+        if not rows:
             raise UserError(f"用户“{name}”不存在。")
-        cur.execute(f"UPDATE users SET {sets}, updated_at = ? WHERE name = ?", [*params, datetime.now(), name])
+        old = _row_to_user(rows[0])
+        cur.execute(f"UPDATE users SET {sets}, updated_at = ? WHERE name = ?", [*params, now, name])
+        new = _row_to_user(cur.execute(f"SELECT {_COLS} FROM users WHERE name = ?", [name]).fetchall()[0])
+        log_change(cur, actor, "user:" + name, _account(old), new_value or _account(new), now)
 
 
-def set_password(store: Store, name: str, password: str) -> None:
-    """A new password also lifts a lock-out."""
+def set_password(store: Store, name: str, password: str, by: User | str | None = None) -> None:
+    """A new password also lifts a lock-out. Administrators only (the audit trail notes the reset)."""
     validate_password(password)
     _update(store, (name or "").strip(), "password_hash = ?, failed_attempts = 0, locked_until = NULL",
-            [hash_password(password)])
+            [hash_password(password)], by, json.dumps({"password": "已重设"}, ensure_ascii=False))
 
 
-def disable_user(store: Store, name: str, disabled: bool = True) -> None:
-    _update(store, (name or "").strip(), "disabled = ?", [disabled])
+def disable_user(store: Store, name: str, disabled: bool = True, by: User | str | None = None) -> None:
+    """Disable (or enable again) an account. An administrator cannot disable their own account, so the
+    last way in is not shut by mistake."""
+    name = (name or "").strip()
+    if disabled and isinstance(by, User) and not by.local and by.name == name:
+        raise UserError("不能停用自己的账户。")
+    _update(store, name, "disabled = ?", [disabled], by)
+
+
+# ---------------------------------------------------------------- settings changes (audited)
+SETTING_ZH = {"rate_bands": "执行率红绿灯区间", "scoring": "评分规则", "session_idle_minutes": "登录空闲超时（分钟）",
+              "indicator_levels": "指标层级", "match_threshold": "同比匹配阈值", "user_name": "默认操作人"}
+
+
+def log_change(cur, actor: User, key: str, old_value: str | None, new_value: str | None,
+               when: datetime | None = None) -> None:
+    """One settings_log row (inside the caller's transaction): who, when, which key, old and new JSON."""
+    next_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM settings_log").fetchall()[0][0]
+    cur.execute("INSERT INTO settings_log (id, changed_at, user_name, key, old_value, new_value) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [next_id, when or datetime.now(), actor.name, key, old_value, new_value])
+
+
+def change_setting(store: Store, key: str, value, user: User | str | None = None) -> bool:
+    """Store a setting as `user` (administrators only; None = the local administrator in single-user
+    mode) and record who, when, old and new value in the same transaction. False when nothing changed."""
+    actor = _admin(store, user)
+    new = json.dumps(value, ensure_ascii=False)
+    try:
+        with store.transaction() as cur:
+            rows = cur.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+            old = rows[0][0] if rows else None
+            if old is not None and json.loads(old) == value:
+                raise _Unchanged       # roll back: no new data version, no log row
+            store.set_setting(key, value, cur=cur)
+            log_change(cur, actor, key, old, new)
+    except _Unchanged:
+        return False
+    return True
+
+
+class _Unchanged(Exception):
+    pass
+
+
+def settings_history(store: Store, limit: int = 100, include_users: bool = True):
+    """Settings (and account) changes, newest first: changed_at, user_name, key, what (Chinese), old_value,
+    new_value (JSON text)."""
+    sql = ("SELECT changed_at, user_name, key, old_value, new_value FROM settings_log "
+           + ("" if include_users else "WHERE NOT starts_with(key, 'user:') ")
+           + "ORDER BY changed_at DESC, id DESC LIMIT ?")
+    df = store.sql_df(sql, [int(limit)])
+    df.insert(3, "what", [("用户“" + k[5:] + "”") if k.startswith("user:") else SETTING_ZH.get(k, k) for k in df["key"]])
+    return df
 
 
 def lock_duration(failures: int) -> timedelta | None:
@@ -265,9 +343,9 @@ def authenticate(store: Store, name: str, password: str, now: datetime | None = 
         raise AuthError(GENERIC_FAILURE)
     ok = check_password(password or "", pw_hash)
     if ok and not disabled:
-        if failures or locked_until is not None:
-            with store.transaction(bump_version=False) as cur:
-                cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE name = ?", [name])
+        with store.transaction(bump_version=False) as cur:
+            cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = ? WHERE name = ?",
+                        [now, name])
         return get_user(store, name)
     if not ok:
         failures += 1

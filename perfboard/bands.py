@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from .auth import change_setting
 from .db import Store
 from .filters import DEFAULT_BANDS
 
@@ -31,16 +32,18 @@ def get_bands(store: Store) -> dict:
     return store.get_setting(SETTING, DEFAULT_BANDS)
 
 
-def save_bands(store: Store, green: float, yellow: float) -> list[str]:
-    """Validate and store the bands in one transaction; returns the problems (nothing saved then)."""
+def save_bands(store: Store, green: float, yellow: float, user=None) -> list[str]:
+    """Validate and store the bands in one transaction, as `user` (administrators only; None = the local
+    administrator in single-user mode; the change is recorded in settings_log). Returns the problems
+    (nothing saved then); auth.PermissionDenied for anyone else."""
     errors = validate_bands(green, yellow)
     if not errors:
-        store.set_setting(SETTING, {"green": float(green), "yellow": float(yellow)})
+        change_setting(store, SETTING, {"green": float(green), "yellow": float(yellow)}, user)
     return errors
 
 
-def reset_bands(store: Store) -> None:
-    store.set_setting(SETTING, dict(DEFAULT_BANDS))
+def reset_bands(store: Store, user=None) -> None:
+    change_setting(store, SETTING, dict(DEFAULT_BANDS), user)
 
 
 def describe_bands(b: dict) -> str:

@@ -121,7 +121,7 @@ def cmd_import(a) -> int:
         if plan.ok:
             print(f"已导入：{plan.projects} 个项目，{plan.indicators} 条指标。")
         else:
-            print(f"未导入：{len(plan.report.errors)} 个错误，数据库未作任何修改。")
+            print(f"未导入：{plan.report.error_count} 个错误，数据库未作任何修改。")
             if any(p.code == "replace-needed" for p in plan.report.errors):
                 print("如需替换已有数据，请加 --replace。")
     return EXIT_OK if plan.ok else EXIT_REFUSED
@@ -188,16 +188,17 @@ def cmd_user(a) -> int:
             print(f"错误：{exc or '已取消。'}", file=sys.stderr)
             return EXIT_REFUSED
     store = Store(a.db)
+    by = auth.local_admin("命令行")      # whoever runs the CLI holds the database file: the local administrator
     try:
         if a.user_command == "add":
-            u = auth.add_user(store, a.name, password, a.role, a.department)
+            u = auth.add_user(store, a.name, password, a.role, a.department, by=by)
             scope = "全部部门" if u.all_departments else "、".join(u.departments)
             print(f"已新增用户“{u.name}”（{auth.ROLE_ZH[u.role]}；{scope}）。")
         elif a.user_command == "passwd":
-            auth.set_password(store, a.name, password)
+            auth.set_password(store, a.name, password, by=by)
             print(f"已重设用户“{a.name.strip()}”的密码。")
         elif a.user_command in ("disable", "enable"):
-            auth.disable_user(store, a.name, a.user_command == "disable")
+            auth.disable_user(store, a.name, a.user_command == "disable", by=by)
             print(f"已{'停用' if a.user_command == 'disable' else '启用'}用户“{a.name.strip()}”。")
         else:
             users = auth.list_users(store)

@@ -101,13 +101,15 @@ def scoring_settings(store: Store | None) -> dict:
     return cfg if not validate_settings(cfg) else copy.deepcopy(DEFAULTS)
 
 
-def save_scoring_settings(store: Store, cfg: dict) -> None:
-    """Store a scoring configuration; raises ValueError (Chinese message) when it is not usable."""
+def save_scoring_settings(store: Store, cfg: dict, user=None) -> None:
+    """Store a scoring configuration as `user` (administrators only; audited in settings_log); raises
+    ValueError (Chinese message) when it is not usable, auth.PermissionDenied for a non-administrator."""
+    from .auth import change_setting
     merged = {**copy.deepcopy(DEFAULTS), **cfg}
     problems = validate_settings(merged)
     if problems:
         raise ValueError("；".join(problems))
-    store.set_setting(SETTING_KEY, merged)
+    change_setting(store, SETTING_KEY, merged, user)
 
 
 def grade_of(total: float | None, cfg: dict = DEFAULTS) -> str | None:

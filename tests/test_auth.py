@@ -12,6 +12,7 @@ from perfboard.importer import commit, prepare
 
 A, B = "甲局", "乙局"
 PW = "correct horse 电池"
+LOCAL = auth.local_admin("测试")      # a trusted local process (the CLI) acting as administrator
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +124,8 @@ def test_scope_filters_limit_reads_to_own_departments(sample_store):
 # ---------------------------------------------------------------- users and hashing
 def test_add_and_list_users(store):
     assert auth.single_user_mode(store)
-    auth.add_user(store, "zhang", PW, "editor", [A])
-    auth.add_user(store, "admin", PW, "admin")
+    auth.add_user(store, "zhang", PW, "editor", [A], by=LOCAL)
+    auth.add_user(store, "admin", PW, "admin", by=LOCAL)
     assert not auth.single_user_mode(store)
     users = auth.list_users(store)
     assert [(u.name, u.role, u.departments, u.disabled) for u in users] == [
@@ -132,25 +133,25 @@ def test_add_and_list_users(store):
 
 
 def test_add_user_checks(store):
-    auth.add_user(store, "zhang", PW, "viewer", [A])
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
     with pytest.raises(UserError, match="已存在"):
-        auth.add_user(store, "zhang", PW, "viewer", [A])
+        auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
     with pytest.raises(UserError, match="角色"):
-        auth.add_user(store, "li", PW, "superuser", [A])
+        auth.add_user(store, "li", PW, "superuser", [A], by=LOCAL)
     with pytest.raises(UserError, match="主管部门"):
-        auth.add_user(store, "li", PW, "viewer", [])
+        auth.add_user(store, "li", PW, "viewer", [], by=LOCAL)
     with pytest.raises(UserError, match="至少"):
-        auth.add_user(store, "li", "short", "viewer", [A])
+        auth.add_user(store, "li", "short", "viewer", [A], by=LOCAL)
     with pytest.raises(UserError):
-        auth.add_user(store, "bad\x00name", PW, "viewer", [A])
+        auth.add_user(store, "bad\x00name", PW, "viewer", [A], by=LOCAL)
     with pytest.raises(UserError):
-        auth.add_user(store, "   ", PW, "viewer", [A])
+        auth.add_user(store, "   ", PW, "viewer", [A], by=LOCAL)
     assert [u.name for u in auth.list_users(store)] == ["zhang"]
 
 
 def test_no_plaintext_password_stored(store):
-    auth.add_user(store, "zhang", PW, "viewer", [A])
-    auth.set_password(store, "zhang", PW + "2")
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
+    auth.set_password(store, "zhang", PW + "2", by=LOCAL)
     dump = store.sql_df("SELECT * FROM users").to_csv()
     assert PW not in dump
     (h,) = store.cursor().execute("SELECT password_hash FROM users").fetchall()[0]
@@ -169,7 +170,7 @@ def test_hash_is_salted_and_long_passwords_count_beyond_72_bytes():
 
 
 def test_authenticate(store):
-    auth.add_user(store, "zhang", PW, "editor", [A, B])
+    auth.add_user(store, "zhang", PW, "editor", [A, B], by=LOCAL)
     u = auth.authenticate(store, "zhang", PW)
     assert u == User(name="zhang", role="editor", departments=(A, B))
     assert auth.authenticate(store, " zhang ", PW).name == "zhang"
@@ -177,40 +178,40 @@ def test_authenticate(store):
 
 @pytest.mark.parametrize("name,password", [("zhang", "wrong password"), ("nobody", PW), ("", ""), ("zhang", "")])
 def test_authentication_failure_is_generic(store, name, password):
-    auth.add_user(store, "zhang", PW, "editor", [A])
+    auth.add_user(store, "zhang", PW, "editor", [A], by=LOCAL)
     with pytest.raises(AuthError) as e:
         auth.authenticate(store, name, password)
     assert str(e.value) == auth.GENERIC_FAILURE
 
 
 def test_disabled_user_cannot_log_in_and_can_be_enabled(store):
-    auth.add_user(store, "zhang", PW, "viewer", [A])
-    auth.disable_user(store, "zhang")
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
+    auth.disable_user(store, "zhang", by=LOCAL)
     assert auth.get_user(store, "zhang").disabled
     with pytest.raises(AuthError) as e:
         auth.authenticate(store, "zhang", PW)
     assert str(e.value) == auth.GENERIC_FAILURE
-    auth.disable_user(store, "zhang", False)
+    auth.disable_user(store, "zhang", False, by=LOCAL)
     assert auth.authenticate(store, "zhang", PW).name == "zhang"
     with pytest.raises(UserError, match="不存在"):
-        auth.disable_user(store, "nobody")
+        auth.disable_user(store, "nobody", by=LOCAL)
 
 
 def test_set_password(store):
-    auth.add_user(store, "zhang", PW, "viewer", [A])
-    auth.set_password(store, "zhang", "新的密码 12345")
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
+    auth.set_password(store, "zhang", "新的密码 12345", by=LOCAL)
     with pytest.raises(AuthError):
         auth.authenticate(store, "zhang", PW)
     assert auth.authenticate(store, "zhang", "新的密码 12345").name == "zhang"
     with pytest.raises(UserError):
-        auth.set_password(store, "zhang", "short")
+        auth.set_password(store, "zhang", "short", by=LOCAL)
     with pytest.raises(UserError, match="不存在"):
-        auth.set_password(store, "nobody", PW)
+        auth.set_password(store, "nobody", PW, by=LOCAL)
 
 
 def test_user_writes_do_not_invalidate_figure_caches(store):
     v = store.data_version()
-    auth.add_user(store, "zhang", PW, "viewer", [A])
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
     with pytest.raises(AuthError):
         auth.authenticate(store, "zhang", "wrong password")
     assert store.data_version() == v
@@ -227,7 +228,7 @@ def test_lock_duration_backs_off_exponentially():
 
 
 def test_lock_out_after_repeated_failures(store):
-    auth.add_user(store, "zhang", PW, "viewer", [A])
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
     t0 = datetime(2026, 1, 1, 9, 0, 0)
     for i in range(auth.MAX_FAILURES):
         with pytest.raises(AuthError):
@@ -252,18 +253,18 @@ def test_lock_out_after_repeated_failures(store):
 
 
 def test_new_password_lifts_lock(store):
-    auth.add_user(store, "zhang", PW, "viewer", [A])
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
     for _ in range(auth.MAX_FAILURES):
         with pytest.raises(AuthError):
             auth.authenticate(store, "zhang", "wrong password")
     with pytest.raises(AuthError):
         auth.authenticate(store, "zhang", PW)
-    auth.set_password(store, "zhang", "另一个密码 abc")
+    auth.set_password(store, "zhang", "另一个密码 abc", by=LOCAL)
     assert auth.authenticate(store, "zhang", "另一个密码 abc").name == "zhang"
 
 
 def test_success_before_limit_resets_counter(store):
-    auth.add_user(store, "zhang", PW, "viewer", [A])
+    auth.add_user(store, "zhang", PW, "viewer", [A], by=LOCAL)
     for _ in range(auth.MAX_FAILURES - 1):
         with pytest.raises(AuthError):
             auth.authenticate(store, "zhang", "wrong password")
@@ -288,7 +289,7 @@ def _counts(store):
     ("admin", (), True),
 ])
 def test_commit_checks_every_scope(store, role, depts, ok):
-    auth.add_user(store, "someone", PW, "admin")          # leave single-user mode
+    auth.add_user(store, "someone", PW, "admin", by=LOCAL)          # leave single-user mode
     plan = prepare(store, [("x.csv", csv_bytes((A, "项目一", 10, 5), (B, "项目二", 20, 10)))])
     assert plan.ok, plan.report.to_frame()
     user = User(name="u", role=role, departments=depts)
@@ -305,7 +306,7 @@ def test_commit_checks_every_scope(store, role, depts, ok):
 
 def test_commit_replace_needs_permission_on_the_replaced_scope(store):
     commit(store, prepare(store, [("a.csv", csv_bytes((A, "项目一", 10, 5)))]))
-    auth.add_user(store, "someone", PW, "admin")
+    auth.add_user(store, "someone", PW, "admin", by=LOCAL)
     plan = prepare(store, [("b.csv", csv_bytes((A, "项目一", 99, 5)))], replace=True)
     assert plan.ok
     before = _counts(store)
@@ -320,7 +321,7 @@ def test_commit_without_user_only_in_single_user_mode(store):
     plan = prepare(store, [("a.csv", csv_bytes((A, "项目一", 10, 5)))])
     commit(store, plan)                                   # single-user mode: the local administrator
     assert store.scalar("SELECT user_name FROM import_log") == LOCAL_ADMIN.name
-    auth.add_user(store, "someone", PW, "admin")
+    auth.add_user(store, "someone", PW, "admin", by=LOCAL)
     plan = prepare(store, [("b.csv", csv_bytes((B, "项目二", 10, 5)))])
     before = _counts(store)
     for anonymous in (None, "匿名"):
@@ -332,7 +333,7 @@ def test_commit_without_user_only_in_single_user_mode(store):
 
 
 def test_disabled_user_cannot_import(store):
-    auth.add_user(store, "someone", PW, "admin")
+    auth.add_user(store, "someone", PW, "admin", by=LOCAL)
     plan = prepare(store, [("a.csv", csv_bytes((A, "项目一", 10, 5)))])
     with pytest.raises(PermissionDenied):
         commit(store, plan, user=User(name="x", role="admin", disabled=True))
@@ -380,7 +381,7 @@ def test_cli_user_lifecycle(tmp_path):
         assert auth.authenticate(s, "admin", PW).role == "admin"
         with pytest.raises(AuthError):
             auth.authenticate(s, "zhang", "新密码新密码新密码")
-        auth.disable_user(s, "zhang", False)
+        auth.disable_user(s, "zhang", False, by=LOCAL)
         assert auth.authenticate(s, "zhang", "新密码新密码新密码").name == "zhang"
     finally:
         s.close()

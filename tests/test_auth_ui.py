@@ -14,6 +14,7 @@ user = gate()
 st.markdown("受保护的内容：" + user.name)
 """
 PW = "password-123"
+LOCAL = auth.local_admin("测试")
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def db(app_env, monkeypatch):
 def add_user(db, name="zhang", role="editor", depts=("甲局",)):
     s = Store(db)
     try:
-        auth.add_user(s, name, PW, role, list(depts))
+        auth.add_user(s, name, PW, role, list(depts), by=LOCAL)
     finally:
         s.close()
 
@@ -105,7 +106,7 @@ def test_disabled_user_is_logged_out(db):
     add_user(db)
     at = login(run(), "zhang", PW)
     s = Store(db)
-    auth.disable_user(s, "zhang")
+    auth.disable_user(s, "zhang", by=LOCAL)
     s.close()
     at = run(at)
     assert "受保护的内容" not in text(at)
