@@ -141,6 +141,63 @@ class TimedConnection:
         return self._con.__exit__(*exc)
 
 
+class Sampler:
+    """A small sampling profiler for the script thread (AppTest runs the page in a thread of its own,
+    which cProfile in the main thread would not see): every `interval` seconds the stacks of the
+    other threads are read; per step it reports the project functions (app.py, pages/, perfboard/,
+    ui/) seen most often anywhere on the stack (cumulative) and at the innermost project frame."""
+
+    def __init__(self, interval: float = 0.005):
+        self.interval = interval
+        self.cum: dict[str, float] = {}
+        self.own: dict[str, float] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._ignore = {threading.main_thread().ident}
+
+    def start(self):
+        self._ignore.add(None)
+        self._thread.start()
+        self._ignore.add(self._thread.ident)
+
+    def reset(self):
+        self.cum, self.own, self.samples = {}, {}, 0
+
+    def stop(self):
+        self._stop.set()
+
+    def _loop(self):
+        root = str(ROOT) + os.sep
+        last = time.perf_counter()
+        while not self._stop.wait(self.interval):
+            now = time.perf_counter()
+            w, last = now - last, now             # weight by real elapsed time: the GIL delays samples
+            for tid, frame in sys._current_frames().items():
+                if tid in self._ignore:
+                    continue
+                seen, inner, f = set(), None, frame
+                while f is not None:
+                    fn = f.f_code.co_filename
+                    if fn.startswith(root) and os.sep + "bench" + os.sep not in fn[len(root) - 1:]:
+                        key = f"{fn[len(root):]}:{f.f_code.co_name}"
+                        if inner is None:
+                            inner = f"{key}:{f.f_lineno}"
+                        seen.add(key)
+                    f = f.f_back
+                if not seen:
+                    continue
+                self.samples += 1
+                for k in seen:
+                    self.cum[k] = self.cum.get(k, 0) + w
+                self.own[inner] = self.own.get(inner, 0) + w
+
+    def report(self, n: int = 12) -> dict:
+        top = lambda d: [{"where": k, "seconds": round(v, 2)} for k, v in  # noqa: E731
+                         sorted(d.items(), key=lambda kv: -kv[1])[:n]]
+        return {"samples": self.samples, "cumulative": top(self.cum), "innermost": top(self.own)}
+
+
 def instrument(stats: QueryStats) -> None:
     """Every Store opened from now on runs its SQL through a TimedConnection."""
     from perfboard import db
@@ -186,10 +243,14 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024       # KB on Linux
 
 
-def child(page: str, db: str, year: int, base_year: int | None, department: str, out: str, timeout: float) -> None:
+def child(page: str, db: str, year: int, base_year: int | None, department: str, out: str, timeout: float,
+          profile: bool = False) -> None:
     """One page in this process: four timed runs, results written to `out` after each step."""
     os.environ["PERFBOARD_DB"] = db
     stats = QueryStats()
+    sampler = Sampler() if profile else None
+    if sampler:
+        sampler.start()
     instrument(stats)
     _frame_navigation()
     from streamlit.testing.v1 import AppTest
@@ -212,6 +273,8 @@ def child(page: str, db: str, year: int, base_year: int | None, department: str,
 
     def step(name: str, action) -> None:
         stats.reset()
+        if sampler:
+            sampler.reset()
         c, t = time.process_time(), time.perf_counter()
         action()
         wall, cpu = time.perf_counter() - t, time.process_time() - c
@@ -223,6 +286,8 @@ def child(page: str, db: str, year: int, base_year: int | None, department: str,
             "rss_mb": round(_rss_mb(), 1), "errors": errors, "title": titles[0] if titles else None,
             "slowest": stats.top(), "load": load_avg(),
         }
+        if sampler:
+            result["steps"][name]["profile"] = sampler.report()
         save()
         if errors:
             raise SystemExit(f"{page} {name}: {errors}")
@@ -263,7 +328,7 @@ def _proc_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_000) -> dict:
+def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_000, profile: bool = False) -> dict:
     """One page in a fresh subprocess; returns its result (partial with 'error' on failure/timeout)."""
     year, base_year, dept = _pick(db)
     out = Path(db).with_name(f"pages-{page}-{os.getpid()}.json")
@@ -272,6 +337,8 @@ def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_00
            "--department", dept, "--json", str(out), "--timeout", str(timeout)]
     if base_year is not None:
         cmd += ["--base-year", str(base_year)]
+    if profile:
+        cmd += ["--profile"]
     t = time.perf_counter()
     err = None
     log = out.with_suffix(".log")
@@ -302,7 +369,7 @@ def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_00
 
 def run(projects: int = 200_000, years: int = 5, departments: int = 60, seed: int = 7,
         pages: list[str] | None = None, timeout: float = 900, quiet: bool = False,
-        max_rss_mb: float = 12_000, out: Path | None = None) -> dict:
+        max_rss_mb: float = 12_000, out: Path | None = None, profile: bool = False) -> dict:
     import build_db
     info = build_db.ensure(projects, years, departments, seed, quiet=quiet, out=out)
     if not quiet:
@@ -311,7 +378,7 @@ def run(projects: int = 200_000, years: int = 5, departments: int = 60, seed: in
     results = {"projects_per_year": projects, "years": years, "departments": departments, "seed": seed,
                "db": info, "pages": {}}
     for page in pages or list(PAGES):
-        r = run_page(page, info["path"], timeout, max_rss_mb)
+        r = run_page(page, info["path"], timeout, max_rss_mb, profile)
         results["pages"][page] = r
         if not quiet:
             print_page(r)
@@ -329,6 +396,13 @@ def print_page(r: dict) -> None:
             ratio = f"{s['ratio']:.1f}x" if s["ratio"] else "-"
             print(f"  {name:<8}{s['seconds']:>9.2f}{s['cpu']:>9.2f}{s['query_seconds']:>9.2f}{ratio:>8}"
                   f"{s['queries']:>9}{s['rss_mb']:>9.0f}")
+    for name in STEPS:
+        prof = (r["steps"].get(name) or {}).get("profile")
+        if prof and prof["samples"]:
+            print(f"  {name}: hottest project functions (sampled s, cumulative): "
+                  + "; ".join(f"{p['where']} {p['seconds']}" for p in prof["cumulative"][:6]))
+            print(f"  {name}: innermost project lines: "
+                  + "; ".join(f"{p['where']} {p['seconds']}" for p in prof["innermost"][:6]))
     if "error" in r:
         print("  ERROR:", r["error"].strip().splitlines()[-1] if r["error"].strip() else r["error"])
 
@@ -342,6 +416,8 @@ def main() -> None:
     ap.add_argument("--pages", default=",".join(PAGES), help="comma-separated: " + ",".join(PAGES))
     ap.add_argument("--timeout", type=float, default=900, help="seconds per page process")
     ap.add_argument("--max-rss", type=float, default=12_000, help="kill a page process above this RSS (MB)")
+    ap.add_argument("--profile", action="store_true",
+                    help="sample the page's stack every 5 ms and list the hottest project functions per run")
     ap.add_argument("--out", help="write the results as JSON here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
@@ -351,10 +427,10 @@ def main() -> None:
     ap.add_argument("--json", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        child(a.child, a.db, a.year, a.base_year, a.department, a.json, a.timeout)
+        child(a.child, a.db, a.year, a.base_year, a.department, a.json, a.timeout, a.profile)
         return
     res = run(a.projects, a.years, a.departments, a.seed, [p for p in a.pages.split(",") if p], a.timeout,
-              max_rss_mb=a.max_rss)
+              max_rss_mb=a.max_rss, profile=a.profile)
     if a.out:
         Path(a.out).write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nwrote {a.out}")
