@@ -44,7 +44,7 @@ for y in sorted({base_year, year} & fictional):
 
 # Not state.load: compare() keeps its own process-wide cache (the matching of the two whole years per data
 # version, and the filtered views), and returns shared frames instead of pickled copies of 400,000 items.
-c = cmp.compare(state.store(), f, base_year, year)
+c = cmp.compare(state.store(), f, base_year, year, scores=False)
 if c.items.empty:
     st.warning(f"当前筛选条件下，{base_year} 与 {year} 年度都没有项目。请调整左侧筛选条件。")
     st.stop()
@@ -52,8 +52,9 @@ if c.items.empty:
 for col, m in zip(st.columns(5), cmp.headline(c)):
     col.metric(m["label"], m["value"], m["delta"], help=m["help"], delta_color=m["color"], delta_arrow=m["arrow"])
 st.caption(f"与 {base_year} 年度相比；筛选：{f.with_year(year).describe()}。项目明细含任一年度符合筛选条件的项目。")
+scores = {y: state.load(project_scores, f.with_year(y)) for y in (year, base_year)}
 for y in (year, base_year):
-    st.markdown(grade_line(state.load(project_scores, f.with_year(y)), f"{y} 年度自评等级"))
+    st.markdown(grade_line(scores[y], f"{y} 年度自评等级"))
 
 left, right = st.columns(2)
 with left:
@@ -71,11 +72,12 @@ t_items, t_groups, t_match, t_ind, t_trend = st.tabs(
 with t_items:
     st.caption("延续、新增、不再安排，各按预算从大到小。")
     limit, offset = page_slice(len(c.items), "cmp_page")
-    shown = c.items.iloc[offset:offset + limit]
+    shown = cmp.with_scores(c.items.iloc[offset:offset + limit], scores[year], scores[base_year])
     table = cmp.items_table(shown, base_year, year)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={k: NUM for k in table.columns if "（" in k and "名称" not in k})
-    download_buttons(lambda: cmp.items_table(c.items, base_year, year), f"同比分析（{base_year}—{year} 项目对比）",
+    download_buttons(lambda: cmp.items_table(cmp.with_scores(c.items, scores[year], scores[base_year]), base_year, year),
+                     f"同比分析（{base_year}—{year} 项目对比）",
                      f.with_year(year), key="exp_cmp_items", rows=len(c.items))
 with t_groups:
     for by in ("department", "funding_source"):

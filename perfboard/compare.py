@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+import dataclasses
 from dataclasses import dataclass
 
 import duckdb
@@ -42,9 +43,14 @@ class Comparison:
     def indicator_totals(self) -> dict:
         """Indicators met / total of the projects of each year under the filters."""
         i = self.items
-        cur, base = i[i["in_current"]], i[i["in_base"]]
-        return {"met": int(cur["met"].sum()), "total": int(cur["indicators"].sum()),
-                "base_met": int(base["base_met"].sum()), "base_total": int(base["base_indicators"].sum())}
+        if i.empty:
+            return {"met": 0, "total": 0, "base_met": 0, "base_total": 0}
+        cur, base = i["in_current"].to_numpy(dtype=bool), i["in_base"].to_numpy(dtype=bool)
+
+        def total(col, mask):
+            return int(np.nansum(i[col].to_numpy(dtype=float)[mask]))
+        return {"met": total("met", cur), "total": total("indicators", cur),
+                "base_met": total("base_met", base), "base_total": total("base_indicators", base)}
 
 
 def _pct(new, old):
@@ -75,14 +81,33 @@ def _year_indicator_counts(store: Store, years: list[int]) -> pd.DataFrame:
     return df
 
 
-def _scores(store: Store, filters: Filters) -> pd.Series | None:
-    """Total score per project id of the filtered projects (None while no scoring module exists)."""
+def _scores(store: Store, filters: Filters) -> pd.DataFrame | None:
+    """scoring.project_scores of the filtered projects (None while no scoring module exists)."""
     try:
         from .scoring import project_scores
     except ImportError:
         return None
-    df = project_scores(store, filters)
-    return df.set_index("id")["total"] if len(df) else pd.Series(dtype=float)
+    return project_scores(store, filters)
+
+
+def _total_by_id(scores) -> pd.Series | None:
+    if scores is None:
+        return None
+    if isinstance(scores, pd.Series):
+        return scores
+    return scores.set_index("id")["total"] if len(scores) else pd.Series(dtype=float)
+
+
+def with_scores(items: pd.DataFrame, scores, base_scores) -> pd.DataFrame:
+    """A copy of (some) items with score, base_score and score_change from each year's
+    scoring.project_scores frame (or a total-per-id Series; None: no scores). The page passes the
+    frames it loads for its grade lines and scores only the rows it shows."""
+    out = items.copy()
+    for side, col, sc in (("", "target_id", scores), ("base_", "base_id", base_scores)):
+        s = _total_by_id(sc)
+        out[side + "score"] = np.nan if s is None else s.reindex(out[col].astype("float").to_numpy()).to_numpy()
+    out["score_change"] = out["score"] - out["base_score"]
+    return out
 
 
 def _items(pairs: pd.DataFrame, frame: pd.DataFrame, base_year: int, year: int) -> pd.DataFrame:
@@ -178,10 +203,7 @@ def _year_pair(store: Store, base_year: int, year: int, threshold: float) -> Yea
         df[side + "indicators"] = np.where(has, joined["indicators"].fillna(0).to_numpy(dtype=float), np.nan)
 
     df = _changes(df)
-    for side, col, y in (("", "target_id", year), ("base_", "base_id", base_year)):
-        s = _scores(store, Filters(year=y))
-        df[side + "score"] = np.nan if s is None else s.reindex(df[col].astype("float").to_numpy()).to_numpy()
-    df["score_change"] = df["score"] - df["base_score"]
+    df["score"] = df["base_score"] = df["score_change"] = np.nan      # filled per view: see with_scores
     df["status_order"] = df["status"].map(_STATUS_ORDER)
     df["size"] = df[["budget", "base_budget"]].max(axis=1)
     df = df.sort_values(["status_order", "size"], ascending=[True, False], kind="stable").drop(columns=["status_order"])
@@ -189,7 +211,9 @@ def _year_pair(store: Store, base_year: int, year: int, threshold: float) -> Yea
 
     def side(y):
         p = frame[frame["year"] == y][["id", "department", "funding_source", "name", "budget", "spent", "light"]]
-        return p.assign(lname=p["name"].str.lower()).drop(columns="name").reset_index(drop=True)
+        p = p.assign(lname=p["name"].str.lower()).drop(columns="name").reset_index(drop=True)
+        # categories: the filters' isin and the groups' groupby work on small integer codes
+        return p.astype({"department": "category", "funding_source": "category", "light": "category"})
 
     return YearPair(base_year, year, df, m.candidates, decided, side(year), side(base_year))
 
@@ -210,17 +234,24 @@ def _filtered(p: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def compare(store: Store, filters: Filters, base_year: int | None, year: int,
-            threshold: float | None = None) -> Comparison:
+            threshold: float | None = None, scores: bool = True) -> Comparison:
     """Compare `year` with `base_year` under the filters (their own year is ignored). The matching
     is year_pair()'s (cached); the filters apply to its items. Results are cached too (per data
-    version and filters) and shared: treat the frames as read-only."""
+    version and filters) and shared: treat the frames as read-only.
+
+    scores=False leaves the items' score columns empty (a page fills the rows it shows with
+    with_scores); True fills every item from scoring.project_scores of each filtered year."""
     if base_year is None:
         cur = totals(projects(store, filters.with_year(year)))
         empty = pd.DataFrame()
         return Comparison(None, year, cur, None, {}, empty, empty, empty, empty, empty)
     yp = year_pair(store, base_year, year, threshold)
     key = ("view", str(store.path), store.data_version(), int(base_year), int(year), threshold, filters)
-    return _cached(store, key, lambda: _view(yp, filters), VIEWS_CACHED)
+    c = _cached(store, key, lambda: _view(yp, filters), VIEWS_CACHED)
+    if not scores or c.items.empty:
+        return c
+    items = with_scores(c.items, _scores(store, filters.with_year(year)), _scores(store, filters.with_year(base_year)))
+    return dataclasses.replace(c, items=items)
 
 
 def _view(yp: YearPair, filters: Filters) -> Comparison:
@@ -271,13 +302,18 @@ def _changes(df: pd.DataFrame) -> pd.DataFrame:
 def groups(cur_df: pd.DataFrame, base_df: pd.DataFrame, by: str) -> pd.DataFrame:
     """Totals per department or funding source in both years with summary.change() per group."""
     def per(df):
-        key = df[by].fillna("未填写") if by in df else pd.Series(dtype=str)
-        return {k: totals(g) for k, g in df.groupby(key, sort=True)}
+        if by not in df or not len(df):
+            return {}
+        key = df[by] if isinstance(df[by].dtype, pd.CategoricalDtype) else df[by].fillna("未填写")
+        grouped = df.groupby(key, sort=True, observed=True)
+        sums, sizes = grouped[["budget", "spent"]].sum(), grouped.size()
+        return {k: _group_totals(n, b, s) for k, n, b, s in zip(sums.index.tolist(), sizes.tolist(),
+                                                                sums["budget"].tolist(), sums["spent"].tolist())}
     cur, base = per(cur_df), per(base_df)
     rows = []
     for k in sorted(set(cur) | set(base)):
-        c = cur.get(k) or totals(cur_df.iloc[0:0])
-        b = base.get(k) or totals(base_df.iloc[0:0])
+        c = cur.get(k) or _group_totals(0, 0.0, 0.0)
+        b = base.get(k) or _group_totals(0, 0.0, 0.0)
         d = change(c, b)
         rows.append({by: k, "projects": c["projects"], "base_projects": b["projects"],
                      "budget": c["budget_wan"], "base_budget": b["budget_wan"], "budget_change": d["budget_wan"],
@@ -285,6 +321,12 @@ def groups(cur_df: pd.DataFrame, base_df: pd.DataFrame, by: str) -> pd.DataFrame
                      "spent_change": d["spent_wan"], "execution_rate": c["execution_rate"],
                      "base_execution_rate": b["execution_rate"], "execution_rate_change_pp": d["execution_rate_pp"]})
     return pd.DataFrame(rows)
+
+
+def _group_totals(projects: int, budget: float, spent: float) -> dict:
+    """summary.totals()'s dict of one group."""
+    return {"projects": int(projects), "budget_wan": float(budget), "spent_wan": float(spent),
+            "execution_rate": spent / budget if budget > 0 else None}
 
 
 # ---------------------------------------------------------------- a matched pair's indicators
