@@ -10,6 +10,7 @@ from perfboard.summary import projects
 from ui import state
 from ui import picker
 from ui.picker import capped
+from ui.auth import current_user
 from ui.export import DOCX_MIME, PDF_MIME, XLSX_MIME, file_name
 
 K_VARIANT, K_PROJECT, K_FILL, K_ACHIEVEMENT = "rep_variant", "rep_project", "rep_fill", "rep_achievement"
@@ -18,6 +19,7 @@ ALL = "全部"
 st.title("报表导出")
 f = state.filters()
 store = state.store()
+user = current_user()      # the export functions check the user's departments again (issue 10)
 df = state.load(projects, f)
 st.caption(f"筛选：{f.describe()}　·　{len(df)} 个项目。导出内容随左侧筛选变化。")
 if df.empty:
@@ -40,7 +42,7 @@ fill = c3.radio("得分", ["computed", "stored"], key=K_FILL,
                      "原样填入：填报的执行率和得分，不作计算（便于与原表核对，可原样重新导入）。")
 ids = None if pick == ALL else [pick]
 too_many = ids is None and len(names) > picker.MAX_EXPORT
-st.download_button("下载自评表（.xlsx）", data=lambda: forms_xlsx(store, f, variant, ids, fill),
+st.download_button("下载自评表（.xlsx）", data=lambda: forms_xlsx(store, f, variant, ids, fill, user=user),
                    file_name=file_name(f"项目支出绩效自评表_{VARIANTS[variant].label}", f, "xlsx"), mime=XLSX_MIME,
                    key="rep_forms_dl", icon=":material/table_view:", on_click="ignore", type="primary",
                    disabled=too_many)
@@ -52,7 +54,7 @@ st.subheader("绩效自评报告")
 st.caption("按“一、项目名称 /（一）项目基本情况 /（二）绩效目标完成情况分析 /（三）偏离绩效目标的原因和下一步改进措施”"
            "逐项目生成，可在 Word/WPS 中编辑。缺失的数据以红色括号标出，不会编造。")
 with_achievement = st.checkbox("附上填报的“实际完成情况”原文", key=K_ACHIEVEMENT)
-st.download_button("下载自评报告（.docx）", data=lambda: report_docx(store, f, with_achievement),
+st.download_button("下载自评报告（.docx）", data=lambda: report_docx(store, f, with_achievement, user=user),
                    file_name=file_name("绩效自评报告", f, "docx"), mime=DOCX_MIME, key="rep_report_dl",
                    icon=":material/description:", on_click="ignore", type="primary", disabled=len(names) > picker.MAX_EXPORT)
 if len(names) > picker.MAX_EXPORT:
@@ -66,9 +68,9 @@ try:
 except FontMissing as exc:
     font, font_problem = None, str(exc)
 b1, b2, _ = st.columns([1, 1, 3])
-b1.download_button("下载简报（.docx）", data=lambda: brief_docx(store, f), file_name=file_name("会议简报", f, "docx"),
+b1.download_button("下载简报（.docx）", data=lambda: brief_docx(store, f, user=user), file_name=file_name("会议简报", f, "docx"),
                    mime=DOCX_MIME, key="rep_brief_docx", icon=":material/slideshow:", on_click="ignore")
-b2.download_button("下载简报（.pdf）", data=lambda: brief_pdf(store, f), file_name=file_name("会议简报", f, "pdf"),
+b2.download_button("下载简报（.pdf）", data=lambda: brief_pdf(store, f, user=user), file_name=file_name("会议简报", f, "pdf"),
                    mime=PDF_MIME, key="rep_brief_pdf", icon=":material/picture_as_pdf:", on_click="ignore",
                    disabled=font is None)
 if font_problem:

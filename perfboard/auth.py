@@ -128,6 +128,15 @@ def scope_filters(user: User | None, filters):
     return dataclasses.replace(filters, departments=kept or (NO_DEPARTMENT,))
 
 
+def scoped(store: Store, filters, user: User | str | None = None, action: str = "export"):
+    """`filters` narrowed to the departments `user` may read, after checking the user may `action`
+    (view/export) at all. None (or a name) is the local administrator, only in single-user mode: once
+    users exist, a read path that is not told who asks gets PermissionDenied, never everything."""
+    actor = resolve(store, user)
+    require(actor, action)
+    return scope_filters(actor, filters)
+
+
 def resolve(store: Store, user: User | str | None) -> User:
     """The acting user for a domain write. A User is used as is. None (or a bare name string, as older
     callers pass) means the local administrator, which exists only in single-user mode."""

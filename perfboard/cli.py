@@ -22,11 +22,57 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--funding-source", action="append", default=[])
     p.add_argument("--light", action="append", default=[], choices=["绿", "黄", "红", "超预算", "无预算"])
     p.add_argument("--search", default="")
+    p.add_argument("--user", help="以该用户身份读取：只输出其可查看的部门。已创建用户时必须指定；"
+                                  "密码从终端输入，或从标准输入读取（一行）")
 
 
 def filters_from(a: argparse.Namespace) -> Filters:
     return Filters(year=a.year, departments=tuple(a.department), funding_sources=tuple(a.funding_source),
                    lights=tuple(a.light), search=a.search)
+
+
+class Refused(Exception):
+    """A command refused for who runs it (no/wrong login, no permission); the message is Chinese."""
+
+
+def read_password(stdin=None) -> str:
+    """The login password for --user: hidden from the terminal, or the first line of standard input
+    (scripts). Never a command-line argument, so it stays out of shell history and ps."""
+    import getpass
+    stdin = stdin or sys.stdin
+    if stdin.isatty():
+        return getpass.getpass("密码：")
+    line = stdin.readline()
+    if not line:
+        raise Refused("标准输入中没有密码。")
+    return line.rstrip("\r\n")
+
+
+def acting_user(store: Store, a: argparse.Namespace):
+    """Who reads: --user NAME after a password check (same lock-out as the login page); without --user,
+    the local administrator, but only while no user exists (single-user mode)."""
+    from . import auth
+    name = getattr(a, "user", None)
+    if name:
+        try:
+            password = read_password()
+        except (EOFError, KeyboardInterrupt):
+            raise Refused("已取消。") from None
+        try:
+            return auth.authenticate(store, name, password)
+        except auth.AuthError:
+            raise Refused(auth.GENERIC_FAILURE) from None
+    if auth.single_user_mode(store):
+        return auth.LOCAL_ADMIN
+    raise Refused("已启用用户登录：请用 --user 用户名 指定身份（密码从终端输入，或从标准输入读取）；"
+                  "输出只包含该用户可查看的部门。")
+
+
+def scoped_filters(store: Store, a: argparse.Namespace, action: str = "view"):
+    """The command's filters narrowed to the acting user's departments, and that user."""
+    from . import auth
+    user = acting_user(store, a)
+    return auth.scoped(store, filters_from(a), user, action), user
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,11 +142,15 @@ def main(argv: list[str] | None = None) -> int:
         a = ap.parse_args(argv)
     except SystemExit as exc:        # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    from .auth import PermissionDenied
     try:
         return COMMANDS[a.command](a)
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_STORE
+    except (Refused, PermissionDenied) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 def cmd_import(a) -> int:
@@ -130,7 +180,7 @@ def cmd_import(a) -> int:
 def cmd_summary(a) -> int:
     from .summary import summary
     with Store(a.db) as store:
-        s = summary(store, filters_from(a))
+        s = summary(store, scoped_filters(store, a)[0])
     if a.json:
         print(json.dumps(s, ensure_ascii=False))
     else:
@@ -262,7 +312,7 @@ def _add_score_parser(sub) -> None:
 def cmd_score(a) -> int:
     from .scoring import FINDINGS_ZH, score_report
     with Store(a.db) as store:
-        items = score_report(store, filters_from(a))
+        items = score_report(store, scoped_filters(store, a)[0])
     if a.json:
         print(json.dumps({"items": items}, ensure_ascii=False))
         return EXIT_OK
@@ -291,11 +341,12 @@ def _add_compare_parser(sub) -> None:
 def cmd_compare(a) -> int:
     from .compare import STATUS_ZH, compare, to_json
     with Store(a.db) as store:
+        filters = scoped_filters(store, a)[0]
         year = a.year if a.year is not None else store.scalar("SELECT max(year) FROM projects")
         if year is None:
             print("错误：数据库中没有项目数据。", file=sys.stderr)
             return EXIT_USAGE
-        out = to_json(compare(store, filters_from(a), a.base, int(year)))
+        out = to_json(compare(store, filters, a.base, int(year)))
     if a.json:
         print(json.dumps(out, ensure_ascii=False))
         return EXIT_OK

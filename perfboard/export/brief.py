@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .. import auth
 from ..db import Store
 from ..filters import Filters
 from .fonts import FontMissing, reportlab_font, vl_convert_font
@@ -89,8 +90,9 @@ def _scope_name(filters: Filters, departments: list[str]) -> str:
 
 
 def brief_data(store: Store, filters: Filters = Filters(), with_chart: bool = True,
-               now: datetime | None = None) -> BriefData:
+               now: datetime | None = None, user=None) -> BriefData:
     from ..overview import overview
+    filters = auth.scoped(store, filters, user, "export")      # only the departments `user` may export
     o = overview(store, filters, attention_limit=ATTENTION_LIMIT, chart_top=CHART_PROJECTS)
     fig, ch = o["figures"], o["change"]
     now = now or datetime.now()
@@ -186,7 +188,7 @@ def _quality_line(data: BriefData) -> str:
 
 
 # ---------------------------------------------------------------- .docx
-def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | None = None) -> bytes:
+def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | None = None, user=None) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -194,7 +196,7 @@ def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | Non
 
     from .docxutil import fixed_widths, set_fonts, shade_cell, style_text
 
-    data = data or brief_data(store, filters)
+    data = data or brief_data(store, filters, user=user)
     doc = Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.LANDSCAPE
@@ -267,7 +269,7 @@ def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | Non
 
 
 # ---------------------------------------------------------------- .pdf
-def brief_pdf(store: Store, filters: Filters = Filters(), data: BriefData | None = None) -> bytes:
+def brief_pdf(store: Store, filters: Filters = Filters(), data: BriefData | None = None, user=None) -> bytes:
     """The brief as a one-page PDF with the CJK font embedded. Raises FontMissing without a CJK font."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
@@ -277,7 +279,7 @@ def brief_pdf(store: Store, filters: Filters = Filters(), data: BriefData | None
     from xml.sax.saxutils import escape
 
     font = reportlab_font()                     # FontMissing before any work when there is no CJK font
-    data = data or brief_data(store, filters)
+    data = data or brief_data(store, filters, user=user)
 
     def style(size, colour="#000000", leading=None, bold=False, align=0):
         return ParagraphStyle("s", fontName=font, fontSize=size, leading=leading or size * 1.3,
@@ -328,10 +330,10 @@ def brief_pdf(store: Store, filters: Filters = Filters(), data: BriefData | None
     return buf.getvalue()
 
 
-def brief_bytes(store: Store, filters: Filters, fmt: str) -> bytes:
+def brief_bytes(store: Store, filters: Filters, fmt: str, user=None) -> bytes:
     """"docx" or "pdf"."""
     if fmt == "pdf":
-        return brief_pdf(store, filters)
+        return brief_pdf(store, filters, user=user)
     if fmt == "docx":
-        return brief_docx(store, filters)
+        return brief_docx(store, filters, user=user)
     raise ValueError(f"unknown brief format {fmt!r}")

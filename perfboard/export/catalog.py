@@ -76,7 +76,10 @@ def table_names() -> list[str]:
     return sorted(TABLES) + sorted(ALIASES)
 
 
-def build_table(store: Store, filters: Filters, what: str) -> tuple[Table, pd.DataFrame, object]:
+def build_table(store: Store, filters: Filters, what: str, user=None) -> tuple[Table, pd.DataFrame, object]:
+    """One table of the catalogue under the filters, within the departments `user` may export
+    (auth.scoped: None is the local administrator of single-user mode)."""
+    from .. import auth
     t = TABLES[ALIASES.get(what, what)]
-    df, totals = t.build(store, filters)
+    df, totals = t.build(store, auth.scoped(store, filters, user, "export"))
     return t, df, totals

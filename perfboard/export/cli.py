@@ -39,9 +39,17 @@ def add_parsers(sub, db_arg, filter_args) -> None:
 
 
 def _store_and_filters(a):
-    from ..cli import filters_from
+    """The store, the filters narrowed to the acting user's departments (--user; the local administrator
+    in single-user mode) and that user, whom the export functions check again."""
+    from ..cli import scoped_filters
     from ..db import Store
-    return Store(a.db), filters_from(a)
+    store = Store(a.db)
+    try:
+        filters, user = scoped_filters(store, a, "export")
+    except BaseException:
+        store.close()
+        raise
+    return store, filters, user
 
 
 def _write(path: str, data: bytes, what: str) -> int:
@@ -58,9 +66,9 @@ def cmd_export(a) -> int:
     if fmt not in ("xlsx", "csv"):
         print("错误：请用 --format xlsx|csv，或让 --out 以 .xlsx / .csv 结尾。", file=sys.stderr)
         return EXIT_USAGE
-    store, filters = _store_and_filters(a)
+    store, filters, user = _store_and_filters(a)
     try:
-        table, df, totals = build_table(store, filters, a.what)
+        table, df, totals = build_table(store, filters, a.what, user=user)
     finally:
         store.close()
     data = to_xlsx(df, table.title, filters, None, totals) if fmt == "xlsx" else to_csv(df, None, totals)
@@ -69,9 +77,9 @@ def cmd_export(a) -> int:
 
 def cmd_forms(a) -> int:
     from .forms import forms_xlsx
-    store, filters = _store_and_filters(a)
+    store, filters, user = _store_and_filters(a)
     try:
-        data = forms_xlsx(store, filters, a.variant, a.project_id, a.fill)
+        data = forms_xlsx(store, filters, a.variant, a.project_id, a.fill, user=user)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -82,9 +90,9 @@ def cmd_forms(a) -> int:
 
 def cmd_report(a) -> int:
     from .report import report_docx
-    store, filters = _store_and_filters(a)
+    store, filters, user = _store_and_filters(a)
     try:
-        data = report_docx(store, filters, include_achievement=a.with_achievement)
+        data = report_docx(store, filters, include_achievement=a.with_achievement, user=user)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -100,9 +108,9 @@ def cmd_brief(a) -> int:
     if fmt not in ("docx", "pdf"):
         print("错误：--out 须以 .docx 或 .pdf 结尾。", file=sys.stderr)
         return EXIT_USAGE
-    store, filters = _store_and_filters(a)
+    store, filters, user = _store_and_filters(a)
     try:
-        data = brief_bytes(store, filters, fmt)
+        data = brief_bytes(store, filters, fmt, user=user)
     except FontMissing as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED

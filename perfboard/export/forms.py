@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..db import Store
+from .. import auth
 from ..filters import Filters
 from ..indicators import indicator_rows
 from ..summary import projects
@@ -100,10 +101,12 @@ def _scores(store: Store, filters: Filters):
 
 
 def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[int] | None = None,
-                  fill: str = "computed") -> list[FormProject]:
-    """What the forms show for the filtered projects (or only `project_ids` among them), in list order."""
+                  fill: str = "computed", user=None) -> list[FormProject]:
+    """What the forms show for the filtered projects (or only `project_ids` among them), in list order.
+    Only the departments `user` may export (auth.scoped: None is the local administrator of single-user mode)."""
     if fill not in FILLS:
         raise ValueError(f"fill must be one of {FILLS}")
+    filters = auth.scoped(store, filters, user, "export")
     pdf = projects(store, filters)
     if project_ids is not None:
         wanted = {int(i) for i in project_ids}
@@ -491,6 +494,7 @@ def forms_workbook(items: list[FormProject], variant: str = "national") -> bytes
 
 
 def forms_xlsx(store: Store, filters: Filters = Filters(), variant: str = "national",
-               project_ids: list[int] | None = None, fill: str = "computed") -> bytes:
-    """The self-evaluation forms of the filtered projects (or `project_ids` among them) as .xlsx bytes."""
-    return forms_workbook(form_projects(store, filters, project_ids, fill), variant)
+               project_ids: list[int] | None = None, fill: str = "computed", user=None) -> bytes:
+    """The self-evaluation forms of the filtered projects (or `project_ids` among them) as .xlsx bytes,
+    within the departments `user` may export."""
+    return forms_workbook(form_projects(store, filters, project_ids, fill, user), variant)

@@ -15,6 +15,7 @@ from datetime import datetime
 import pandas as pd
 
 from ..db import Store
+from .. import auth
 from ..filters import Filters
 from ..indicators import indicator_rows
 from ..summary import projects
@@ -306,7 +307,8 @@ class ReportModel:
 
 
 def report_model(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
-                 now: datetime | None = None) -> ReportModel:
+                 now: datetime | None = None, user=None) -> ReportModel:
+    filters = auth.scoped(store, filters, user, "export")      # only the departments `user` may export
     pdf = projects(store, filters)
     ind = indicator_rows(store, filters, project_df=pdf) if len(pdf) else None
     funds = store.df("project_funds", tables={"project_ids": pdf[["id"]]}) if len(pdf) else None
@@ -375,9 +377,10 @@ def _write_para(doc, para: Para) -> None:
 
 
 def report_docx(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
-                now: datetime | None = None) -> bytes:
-    """The self-evaluation report of the projects under the filters; raises ValueError if there are none."""
-    model = report_model(store, filters, include_achievement, now)
+                now: datetime | None = None, user=None) -> bytes:
+    """The self-evaluation report of the projects under the filters (within the departments `user` may
+    export); raises ValueError if there are none."""
+    model = report_model(store, filters, include_achievement, now, user)
     if not model.groups:
         raise ValueError("当前筛选条件下没有项目，无法生成自评报告。")
     from docx.shared import Pt
