@@ -7,13 +7,14 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import cells
 from .db import Store
 from .filters import Filters
 from .indicators import STATUS_ZH, indicator_rows, parsed_values, with_status
-from .summary import projects
+from .summary import bands, projects
 from .targets import completion_ratio, effective_direction
 
 SETTING_KEY = "scoring"
@@ -297,7 +298,8 @@ def score_project(project: dict, indicators: pd.DataFrame, cfg: dict = DEFAULTS)
     df = indicators.reset_index(drop=True).copy()
     if "status" not in df.columns:
         df = with_status(df)
-    df["class"] = [class_of(x, cfg) for x in df["level1"]] if len(df) else pd.Series(dtype=object)
+    # object, not pandas' inferred str dtype: that would turn an unclassified row's None into NaN
+    df["class"] = pd.Series([class_of(x, cfg) for x in df["level1"]], index=df.index, dtype=object)
     if not len(df):
         findings.append(Finding("no-indicators", FINDINGS_ZH["no-indicators"]))
         weights, estimated = [], True
@@ -369,19 +371,330 @@ def scores(store: Store, filters: Filters = Filters()) -> list[tuple[dict, Proje
 SCORE_COLUMNS = ["id", "execution_score", "indicator_score", "total", "grade", "estimated", "findings"]
 
 
-def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
-    """One row per filtered project: id, execution_score, indicator_score, total, grade, estimated
-    (default weights were used: show 估算) and findings (list of codes). Join on id."""
+def project_scores_by_project(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """project_scores the slow way, score_project per project: the reference the vectorised path is tested
+    and benchmarked against."""
     rows = [{"id": int(p["id"]), "execution_score": s.execution_score, "indicator_score": s.indicator_score,
              "total": s.total, "grade": s.grade, "estimated": s.estimated, "findings": s.finding_codes}
             for p, s in scores(store, filters)]
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
+def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """One row per filtered project, in the projects query's order: id, execution_score, indicator_score,
+    total, grade, estimated (default weights were used: show 估算) and findings (list of codes). Join on id.
+
+    Equal to score_project's results for every project (tests/test_scoring_fast.py), computed for all
+    projects at once from numbers fetched by queries/score_*.sql; see _vector_scores."""
+    cfg = scoring_settings(store)
+    pj = store.df("score_projects", filters.params(bands(store)))
+    if not len(pj):
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    ids = pd.DataFrame({"id": pj["id"].to_numpy(dtype=np.int64), "k": np.arange(len(pj), dtype=np.int64)})
+    labels = store.df("score_labels", tables={"project_ids": ids[["id"]]})
+    level1_map, judgement_map, blank_group = _label_maps(labels, cfg)
+    ind = store.df("score_indicators", {"spaces": _SPACES},
+                   tables={"project_ids": ids, "level1_map": level1_map, "judgement_map": judgement_map})
+    return _vector_scores(pj, ind, cfg, blank_group, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
+
+
 def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
     """`score --json`: per project its identity and scores."""
     return [{"year": int(p["year"]), "department": p["department"], "name": p["name"], **s.as_dict()}
             for p, s in scores(store, filters)]
+
+
+# ---------------------------------------------------------------- many projects at once
+# The vectorised twin of score_project: the same rules, for every project of a frame at once, with numpy over
+# the indicator rows (sorted by project, then form order). Every float is computed with the same operations in
+# the same order as score_project (sums added left to right in form order, Python's round), so the results are
+# equal, not just close; tests/test_scoring_fast.py compares the two on the sample, on synthetic data and on
+# random indicator sets.
+
+# The characters str.strip() removes: a 偏差原因 of only these is not written (_present).
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+STATUS_CODES = ("met", "unmet", "missing", "no_target", "pending", "na")
+_MET, _UNMET, _MISSING, _NA = 0, 1, 2, 5
+# bases (BASIS_ZH keys) as codes
+_B_NA, _B_JUDGEMENT, _B_MET, _B_RATIO, _B_MISSING, _B_REPORTED, _B_NOT_JUDGED = range(7)
+# finding codes in a fixed numbering (1-based: 0 ends a packed list)
+_CODES = ("no-budget", "no-indicators", "unclassified", "weight-missing", "unmet-no-note", "missing-actual",
+          "not-judged", "score-mismatch", "weights-sum", "total-mismatch")
+_C = {c: i + 1 for i, c in enumerate(_CODES)}
+# order keys of findings within a project, as score_project appends them
+_K_ROWS, _K_AFTER = 2, 1 << 40
+
+
+def _label_maps(labels: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """From the distinct (level1, judgement) texts: level1 -> class index (-1: none) and group id (the
+    normalised 一级 text that _weights groups by), judgement -> coefficient (only judgements that have one),
+    and the group id of a blank 一级."""
+    classes = list(cfg["class_weights"])
+    groups: dict[str, int] = {"": 0}
+    l1 = [x for x in labels["level1"].drop_duplicates() if isinstance(x, str)]
+    cls, grp = [], []
+    for x in l1:
+        c = class_of(x, cfg)
+        cls.append(classes.index(c) if c is not None else -1)
+        grp.append(groups.setdefault(cells.norm(x) if _present(x) else "", len(groups)))
+    level1_map = pd.DataFrame({"level1": pd.Series(l1, dtype=object), "cls": pd.Series(cls, dtype=np.int64),
+                               "grp": pd.Series(grp, dtype=np.int64)})
+    js, coef = [], []
+    for j in labels["judgement"].drop_duplicates():
+        if _present(j) and (n := cells.norm(j)) in cfg["coefficients"]:
+            js.append(j)
+            coef.append(float(cfg["coefficients"][n]))
+    judgement_map = pd.DataFrame({"judgement": pd.Series(js, dtype=object),
+                                  "coefficient": pd.Series(coef, dtype=np.float64)})
+    return level1_map, judgement_map, 0
+
+
+def _finite_or_nan(x) -> np.ndarray:
+    """_number over a column: the float, or NaN for None / NaN / inf."""
+    v = pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(np.isfinite(v), v, np.nan)
+
+
+def _round2(x: np.ndarray) -> np.ndarray:
+    """Python's round(v, 2) for every v: numpy where the decimal rounding is unambiguous, round() itself
+    near a tie (x.xx5) or for huge / non-finite values."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 100.0
+        out = np.rint(y) / 100.0
+        frac = np.abs(y - np.floor(y))
+        doubt = ~np.isfinite(y) | (np.abs(y) > 1e12) | (np.abs(frac - 0.5) < 1e-6)
+    for i in np.flatnonzero(doubt):
+        out[i] = round(float(x[i]), 2)
+    return out
+
+
+def _ranks(group: np.ndarray) -> np.ndarray:
+    """Each row's place among the rows of its group so far (0, 1, ...), rows taken in order."""
+    n = len(group)
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if n else np.array([], dtype=np.int64)
+    lengths = np.diff(np.r_[starts, n])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.repeat(starts, lengths)
+    return rank
+
+
+def _seq_sum(values: np.ndarray, group: np.ndarray, rank: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the sum of `values` added left to right in rank order from 0.0: bit for bit what Python's
+    sum() gives over the same rows (numpy's and pandas' sums pair or compensate, which can differ in the
+    last bit and so in a rounded score)."""
+    out = np.zeros(n_groups, dtype=np.float64)
+    if not len(values):
+        return out
+    order = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[order], np.arange(int(rank.max()) + 2))
+    for r in range(len(bounds) - 1):
+        sel = order[bounds[r]:bounds[r + 1]]
+        out[group[sel]] += values[sel]        # one row per group at each rank: no repeated index
+    return out
+
+
+def _completion_ratio(direction: np.ndarray, t: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """targets.completion_ratio over arrays; direction 0 (≥ >, and anything read as ≥), 1 (≤ <), 2 (=)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ge = np.where(t <= 0, np.where(a >= t, 1.0, 0.0), a / t)
+        le = np.where(a <= 0, 1.0, t / a)
+        equal = np.abs(a - t) <= 1e-9 * np.maximum(1.0, np.abs(t))
+        eq = np.where(equal, 1.0, np.where((t == 0) | (a == 0), 0.0, np.minimum(a / t, t / a)))
+        ratio = np.where(direction == 1, le, np.where(direction == 2, eq, ge))
+        ratio = np.where(np.isfinite(ratio), ratio, 0.0)
+        ratio = np.minimum(np.maximum(ratio, 0.0), 1.0)
+    return np.where(np.isfinite(t) & np.isfinite(a), ratio, 0.0)
+
+
+def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, cfg: dict, blank_group: int, fetch_rows) -> pd.DataFrame:
+    """SCORE_COLUMNS for the projects `pj` (score_projects.sql's columns) from their indicators `ind`
+    (score_indicators.sql's columns: k = row of the project in pj, sorted by k then form order).
+    `fetch_rows(ids frame)` returns score_rows.sql for the few rows numbers alone cannot score."""
+    P, n = len(pj), len(ind)
+    k = ind["k"].to_numpy(dtype=np.int64)
+    status = ind["status"].to_numpy(dtype=np.int64).copy()
+    cls = ind["cls"].to_numpy(dtype=np.int64)
+    grp = ind["grp"].to_numpy(dtype=np.int64)
+    grp = np.where(grp < 0, blank_group, grp)
+    jcoef = _finite_or_nan(ind["coefficient"])
+    direction = ind["direction"].to_numpy(dtype=np.int64)
+    t = pd.to_numeric(ind["target_value"]).to_numpy(dtype=np.float64, na_value=np.nan)
+    a = pd.to_numeric(ind["actual_value"]).to_numpy(dtype=np.float64, na_value=np.nan)
+    w = _finite_or_nan(ind["weight"])
+    rep = _finite_or_nan(ind["reported_score"])
+    note = ind["note"].to_numpy(dtype=bool)
+
+    # ratio of unmet quantitative rows; rows whose numbers were not stored (or with no stored status) are
+    # read from their texts, once each, by the same functions score_project uses
+    ratio = _completion_ratio(direction, t, a)
+    from_text = (status < 0) | ((status == _UNMET) & np.isnan(jcoef) & (np.isnan(t) | np.isnan(a)))
+    if from_text.any():
+        from .indicators import status_of
+        ids = ind["id"].to_numpy(dtype=np.int64)[from_text]
+        rows = fetch_rows(pd.DataFrame({"id": ids})).set_index("id")
+        for i in np.flatnonzero(from_text):
+            row = rows.loc[int(ind["id"].iat[i])].to_dict()
+            row = {c: (None if not isinstance(v, str) and pd.isna(v) else v) for c, v in row.items()}
+            if status[i] < 0:
+                status[i] = STATUS_CODES.index(status_of(row))
+            target, actual = parsed_values(row)
+            ratio[i] = completion_ratio(effective_direction(target), target.value, actual.value)
+
+    active = status != _NA
+    # _coefficient
+    weight_ok = ~np.isnan(w) & (w > 0)
+    basis = np.select(
+        [~active, ~np.isnan(jcoef), status == _MET, status == _UNMET, status == _MISSING, ~np.isnan(rep) & weight_ok],
+        [_B_NA, _B_JUDGEMENT, _B_MET, _B_RATIO, _B_MISSING, _B_REPORTED], _B_NOT_JUDGED)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reported_share = np.minimum(np.maximum(rep / np.where(weight_ok, w, 1.0), 0.0), 1.0)
+    coef = np.select([basis == _B_JUDGEMENT, basis == _B_MET, basis == _B_RATIO, basis == _B_REPORTED],
+                     [jcoef, 1.0, np.minimum(ratio, float(cfg["unmet_max_ratio"])), reported_share], 0.0)
+
+    # per project
+    rows_p = np.bincount(k, minlength=P)
+    given_p = np.bincount(k, weights=~np.isnan(w), minlength=P).astype(np.int64)
+    estimated_p = given_p == 0                       # no indicators, or not one 分值
+    rank_p = np.arange(n) - np.repeat(np.cumsum(rows_p) - rows_p, rows_p)
+    budget, spent = _finite_or_nan(pj["budget"]), _finite_or_nan(pj["spent"])
+    has_rate = ~np.isnan(budget) & (budget > 0) & ~np.isnan(spent)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(has_rate, spent / np.where(has_rate, budget, 1.0), 0.0)
+    exec_weight = _finite_or_nan(pj["execution_weight"])
+    exec_weight = np.where(np.isnan(exec_weight), float(cfg["execution_weight"]), exec_weight)
+    indicator_total = float(cfg["total"]) - exec_weight
+    exec_score = _round2(np.minimum(np.maximum(rate, 0.0), 1.0) * exec_weight)
+
+    # _weights, estimated projects: default class weights, split evenly within each class
+    weight_used = np.zeros(n)
+    est = estimated_p[k]
+    classes = list(cfg["class_weights"])
+    K = len(classes)
+    class_w = np.array([float(cfg["class_weights"][c]) for c in classes], dtype=np.float64)
+    m = est & active & (cls >= 0)
+    counts = np.bincount(k[m] * K + cls[m], minlength=P * K).reshape(P, K)
+    first = np.full((P, K), n, dtype=np.int64)      # first row of each class: the order sum() adds them in
+    pk, at = np.unique(k[m] * K + cls[m], return_index=True)
+    first.reshape(-1)[pk] = rank_p[m][at]
+    order = np.argsort(first, axis=1, kind="stable")
+    present = np.take_along_axis(counts, order, axis=1) > 0
+    sig = ((order + 1) * present * (K + 1) ** np.arange(K)).sum(axis=1)
+    sigs, inverse = np.unique(sig, return_inverse=True)
+    totals = []
+    for s in sigs:
+        seq = []
+        while s:
+            seq.append(int(s % (K + 1)) - 1)
+            s //= K + 1
+        totals.append(sum(float(class_w[c]) for c in seq if c >= 0))
+    class_total = np.array(totals, dtype=np.float64)[inverse.reshape(-1)]
+    by_class = class_total[k] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = indicator_total / np.where(class_total > 0, class_total, 1.0)
+        cnt = np.maximum(counts[k, np.maximum(cls, 0)], 1)
+        wc = class_w[np.maximum(cls, 0)] * scale[k] / cnt
+    weight_used = np.where(est & by_class & active & (cls >= 0), wc, weight_used)
+    active_p = np.bincount(k, weights=active, minlength=P)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        even = indicator_total[k] / np.maximum(active_p[k], 1)
+    weight_used = np.where(est & ~by_class & active, even, weight_used)
+    unclassified = est & by_class & active & (cls < 0)
+
+    # _weights, given weights: 不适用 rows' points go to the rest of their 一级, then to the other classes
+    base = np.where(np.isnan(w) | (w == 0), 0.0, w)
+    gkey = k * (int(grp.max()) + 1 if n else 1) + grp
+    _, gid = np.unique(gkey, return_inverse=True)
+    gid = gid.reshape(-1)
+    G = int(gid.max()) + 1 if n else 0
+    rank_g = _ranks(gid)
+    group_total = _seq_sum(base, gid, rank_g, G)
+    live_total = _seq_sum(np.where(active, base, 0.0), gid, rank_g, G)
+    live_n = np.bincount(gid, weights=active, minlength=G)
+    rows_g = np.bincount(gid, minlength=G)
+    partial = (live_n > 0) & (live_n < rows_g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved = np.where(live_total[gid] > 0, base * group_total[gid] / live_total[gid],
+                         group_total[gid] / np.maximum(live_n[gid], 1))
+    given_w = np.where(active, np.where(partial[gid], moved, base), 0.0)
+    kept = _seq_sum(given_w, k, rank_p, P)
+    original = _seq_sum(base, k, rank_p, P)
+    rescale = (0 < kept) & (kept < original - 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        given_w = np.where(rescale[k], given_w * original[k] / np.where(rescale, kept, 1.0)[k], given_w)
+    weight_used = np.where(est, weight_used, given_w)
+
+    # scores
+    score = np.where(active, weight_used * coef, 0.0)
+    indicator_score = _round2(_seq_sum(score, k, rank_p, P))
+    total = _round2(exec_score + indicator_score)
+    incomplete = np.bincount(k, weights=(basis == _B_MISSING) | (basis == _B_NOT_JUDGED), minlength=P) > 0
+    complete = (rows_p > 0) & ~incomplete
+    grade = np.full(P, None, dtype=object)
+    undecided = complete & np.isfinite(total)
+    for threshold, name in cfg["grades"]:
+        hit = undecided & (total >= float(threshold) - 1e-9)
+        grade[hit] = name
+        undecided &= ~hit
+    grade[undecided] = cfg["grades"][-1][1]
+
+    # findings: (project, order key, code) events, the first of each code kept, in score_project's order
+    tol = float(cfg["score_tolerance"])
+    below_full = (status == _UNMET) | ((basis == _B_REPORTED) & (coef < 1))
+    no_note = below_full & ~note
+    missing = ~no_note & (status == _MISSING)
+    not_judged = ~no_note & ~missing & (basis == _B_NOT_JUDGED)
+    with np.errstate(invalid="ignore"):
+        mismatch = ~np.isnan(rep) & active & (np.abs(rep - score) > tol)
+    rep_exec, rep_total = _finite_or_nan(pj["execution_reported_score"]), _finite_or_nan(pj["reported_total_score"])
+    with np.errstate(invalid="ignore"):
+        exec_mismatch = ~np.isnan(rep_exec) & (np.abs(rep_exec - exec_score) > tol)
+        total_mismatch = ~np.isnan(rep_total) & (np.abs(rep_total - total) > tol)
+        weights_sum = ~estimated_p & (np.abs(original - indicator_total) > 0.005)
+    row_key = _K_ROWS + 2 * rank_p
+    pidx = np.arange(P)
+    weight_missing = ~estimated_p & (given_p < rows_p)
+    events = [
+        (pidx[~has_rate], 0, _C["no-budget"]),
+        (pidx[rows_p == 0], 1, _C["no-indicators"]),
+        (k[unclassified], 1, _C["unclassified"]),
+        (pidx[weight_missing], 1, _C["weight-missing"]),
+        (k[no_note], row_key[no_note], _C["unmet-no-note"]),
+        (k[missing], row_key[missing], _C["missing-actual"]),
+        (k[not_judged], row_key[not_judged], _C["not-judged"]),
+        (k[mismatch], row_key[mismatch] + 1, _C["score-mismatch"]),
+        (pidx[weights_sum], _K_AFTER, _C["weights-sum"]),
+        (pidx[exec_mismatch], _K_AFTER + 1, _C["score-mismatch"]),
+        (pidx[total_mismatch], _K_AFTER + 2, _C["total-mismatch"]),
+    ]
+    ev_p = np.concatenate([e[0] for e in events]).astype(np.int64)
+    ev_key = np.concatenate([np.broadcast_to(np.asarray(e[1], dtype=np.int64), e[0].shape) for e in events])
+    ev_code = np.concatenate([np.full(len(e[0]), e[2], dtype=np.int64) for e in events])
+    o = np.lexsort((ev_key, ev_code, ev_p))                 # by project, code, key: the first of each code
+    ev_p, ev_key, ev_code = ev_p[o], ev_key[o], ev_code[o]
+    first_of_code = np.r_[True, (ev_p[1:] != ev_p[:-1]) | (ev_code[1:] != ev_code[:-1])] if len(o) else np.array([], bool)
+    ev_p, ev_key, ev_code = ev_p[first_of_code], ev_key[first_of_code], ev_code[first_of_code]
+    o = np.lexsort((ev_key, ev_p))
+    ev_p, ev_code = ev_p[o], ev_code[o]
+    place = _ranks(ev_p)                                     # already grouped: place within its project
+    packed = np.zeros(P, dtype=np.int64)                    # codes packed 4 bits each, first in the low bits
+    np.add.at(packed, ev_p, ev_code << (4 * place))
+    packs, inverse = np.unique(packed, return_inverse=True)
+    lists = []
+    for v in packs:
+        codes = []
+        v = int(v)
+        while v:
+            codes.append(_CODES[(v & 15) - 1])
+            v >>= 4
+        lists.append(codes)
+    findings = [list(lists[i]) for i in inverse.reshape(-1)]
+
+    return pd.DataFrame({"id": pj["id"].to_numpy(dtype=np.int64), "execution_score": exec_score,
+                         "indicator_score": indicator_score, "total": total, "grade": grade,
+                         "estimated": estimated_p, "findings": findings}, columns=SCORE_COLUMNS)
 
 
 # ---------------------------------------------------------------- for the overview and execution pages

@@ -263,3 +263,11 @@ def test_cli_score_json(sample_db_path):
                                     "execution_rate": pytest.approx(0.7074), "execution_score": 7.07,
                                     "indicator_score": 75.0, "total": 82.07, "grade": None, "estimated": True,
                                     "findings": ["not-judged"]}
+
+
+def test_an_unclassified_first_level_next_to_known_ones_is_left_out_of_the_estimate():
+    # pandas' str dtype would read the unclassified row's class as NaN and fail on it
+    rows = frame(ind("产出指标", "≥1项", "1项"), ind("其他", "≥1项", "1项", level3="其他指标"), ind("效益指标", "≥1项", "1项"))
+    s = score_project(project(), rows)
+    assert list(s.indicators["weight_used"]) == pytest.approx([56.25, 0, 33.75])     # 50 + 30 scaled to 90
+    assert s.finding_codes == ["unclassified"] and s.total == 100.0

@@ -1,0 +1,224 @@
+"""project_scores (all projects at once, vectorised) equals score_project per project: on the sample, on
+synthetic data imported through the importer, and on random indicator sets written straight to a database."""
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import hypothesis.strategies as hst
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from perfboard import importer
+from perfboard.db import Store
+from perfboard.filters import Filters
+from perfboard.flat import indicator_values
+from perfboard.indicators import status_of
+from perfboard.scoring import (DEFAULTS, SCORE_COLUMNS, _round2, _seq_sum, project_scores, project_scores_by_project,
+                               save_scoring_settings, score_project, scoring_settings)
+from perfboard.summary import projects
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def assert_same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
+    """Equal frames, exactly: same rows in the same order, same floats to the bit, same finding lists."""
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+FILTERS = [Filters(), Filters(year=2024), Filters(year=2023), Filters(lights=("绿",)), Filters(lights=("红", "黄")),
+           Filters(search="科技"), Filters(year=2024, funding_sources=("未填写",)), Filters(year=2099)]
+
+
+# ---------------------------------------------------------------- the sample
+@pytest.mark.parametrize("f", FILTERS, ids=lambda f: f.describe())
+def test_the_sample_scores_the_same_both_ways(sample_store, f):
+    assert_same(project_scores(sample_store, f), project_scores_by_project(sample_store, f))
+
+
+def test_hand_checked_figures_of_the_sample(sample_store):
+    df = project_scores(sample_store, Filters(year=2024))
+    names = projects(sample_store, Filters(year=2024)).set_index("id")["name"]
+    df.index = names.loc[df["id"]].to_numpy()
+    assert df.loc["2024 年招商引资", ["execution_score", "indicator_score", "total"]].tolist() == [7.07, 75.0, 82.07]
+    assert df.loc["2024 年招商引资", "findings"] == ["not-judged"] and pd.isna(df.loc["2024 年招商引资", "grade"])
+    assert df.loc["2024 年残疾人就业保障金", "total"] == 10.0
+    assert (df["grade"] == "优").sum() == 10 and df["estimated"].all()
+
+
+def test_the_scoring_query_selects_what_the_projects_query_selects(sample_store):
+    depts = tuple(projects(sample_store)["department"].unique()[:1])
+    funds = tuple(projects(sample_store)["funding_source"].dropna().unique()[:1])
+    for f in FILTERS + [Filters(departments=depts), Filters(year=2024, funding_sources=funds),
+                        Filters(lights=("超预算", "无预算")), Filters(search="2024 年")]:
+        assert project_scores(sample_store, f)["id"].tolist() == projects(sample_store, f)["id"].tolist(), f
+
+
+def test_stored_settings_are_used(sample_store):
+    before = project_scores(sample_store, Filters())
+    save_scoring_settings(sample_store, {"class_weights": {"产出指标": 40.0, "效益指标": 33.3, "满意度指标": 16.7},
+                                         "execution_weight": 10.0, "grades": [[95, "优"], [85, "良"], [60, "中"], [0, "差"]]})
+    fast = project_scores(sample_store, Filters())
+    assert_same(fast, project_scores_by_project(sample_store, Filters()))
+    changed = fast["total"] != before["total"]
+    assert changed.any() and (fast.loc[changed, "estimated"]).all()      # the class weights only move estimates
+
+
+def test_no_projects_gives_the_empty_frame(store):
+    df = project_scores(store, Filters())
+    assert list(df.columns) == SCORE_COLUMNS and len(df) == 0
+
+
+# ---------------------------------------------------------------- helpers, exactly as Python does them
+def test_round2_is_pythons_round():
+    xs = np.array([0.125, 0.375, 2.675, 1.005, 82.07, 7.074, -0.125, 1e15 + 0.5, 0.0, 99.995, 89.99499999999999,
+                   float("nan"), float("inf")] + list(np.random.default_rng(1).uniform(0, 100, 2000))
+                  + [i / 1000 for i in range(0, 100000, 5)])
+    got = _round2(xs)
+    want = [round(float(x), 2) for x in xs]
+    assert all((g == w) or (np.isnan(g) and np.isnan(w)) for g, w in zip(got, want))
+
+
+def test_seq_sum_adds_left_to_right():
+    vals = np.array([0.1, 0.2, 0.3, 1e16, 1.0, -1e16, 3.33, 3.33, 3.34])
+    group = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    rank = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
+    got = _seq_sum(vals, group, rank, 3).tolist()
+    assert got == [sum(vals[:3]), sum(vals[3:6]), sum(vals[6:])]
+    assert got[1] == 0.0            # ((1e16 + 1) - 1e16) loses the 1 as Python does; fsum would not
+
+
+# ---------------------------------------------------------------- synthetic data through the importer
+def _import(store: Store, frames, tmp_path: Path) -> None:
+    from generate import write_workbook
+    xlsx = write_workbook(frames, tmp_path / "synthetic.xlsx")
+    plan = importer.import_paths(store, [xlsx])
+    assert plan.ok, plan.report.to_frame().head(10)
+
+
+def test_synthetic_data_scores_the_same_both_ways(store, tmp_path):
+    from bench_scoring import varied
+    from generate import generate
+    _import(store, varied(generate(projects_per_year=400, years=2, departments=6, seed=5), seed=5), tmp_path)
+    fast = project_scores(store, Filters())
+    assert len(fast) == 800
+    assert_same(fast, project_scores_by_project(store, Filters()))
+    # the varied data covers every branch: estimates and given weights, each grade, pending, most findings
+    assert fast["estimated"].any() and not fast["estimated"].all()
+    assert {"优", "良", "中", "差"} <= set(fast["grade"].dropna()) and fast["grade"].isna().any()
+    codes = {c for fs in fast["findings"] for c in fs}
+    assert {"unclassified", "weight-missing", "unmet-no-note", "missing-actual", "not-judged", "score-mismatch",
+            "weights-sum"} <= codes
+    year = Filters(year=2024, departments=(store.scalar("SELECT min(department) FROM projects"),))
+    assert_same(project_scores(store, year), project_scores_by_project(store, year))
+    # other settings: uneven class weights, other coefficients, a lower cap for unmet rows
+    save_scoring_settings(store, {"class_weights": {"产出指标": 45.5, "效益指标": 33.3, "满意度指标": 11.2},
+                                  "coefficients": {"达成": 1.0, "部分达成": 0.65, "未达成": 0.35},
+                                  "unmet_max_ratio": 0.9, "score_tolerance": 0.5})
+    assert_same(project_scores(store, Filters()), project_scores_by_project(store, Filters()))
+
+
+# ---------------------------------------------------------------- random indicator sets
+TEXTS = ["≥100项", "≥95%", ">95%", "≤90万元", "<5%", "=100%", "=12个月", "77项", "100%", "0项", "≥0项", "≤0万元",
+         "及时拨付", "效果明显", "", None, "约100人", "95%以上", "1000余份", "80项", "120项", "-5项", "5万元", "0"]
+ROW = hst.fixed_dictionaries({
+    "level1": hst.sampled_from(["产出指标", "效益指标", "满意度指标", "成本指标", "产出指标（50分）", "服务对象满意度指标",
+                                "其他", None, "", " 效益指标 "]),
+    "target": hst.sampled_from(TEXTS), "actual": hst.sampled_from(TEXTS),
+    "weight": hst.one_of(hst.none(), hst.sampled_from([0.0, 5.0, 10.0, 7.5, 3.33, 12.5, 45.0, 50.0, 0.1, -2.0]),
+                         hst.floats(0, 60, allow_nan=False).map(lambda x: round(x, 2))),
+    "reported": hst.one_of(hst.none(), hst.sampled_from([0.0, 5.0, 10.0, 3.0, 7.49]),
+                           hst.floats(0, 60, allow_nan=False).map(lambda x: round(x, 2))),
+    "judgement": hst.sampled_from([None, None, None, "达成", "部分达成", "未达成", "不适用", " 达成 ", "良好", ""]),
+    "note": hst.sampled_from([None, "", " ", "\u3000", "原因", "进度滞后"]),
+    "drop_numbers": hst.booleans(),       # a row edited by hand: texts without their parsed numbers
+})
+PROJECT = hst.fixed_dictionaries({
+    "budget": hst.sampled_from([0.0, 100.0, 5.0, 3.3, 425.0]),
+    "spent": hst.sampled_from([0.0, 3.537, 100.0, 130.0, 95.0, 2.2]),
+    "execution_weight": hst.sampled_from([None, None, 10.0, 20.0, 0.0, 15.5]),
+    "execution_reported_score": hst.sampled_from([None, 10.0, 7.07, 0.0]),
+    "reported_total_score": hst.sampled_from([None, 100.0, 82.07, 95.0]),
+    "rows": hst.lists(ROW, min_size=0, max_size=14),
+})
+SETTINGS = hst.fixed_dictionaries({
+    "class_weights": hst.sampled_from([DEFAULTS["class_weights"], {"产出指标": 45.5, "效益指标": 33.3, "满意度指标": 11.2},
+                                       {"产出指标": 0.1, "效益指标": 0.2, "满意度指标": 0.3},
+                                       {"产出指标": 50.0, "效益指标": 0.0, "满意度指标": 10.0}]),
+    "coefficients": hst.sampled_from([DEFAULTS["coefficients"], {"达成": 1.0, "部分达成": 0.7, "未达成": 0.3}]),
+    "unmet_max_ratio": hst.sampled_from([0.99, 0.9, 0.0]),
+    "execution_weight": hst.sampled_from([10.0, 20.0]),
+})
+
+_DB: list[Store] = []
+
+
+def _db() -> Store:
+    if not _DB:
+        _DB.append(Store(":memory:"))
+    return _DB[0]
+
+
+def _write(store: Store, plist: list[dict]) -> tuple[list[dict], dict[int, pd.DataFrame]]:
+    """Write the projects and their indicators (with their status, as the importer stores it); returns the
+    project rows and per project the indicator frame score_project takes."""
+    prow, irows, frames = [], [], {}
+    next_id = 1
+    for pid, p in enumerate(plist, start=1):
+        prow.append({"id": pid, "year": 2024, "department": f"部门{pid % 3}", "name": f"项目{pid}", "budget": p["budget"],
+                     "spent": p["spent"], "execution_weight": p["execution_weight"],
+                     "execution_reported_score": p["execution_reported_score"],
+                     "reported_total_score": p["reported_total_score"]})
+        rows = []
+        for pos, r in enumerate(p["rows"], start=1):
+            values = indicator_values(r["target"], r["actual"])
+            if r["drop_numbers"]:
+                values.update(target_value=None, actual_value=None)
+            row = {"id": next_id, "project_id": pid, "position": pos, "level1": r["level1"], "level2": None,
+                   "level3": f"指标{pos}", "weight": r["weight"], "reported_score": r["reported"],
+                   "judgement": r["judgement"], "deviation_note": r["note"], **values}
+            row["status"] = status_of(row)
+            rows.append(row)
+            next_id += 1
+        irows += rows
+        frames[pid] = pd.DataFrame(rows)
+    pcols = list(prow[0]) if prow else ["id"]
+    icols = ["id", "project_id", "position", "level1", "level2", "level3", "direction", "target_value", "target_unit",
+             "actual_value", "actual_unit", "target_text", "actual_text", "weight", "reported_score", "judgement",
+             "deviation_note", "status"]
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM indicators")
+        cur.execute("DELETE FROM projects")
+        if prow:
+            cur.register("_p", pd.DataFrame(prow, columns=pcols).astype(
+                {c: "float64" for c in pcols if c not in ("id", "year", "department", "name")}))
+            cur.execute(f"INSERT INTO projects ({', '.join(pcols)}) SELECT {', '.join(pcols)} FROM _p")
+        if irows:
+            df = pd.DataFrame(irows, columns=icols).astype({"weight": "float64", "reported_score": "float64",
+                                                           "target_value": "float64", "actual_value": "float64"})
+            cur.register("_i", df)
+            cur.execute(f"INSERT INTO indicators ({', '.join(icols)}) SELECT {', '.join(icols)} FROM _i")
+    return prow, frames
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(hst.lists(PROJECT, min_size=1, max_size=6), SETTINGS)
+def test_random_indicator_sets_score_as_score_project_does(plist, cfg_change):
+    store = _db()
+    store.set_setting("scoring", {**copy.deepcopy(DEFAULTS), **cfg_change})
+    cfg = scoring_settings(store)
+    prow, frames = _write(store, plist)
+    fast = project_scores(store, Filters()).set_index("id")
+    assert sorted(fast.index) == [p["id"] for p in prow]
+    for p in prow:
+        s = score_project(p, frames[p["id"]] if len(frames[p["id"]]) else frames[p["id"]].reindex(
+            columns=["id", "level1", "level3", "weight", "judgement", "status"]), cfg)
+        got = fast.loc[p["id"]]
+        grade = None if pd.isna(got["grade"]) else got["grade"]
+        assert (got["execution_score"], got["indicator_score"], got["total"], grade, got["estimated"],
+                got["findings"]) == (s.execution_score, s.indicator_score, s.total, s.grade, s.estimated,
+                                     s.finding_codes), (p, s.indicators)
