@@ -5,8 +5,8 @@ from perfboard.filters import LIGHTS
 from perfboard.sample import sample_in_use
 from perfboard.summary import filter_options
 from ui import state, style
-from perfboard.auth import filter_departments
-from ui.auth import gate as auth_gate
+from perfboard.auth import can, filter_departments
+from ui.auth import current_user, gate as auth_gate
 from ui.state import K_DEPTS, K_FUNDS, K_LIGHTS, K_PRESENT, K_SEARCH, K_YEAR
 
 st.set_page_config(page_title="PerfBoard 绩效看板", page_icon="📊", layout="wide")
@@ -22,6 +22,8 @@ PAGES = [
     st.Page("pages/import_data.py", title="数据导入", icon=":material/upload_file:"),
     st.Page("pages/settings.py", title="设置", icon=":material/settings:"),
 ]
+if can(current_user(), "admin"):      # listed for administrators only; the page and perfboard.auth refuse others
+    PAGES.append(st.Page("pages/users.py", title="用户管理", icon=":material/group:"))
 page = st.navigation(PAGES)
 user = auth_gate()   # login, or single-user local mode; after st.navigation so no page runs ungated
 
