@@ -47,5 +47,8 @@ SELECT sp.*,
        coalesce(d.n, 0) AS indicator_deviations,
        sp.budget_deviation OR coalesce(d.n, 0) > 0 AS in_deviation
 FROM scoped_projects(f_year, f_departments, f_funding_sources, f_search, f_lights, f_green, f_yellow) sp
-LEFT JOIN (SELECT project_id, count(*) AS n FROM indicators WHERE indicator_deviation(status)
+LEFT JOIN (SELECT project_id, count(*) AS n FROM indicators
+           WHERE indicator_deviation(status)
+             AND project_id IN (SELECT id FROM scoped_projects(f_year, f_departments, f_funding_sources, f_search,
+                                                               f_lights, f_green, f_yellow))
            GROUP BY project_id) d ON d.project_id = sp.id;

@@ -1,6 +1,7 @@
 """perfboard.deviations: budget and indicator deviations, judgements, data-quality rows."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from perfboard.deviations import NO_MEASURE, NO_REASON, deviations
@@ -117,3 +118,67 @@ def test_filters_apply(sample_store):
 def test_empty_database(store):
     d = deviations(store, Filters())
     assert d["projects"] == 0 and d["budget"].empty
+
+
+# ---------------------------------------------------------------- SQL = the old pandas computation
+from perfboard import deviations as dev  # noqa: E402
+from tests import deviation_reference as ref  # noqa: E402
+from tests.synthetic_data import synthetic_db, synthetic_store  # noqa: E402,F401  (fixtures)
+
+SYNTHETIC = [Filters(year=2024), Filters(year=2023), Filters(),
+             Filters(year=2024, departments=("张掖市教育局", "酒泉市科学技术局")),
+             Filters(year=2024, funding_sources=("未填写", "市级财政资金")),
+             Filters(year=2024, lights=("红", "超预算", "无预算")),
+             Filters(year=2023, search="招商"), Filters(year=2024, search="没有这个项目")]
+COUNTS = ("projects", "deviation_projects", "budget_deviation_projects", "indicator_deviation_projects",
+          "indicators_total", "indicators_met", "indicators_pending")
+
+
+def _same_figures(store, f):
+    got, want = dev.figures(store, f), ref.figures(store, f)
+    for k in COUNTS:
+        assert got[k] == want[k], k
+    for k in ("budget_wan", "spent_wan", "execution_rate"):
+        assert got[k] == (None if want[k] is None else pytest.approx(want[k], rel=1e-12)), k
+    assert got["quality"] == want["quality"] and got["departments"] == want["departments"]
+    t = want["_tables"]
+    assert got["rows"] == {k: len(t["quality"][k] if k in dev.QUALITY_CHECKS else t[k]) for k in dev.TABLES}
+    return got, want
+
+
+def _same_table(got, want):
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("f", [F, Filters(year=2023), Filters(year=YEAR, search="招商"), Filters()], ids=str)
+def test_sql_figures_and_tables_equal_pandas_on_sample(sample_store, f):
+    _, want = _same_figures(sample_store, f)
+    for key in dev.TABLES:
+        expected = want["_tables"]["quality"][key] if key in dev.QUALITY_CHECKS else want["_tables"][key]
+        _same_table(dev.table(sample_store, f, key), expected)
+
+
+@pytest.mark.parametrize("f", SYNTHETIC, ids=str)
+def test_sql_figures_and_tables_equal_pandas_on_synthetic(synthetic_store, f):
+    got, want = _same_figures(synthetic_store, f)
+    for key in dev.TABLES:
+        expected = want["_tables"]["quality"][key] if key in dev.QUALITY_CHECKS else want["_tables"][key]
+        _same_table(dev.table(synthetic_store, f, key), expected)
+    if f == Filters(year=2024):     # the synthetic data exercise every kind of row
+        assert all(got["rows"][k] > 3 for k in dev.TABLES) and got["indicators_total"] < got["rows"]["all_indicators"]
+
+
+def test_pages_are_slices_of_the_full_table(synthetic_store):
+    f = Filters(year=2024)
+    for key in ("budget", "indicators", "all_indicators", "missing_actual", "rate_mismatch"):
+        full = dev.table(synthetic_store, f, key)
+        assert len(full) > 20, key
+        for offset in (0, 7, len(full) - 3, len(full) + 5):
+            _same_table(dev.table(synthetic_store, f, key, 7, offset), full.iloc[offset:offset + 7])
+
+
+def test_blank_reasons_in_unicode_whitespace_count_as_missing(synthetic_store):
+    q = dev.table(synthetic_store, Filters(year=2024), "budget_no_reason")
+    raw = synthetic_store.sql_df("SELECT deviation_reason FROM projects WHERE year = 2024")["deviation_reason"]
+    assert set(q["偏离原因"]) == {NO_REASON} and any(r == "　 " for r in raw)
+    assert len(q) == len(dev.table(synthetic_store, Filters(year=2024), "budget").query("偏离原因 == @NO_REASON"))

@@ -102,3 +102,55 @@ def test_bands_from_settings_change_the_deviation_count(sample_store):
     o = overview(sample_store, Filters(year=YEAR))
     assert o["figures"]["deviation_projects"] == 0 and o["attention"] == []
     assert o["bands"] == {"green": 0.7, "yellow": 0.5}
+
+
+# ---------------------------------------------------------------- SQL = the old pandas computation
+from perfboard.charts import rate_chart_data  # noqa: E402
+from perfboard.summary import projects  # noqa: E402
+from tests import deviation_reference as ref  # noqa: E402
+from tests.synthetic_data import synthetic_db, synthetic_store  # noqa: E402,F401  (fixtures)
+
+SYNTHETIC = [Filters(year=2024), Filters(year=2023, departments=("张掖市教育局", "酒泉市科学技术局")),
+             Filters(year=2024, lights=("红", "黄")), Filters(year=2024, search="没有这个项目")]
+
+
+def _same_overview(store, f, limit=8, top=20):
+    o, want = overview(store, f, attention_limit=limit, chart_top=top), ref.figures(store, f)
+    for k in ("projects", "deviation_projects", "indicators_met", "indicators_total", "indicators_pending"):
+        assert o["figures"][k] == want[k], k
+    assert o["quality"] == want["quality"] and o["departments"] == want["departments"]
+    assert o["attention_total"] == int(want["_flags"]["in_deviation"].sum())
+    assert o["attention"] == ref.attention(want["_flags"], limit)
+    # the chart draws the same bars as it did from every project (the rest folded into "其他")
+    df = projects(store, f)
+    assert o["chart_projects"] == int(df["execution_rate"].notna().sum())
+    got, expected = rate_chart_data(o["chart"], top_n=len(o["chart"])), rate_chart_data(df, top_n=top)
+    assert got["id"].tolist() == expected["id"].tolist() and got["name"].tolist() == expected["name"].tolist()
+    assert got["light"].tolist() == expected["light"].tolist()
+    for col in ("budget", "spent", "execution_rate"):
+        assert got[col].tolist() == pytest.approx(expected[col].tolist(), rel=1e-9, nan_ok=True), col
+    return o
+
+
+def test_overview_equals_pandas_on_sample(sample_store):
+    o = _same_overview(sample_store, Filters(year=2023), limit=3, top=5)
+    assert o["attention_total"] == 7 and len(o["attention"]) == 3
+    assert o["chart"]["name"].iloc[-1] == "其他 7 个项目" and o["chart_projects"] == 12
+
+
+@pytest.mark.parametrize("f", SYNTHETIC, ids=str)
+def test_overview_equals_pandas_on_synthetic(synthetic_store, f):
+    o = _same_overview(synthetic_store, f)
+    if f == Filters(year=2024):
+        assert o["attention_total"] > 8 and any(i["deviating_indicators"] for i in o["attention"])
+        assert o["base_year"] == 2023 and o["base"]["projects"] == 300
+        base = ref.figures(synthetic_store, f.with_year(2023))
+        assert o["change"]["deviation_projects"] == o["figures"]["deviation_projects"] - base["deviation_projects"]
+        assert o["change"]["indicators_met"] == o["figures"]["indicators_met"] - base["indicators_met"]
+
+
+def test_full_attention_list_names_every_deviating_indicator(synthetic_store):
+    f = Filters(year=2024)
+    o = overview(synthetic_store, f, attention_limit=None)
+    want = ref.figures(synthetic_store, f)["_flags"]
+    assert o["attention"] == ref.attention(want) and len(o["attention"]) == o["attention_total"]

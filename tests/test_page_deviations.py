@@ -1,6 +1,7 @@
 """AppTest of 偏离分析: 招商引资 with its reason and the missing measures, indicator views, checks."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from perfboard.indicators import refresh_status
@@ -62,3 +63,60 @@ def test_filter_matching_nothing(app_env):
     at = open_page(PAGE, **{K_SEARCH: "没有这个项目"})
     assert not at.table and not at.tabs
     assert any("没有项目" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- long tables: a page at a time
+from perfboard import deviations as dev  # noqa: E402
+from perfboard.filters import Filters  # noqa: E402
+from tests.synthetic_data import synthetic_db  # noqa: E402,F401  (fixture)
+
+
+@pytest.fixture
+def synthetic_env(monkeypatch, synthetic_db):
+    import streamlit as st
+    monkeypatch.setenv("PERFBOARD_DB", str(synthetic_db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return synthetic_db
+
+
+@pytest.fixture
+def exports(monkeypatch):
+    """What each download_buttons call on the page was given: key -> (table or callable, rows)."""
+    import ui.export
+    calls = {}
+    original = ui.export.download_buttons
+
+    def record(df, title, filters, spec=None, totals=None, key="export", rows=None):
+        calls[key] = (df, rows)
+        original(df, title, filters, spec, totals, key=key, rows=rows)
+
+    monkeypatch.setattr(ui.export, "download_buttons", record)
+    return calls
+
+
+def test_long_table_is_paged_and_exports_every_row(synthetic_env, exports, monkeypatch):
+    at = open_page(PAGE, **{K_INDICATOR_VIEW: "全部指标"})
+    with opened(synthetic_env) as s:
+        f = Filters(year=YEAR)
+        total = dev.figures(s, f)["rows"]["all_indicators"]
+        third = dev.table(s, f, "all_indicators", 100, 200)
+        everything = dev.table(s, f, "all_indicators")
+    assert total > 1000
+    shown = next(t.value for t in at.table if "判定方式" in t.value.columns)
+    assert len(shown) == 100
+    at.number_input(key="dev_page_all_indicators").set_value(3).run()
+    assert not at.exception
+    shown = next(t.value for t in at.table if "判定方式" in t.value.columns)
+    assert shown["三级指标"].tolist() == third["三级指标"].tolist()
+    assert shown["项目名称"].tolist() == third["项目名称"].tolist()
+    assert any(f"第 201–300 行，共 {total:,} 行" in c.value for c in at.caption)
+    make, rows = exports["exp_dev_indicators"]
+    assert callable(make) and rows == total
+    import ui.state
+    ui.state._open_store.clear()              # the app's store is closed; the export opens its own
+    with opened(synthetic_env) as s:      # the export builds every row, not the page shown
+        monkeypatch.setattr(ui.state, "store", lambda: s)
+        full = make()
+    assert len(full) == total
+    pd.testing.assert_frame_equal(full, everything)

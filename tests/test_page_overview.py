@@ -130,3 +130,23 @@ def test_figures_equal_cli_summary_json(app_env, capsys):
     assert shown["全年预算数（万元）"] == wan(cli["budget_wan"])
     assert shown["全年执行数（万元）"] == wan(cli["spent_wan"])
     assert shown["执行率"] == pct(cli["execution_rate"]) == "70.74%"
+
+
+from tests.synthetic_data import synthetic_db  # noqa: E402,F401  (fixture)
+
+
+def test_chart_ships_only_the_bars_it_draws(monkeypatch, synthetic_db):
+    """300 projects: the chart gets the 20 furthest from 100% and one "其他" bar, and says so."""
+    import streamlit as st
+    monkeypatch.setenv("PERFBOARD_DB", str(synthetic_db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page(PAGE)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    order = spec["layer"][0]["encoding"]["y"]["sort"]
+    with opened(synthetic_db) as s:
+        n = int(summary(s, Filters(year=YEAR))["projects"])
+        with_rate = sum(i["execution_rate"] is not None for i in summary(s, Filters(year=YEAR))["items"])
+    assert n == 300 and len(order) == 21 and order[-1] == f"其他 {with_rate - 20} 个项目"
+    assert any(f"共 {with_rate:,} 个项目，显示执行率偏离 100% 最多的 20 个" in c.value for c in at.caption)
+    assert metrics(at)["项目数"] == "300 个"
