@@ -254,7 +254,8 @@ def cmd_user(a) -> int:
             users = auth.list_users(store)
             if a.json:
                 print(json.dumps([{"name": u.name, "role": u.role, "departments": list(u.departments),
-                                   "disabled": u.disabled, "locked_until": u.locked_until} for u in users],
+                                   "disabled": u.disabled, "locked_until": u.locked_until, "last_login": u.last_login}
+                                  for u in users],
                                  ensure_ascii=False, default=str))
             elif not users:
                 print("尚无用户：应用处于本机单用户模式（仅本机可访问）。")
@@ -262,7 +263,8 @@ def cmd_user(a) -> int:
                 for u in users:
                     scope = "全部部门" if u.all_departments else "、".join(u.departments)
                     state = "已停用" if u.disabled else ("锁定中" if u.locked_until else "正常")
-                    print(f"{u.name}\t{auth.ROLE_ZH[u.role]}\t{scope}\t{state}")
+                    last = f"最近登录 {u.last_login:%Y-%m-%d %H:%M}" if u.last_login else "从未登录"
+                    print(f"{u.name}\t{auth.ROLE_ZH[u.role]}\t{scope}\t{state}\t{last}")
     except auth.UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED

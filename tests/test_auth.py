@@ -425,3 +425,25 @@ def test_cli_import_still_works_when_users_exist(tmp_path):
     f.write_bytes(csv_bytes((A, "项目一", 10, 5)))
     r = cli(db, "import", str(f))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_cli_user_list_shows_last_login(tmp_path):
+    from perfboard.db import Store
+    db = tmp_path / "u.duckdb"
+    assert cli(db, "user", "add", "admin", "--role", "admin", input=PW + "\n").returncode == 0
+    assert cli(db, "user", "add", "zhang", "--role", "viewer", "--department", A, input=PW + "\n").returncode == 0
+    s = Store(db)
+    try:
+        auth.authenticate(s, "admin", PW, now=datetime(2026, 3, 1, 9, 30))
+    finally:
+        s.close()
+    listed = {u["name"]: u["last_login"] for u in json.loads(cli(db, "user", "list", "--json").stdout)}
+    assert listed == {"admin": "2026-03-01 09:30:00", "zhang": None}
+    text = cli(db, "user", "list").stdout
+    assert "最近登录 2026-03-01 09:30" in text and "从未登录" in text
+    s = Store(db)
+    try:      # the CLI acted as the local administrator, and said so in the log
+        assert s.sql_df("SELECT user_name, key FROM settings_log ORDER BY id").values.tolist() == [
+            ["命令行", "user:admin"], ["命令行", "user:zhang"]]
+    finally:
+        s.close()
