@@ -222,3 +222,154 @@ def test_cli_compare_department_and_text(sample_db_path):
     with redirect_stdout(out):
         assert main(["compare", "--db", str(sample_db_path), "--base", "2023"]) == 0
     assert "2023年招商引资 → 2024 年招商引资" in out.getvalue()
+
+
+# ---------------------------------------------------------------- at scale: cached matching, filters after it (issue 9)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from perfboard import compare as cmp  # noqa: E402
+from perfboard.indicators import indicator_rows  # noqa: E402
+from perfboard.scoring import project_scores  # noqa: E402
+from perfboard.summary import projects, totals  # noqa: E402
+from tests.scale_fixtures import _synthetic_db, departments, synthetic_db_path, synthetic_store  # noqa: E402,F401
+
+
+@pytest.fixture
+def count_matching(monkeypatch):
+    """How many times the matching really ran."""
+    calls = []
+    real = matching.match
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(matching, "match", counted)
+    cmp.clear_cache()
+    return calls
+
+
+def scale_filters(store):
+    d = departments(store)
+    return [Filters(year=2024), Filters(year=2024, departments=(d[0],)), Filters(year=2024, departments=(d[2], d[5])),
+            Filters(year=2024, funding_sources=("市级财政资金", "未填写")), Filters(year=2024, lights=("红", "黄")),
+            Filters(year=2024, search="招商"), Filters(year=2024, departments=(d[1],), lights=("绿",))]
+
+
+def test_filters_apply_to_the_matching_of_whole_years(synthetic_store, count_matching):
+    s = synthetic_store
+    for f in scale_filters(s):
+        c = compare(s, f, 2023, 2024)
+        cur, base = projects(s, f.with_year(2024)), projects(s, f.with_year(2023))
+        assert c.current == pytest.approx(totals(cur)) and c.base == pytest.approx(totals(base))
+        assert set(c.items.loc[c.items["in_current"], "target_id"]) == set(cur["id"])
+        assert set(c.items.loc[c.items["in_base"], "base_id"]) == set(base["id"])
+        assert c.items["in_current"].sum() == len(cur) and c.items["in_base"].sum() == len(base)
+        # matching is per department: matching only the filtered departments pairs the same projects
+        alone = matching.match_years(s, 2023, 2024, f.departments).pairs
+        count_matching.pop()                         # that one was ours, not compare's
+        both = c.items[c.items["status"] == "continued"]
+        want = alone[alone["target_id"].isin(cur["id"]) | alone["base_id"].isin(base["id"])]
+        assert set(zip(both["base_id"], both["target_id"], both["match"])) == \
+            set(zip(want["base_id"], want["target_id"], want["match"]))
+        # groups = the projects of each year summed per department
+        g = c.by_department.set_index("department")
+        for dept, part in cur.groupby("department"):
+            assert g.loc[dept, "projects"] == len(part) and g.loc[dept, "budget"] == pytest.approx(part["budget"].sum())
+        for dept, part in base.groupby("department"):
+            assert g.loc[dept, "base_spent"] == pytest.approx(part["spent"].sum())
+        i = c.items
+        assert i.loc[i["in_current"], "budget"].sum() - i.loc[i["in_base"], "base_budget"].sum() == \
+            pytest.approx(c.change["budget_wan"])
+        if not (f.lights or f.search or f.funding_sources):   # a filter both years pass alike: changes add up
+            assert i["budget_change"].sum() == pytest.approx(c.change["budget_wan"])
+    assert len(count_matching) == 1                  # seven filter changes, one matching
+
+
+def test_indicator_counts_and_scores_of_items(synthetic_store):
+    s, f = synthetic_store, Filters(year=2024)
+    c = compare(s, f, 2023, 2024)
+    ids = pd.concat([c.items["target_id"], c.items["base_id"]]).dropna().astype("int64")
+    rows = indicator_rows(s, project_df=pd.DataFrame({"id": ids}))
+    rows = rows[rows["status"] != "na"]
+    met = rows[rows["status"] == "met"].groupby("project_id").size()
+    total = rows.groupby("project_id").size()
+    t = c.items.dropna(subset=["target_id"])
+    assert t["indicators"].tolist() == total.reindex(t["target_id"].astype(int)).fillna(0).tolist()
+    assert t["met"].tolist() == met.reindex(t["target_id"].astype(int)).fillna(0).tolist()
+    b = c.items.dropna(subset=["base_id"])
+    assert b["base_met"].tolist() == met.reindex(b["base_id"].astype(int)).fillna(0).tolist()
+    sc = project_scores(s, f).set_index("id")["total"]
+    assert t["score"].tolist() == pytest.approx(sc.reindex(t["target_id"].astype(int)).tolist(), nan_ok=True)
+    bare = compare(s, f, 2023, 2024, scores=False)
+    assert bare.items["score"].isna().all()
+    shown = cmp.with_scores(bare.items.head(5), project_scores(s, f), project_scores(s, Filters(year=2023)))
+    assert shown["score"].tolist() == pytest.approx(c.items["score"].head(5).tolist(), nan_ok=True)
+
+
+def test_unjudged_indicators_are_judged_in_python(synthetic_store):
+    s = synthetic_store
+    before = compare(s, Filters(year=2024), 2023, 2024, scores=False).items
+    with s.transaction() as cur:
+        cur.execute("UPDATE indicators SET status = NULL WHERE project_id % 3 = 0")
+    after = compare(s, Filters(year=2024), 2023, 2024, scores=False).items
+    for col in ("met", "indicators", "base_met", "base_indicators"):
+        assert after[col].fillna(-1).tolist() == before[col].fillna(-1).tolist()
+
+
+def test_cache_follows_the_data_version(synthetic_store, count_matching):
+    s, f = synthetic_store, Filters(year=2024)
+    c = compare(s, f, 2023, 2024)
+    assert compare(s, f, 2023, 2024, scores=False) is compare(s, f, 2023, 2024, scores=False)
+    assert len(count_matching) == 1
+    r = c.items[c.items["status"] == "continued"].iloc[0]
+    with s.transaction() as cur:                    # an edit: the figures change at once
+        cur.execute("UPDATE projects SET budget = budget + 100 WHERE id = ?", [int(r["target_id"])])
+    c2 = compare(s, f, 2023, 2024)
+    assert len(count_matching) == 2
+    assert c2.current["budget_wan"] == pytest.approx(c.current["budget_wan"] + 100)
+    row = c2.items[c2.items["target_id"] == r["target_id"]].iloc[0]
+    assert row["budget"] == pytest.approx(r["budget"] + 100)
+
+
+def test_decisions_apply_at_once(synthetic_store, count_matching):
+    s, f = synthetic_store, Filters(year=2024)
+    c = compare(s, f, 2023, 2024)
+    assert len(c.candidates) >= 2
+    first, second = c.candidates.iloc[0].to_dict(), c.candidates.iloc[1].to_dict()
+    matching.decide(s, first, "confirmed")
+    c2 = compare(s, f, 2023, 2024)
+    row = c2.items[c2.items["target_id"] == first["target_id"]].iloc[0]
+    assert (row["status"], row["match"], row["base_id"]) == ("continued", "confirmed", first["base_id"])
+    matching.decide(s, second, "rejected")
+    c3 = compare(s, f, 2023, 2024)
+    pairs = set(zip(c3.candidates["base_id"], c3.candidates["target_id"]))
+    assert (second["base_id"], second["target_id"]) not in pairs
+    matching.undo(s, first)
+    c4 = compare(s, f, 2023, 2024)
+    assert c4.items[c4.items["target_id"] == first["target_id"]].iloc[0]["status"] == "new"
+    assert len(count_matching) == 4                  # once per decision, not per look
+
+
+def test_cache_is_bounded(synthetic_store):
+    s = synthetic_store
+    cmp.clear_cache()
+    for f in scale_filters(s):
+        compare(s, f, 2023, 2024, scores=False)
+    compare(s, Filters(year=2023), 2022, 2023, scores=False)
+    compare(s, Filters(year=2024), 2022, 2024, scores=False)
+    kinds = [k[0] for k in cmp._CACHE[s]]
+    assert kinds.count("pair") == cmp.PAIRS_CACHED and kinds.count("view") == cmp.VIEWS_CACHED
+
+
+def test_trend_in_sql_equals_totals_per_year(synthetic_store):
+    s = synthetic_store
+    for f in scale_filters(s) + [Filters()]:
+        t = trend(s, f).set_index("year")
+        df = projects(s, f.with_year(None))
+        for y, part in df.groupby("year"):
+            want = totals(part)
+            assert t.loc[y, "projects"] == want["projects"]
+            assert t.loc[y, "budget_wan"] == pytest.approx(want["budget_wan"])
+            assert t.loc[y, "execution_rate"] == pytest.approx(want["execution_rate"])
+        assert len(t) == df["year"].nunique()

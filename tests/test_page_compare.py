@@ -115,3 +115,36 @@ def test_one_year_only(monkeypatch, tmp_path):
     st.cache_data.clear()
     at = open_compare()
     assert any("至少两个年度" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- a long comparison a page at a time (issue 9)
+from perfboard import compare as cmp  # noqa: E402
+from perfboard.filters import Filters  # noqa: E402
+from tests.scale_fixtures import _synthetic_db, synthetic_db_path, synthetic_env  # noqa: E402,F401
+
+
+def test_long_comparison_is_paged(synthetic_env):
+    at = open_compare()
+    s = Store(synthetic_env)
+    try:
+        c = cmp.compare(s, Filters(year=2024), 2023, 2024)
+        n = len(c.items)
+        names = c.items["name"].where(c.items["name"].notna(), c.items["base_name"]).tolist()
+    finally:
+        s.close()
+    assert n > 200
+    table = project_table(at)
+    assert len(table) == 200
+    assert any(f"共 {n:,} 行" in x.value for x in at.caption)
+    assert len(at.selectbox(key="cmp_pair").options) == 200          # the picker lists the page shown
+    at.number_input(key="cmp_page").set_value(2).run()
+    assert not at.exception
+    table = project_table(at)
+    assert len(table) == n - 200
+    shown = table["2024 项目名称"].where(table["2024 项目名称"].notna(), table["2023 项目名称"]).tolist()
+    assert shown == names[200:]
+    assert len(at.selectbox(key="cmp_pair").options) == n - 200
+    # another filter reuses the matching: the page still shows the same pairs, fewer of them
+    narrowed = open_compare(f_funding=["市级财政资金"])
+    table = project_table(narrowed)
+    assert 0 < len(table) < 200 and set(table["状态"]) <= {"延续", "新增", "不再安排"}

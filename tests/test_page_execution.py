@@ -48,3 +48,31 @@ def test_filter_matching_nothing(app_env):
     at = open_page(PAGE, **{K_SEARCH: "没有这个项目"})
     assert not at.dataframe and not at.get("vega_lite_chart")
     assert any("没有项目" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- a long table a page at a time (issue 9)
+from perfboard.execution import figures, full_table  # noqa: E402
+from tests.scale_fixtures import _synthetic_db, synthetic_db_path, synthetic_env  # noqa: E402,F401
+
+
+def test_long_table_is_paged(synthetic_env):
+    at = open_page(PAGE)
+    with opened(synthetic_env) as s:
+        e, full = figures(s, Filters(year=YEAR)), full_table(s, Filters(year=YEAR))
+    n = e["totals"]["projects"]
+    assert n > 200
+    table, total = frames(at)[:2]
+    assert len(table) == 200 and table["项目名称"].tolist() == full["项目名称"].head(200).tolist()
+    assert total.iloc[0]["项目名称"] == f"合计（{n} 个项目）"
+    assert total.iloc[0]["全年预算数（万元）"] == pytest.approx(e["totals"]["budget_wan"])
+    assert any(f"共 {n:,} 行" in c.value for c in at.caption)
+    at.number_input(key="exec_page").set_value(2).run()
+    assert not at.exception
+    assert frames(at)[0]["项目名称"].tolist() == full["项目名称"].iloc[200:].tolist()
+    assert not at.get("download_button")[0].proto.disabled
+    # the charts ship a bounded number of marks: 15 projects and one 其他 bar, bucket counts
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    import json
+    order = json.loads(charts[0].proto.spec)["encoding"]["y"]["sort"]     # rows travel separately
+    assert len(order) == 16 and order[-1] == f"其他 {n - 15} 个项目"
