@@ -86,5 +86,6 @@ for r in df.to_dict("records"):
                 else:
                     state.flash(f"已撤销第 {sid} 次保存：{res.changes} 处修改已恢复（记为第 {res.save_id} 次保存）。")
                 st.rerun()
-            with left.expander("修改明细"):
-                st.dataframe(state.load(editing.save_details, sid), hide_index=True, width="stretch")
+            # details on demand: fifty tables built and sent on every run cost more than the rest of the page
+            if left.toggle("显示修改明细", key=f"hist_details_{sid}"):
+                left.dataframe(state.load(editing.save_details, sid), hide_index=True, width="stretch")
