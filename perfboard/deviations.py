@@ -60,21 +60,6 @@ def or_placeholder(text, placeholder: str) -> str:
     return placeholder if blank(text) else str(text).strip()
 
 
-def rate_severity(rate) -> float:
-    """How far a rate is from 100%, either way (0 when it has no rate)."""
-    if rate is None or pd.isna(rate):
-        return 0.0
-    return abs(1.0 - float(rate))
-
-
-def is_budget_deviation(light: pd.Series) -> pd.Series:
-    return light.isin(BUDGET_DEVIATION_LIGHTS)
-
-
-def is_indicator_deviation(status: pd.Series) -> pd.Series:
-    return status.isin(INDICATOR_DEVIATION_STATUS)
-
-
 def judgement_label(row) -> str:
     """What the 判定 column shows: a person's stored call as written, else the computed status."""
     j = row.get("judgement")
@@ -140,13 +125,19 @@ def deviating_names(store: Store, filters: Filters, project_ids) -> dict[int, st
 
 
 # ---------------------------------------------------------------- display tables
+def _or_placeholder(texts: pd.Series, placeholder) -> pd.Series:
+    """or_placeholder() of a column: the text stripped, or `placeholder` (a str, or a Series per row)."""
+    stripped = texts.astype(object).where(texts.notna(), "").astype(str).str.strip()
+    return stripped.where(stripped != "", placeholder)
+
+
 def budget_table(flags: pd.DataFrame) -> pd.DataFrame:
     """Budget deviations, worst first, with the stated reason and measures (or a visible 未填写)."""
     df = flags[flags["budget_deviation"].astype(bool)]
     out = df[[c for c in PROJECT_COLUMNS if c != "funding_source"]].rename(columns=PROJECT_COLUMNS)
     out["填报不一致"] = df["rate_mismatch"].astype(bool).to_numpy()
-    out["偏离原因"] = [or_placeholder(t, NO_REASON) for t in df["deviation_reason"]]
-    out["改进措施"] = [or_placeholder(t, NO_MEASURE) for t in df["improvement"]]
+    out["偏离原因"] = _or_placeholder(df["deviation_reason"], NO_REASON).to_numpy(dtype=object)
+    out["改进措施"] = _or_placeholder(df["improvement"], NO_MEASURE).to_numpy(dtype=object)
     return out.reset_index(drop=True)
 
 
@@ -164,15 +155,17 @@ INDICATOR_COLUMNS = {"project_name": "项目名称", "level1": "一级指标", "
 
 
 def indicator_table(ind: pd.DataFrame) -> pd.DataFrame:
-    """Indicator rows for display: values as written, the judgement and who made it, the reason."""
+    """Indicator rows for display: values as written, the judgement and who made it, the reason
+    (judgement_label / judged_by / or_placeholder of every row, column-wise)."""
     out = ind[list(INDICATOR_COLUMNS)].rename(columns=INDICATOR_COLUMNS).astype(object)
     out = out.where(out.notna(), "")
-    recs = ind.to_dict("records")
-    out["判定"] = [judgement_label(r) for r in recs]
-    out["判定方式"] = [judged_by(r) for r in recs]
-    out["偏差原因分析及改进措施"] = [
-        or_placeholder(r["deviation_note"], NO_REASON if r["status"] in INDICATOR_DEVIATION_STATUS else "")
-        for r in recs]
+    judgement = ind["judgement"].astype(object).where(ind["judgement"].notna(), "").astype(str).str.strip()
+    person = judgement.isin(JUDGEMENTS)
+    out["判定"] = judgement.where(person, ind["status_zh"]).to_numpy(dtype=object)
+    out["判定方式"] = pd.Series("自动判定", index=ind.index).where(ind["status"] != "pending", "待判定") \
+        .where(~person, "人工判定").to_numpy(dtype=object)
+    placeholder = pd.Series("", index=ind.index).where(~ind["status"].isin(INDICATOR_DEVIATION_STATUS), NO_REASON)
+    out["偏差原因分析及改进措施"] = _or_placeholder(ind["deviation_note"], placeholder).to_numpy(dtype=object)
     return out.reset_index(drop=True)
 
 

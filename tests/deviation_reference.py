@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from perfboard.db import Store
-from perfboard.deviations import (INDICATOR_DEVIATION_STATUS, NO_MEASURE, NO_REASON, blank, budget_table,
-                                  indicator_table, or_placeholder, rate_mismatch_table)
+from perfboard.deviations import (INDICATOR_COLUMNS, INDICATOR_DEVIATION_STATUS, NO_MEASURE, NO_REASON,
+                                  PROJECT_COLUMNS, blank, judged_by, judgement_label, or_placeholder)
 from perfboard.filters import Filters
 from perfboard.indicators import STATUS_ZH, status_of
 from perfboard.summary import projects, totals
@@ -19,6 +19,35 @@ def indicators(store: Store, project_df: pd.DataFrame) -> pd.DataFrame:
     df["status"] = [status_of(r) for r in df.to_dict("records")] if len(df) else pd.Series(dtype=object)
     df["status_zh"] = df["status"].map(STATUS_ZH)
     return df
+
+
+def budget_table(flags: pd.DataFrame) -> pd.DataFrame:
+    df = flags[flags["budget_deviation"]]
+    out = df[[c for c in PROJECT_COLUMNS if c != "funding_source"]].rename(columns=PROJECT_COLUMNS)
+    out["填报不一致"] = df["rate_mismatch"].astype(bool).to_numpy()
+    out["偏离原因"] = [or_placeholder(t, NO_REASON) for t in df["deviation_reason"]]
+    out["改进措施"] = [or_placeholder(t, NO_MEASURE) for t in df["improvement"]]
+    return out.reset_index(drop=True)
+
+
+def rate_mismatch_table(flags: pd.DataFrame) -> pd.DataFrame:
+    mism = flags[flags["rate_mismatch"].astype(bool)]
+    rate = mism[["name", "department", "budget", "spent", "execution_rate", "reported_rate"]].rename(
+        columns={**PROJECT_COLUMNS, "execution_rate": "计算执行率"})
+    rate["差异（百分点）"] = ((mism["reported_rate"] - mism["execution_rate"]) * 100).round(2).to_numpy()
+    return rate.reset_index(drop=True)
+
+
+def indicator_table(ind: pd.DataFrame) -> pd.DataFrame:
+    out = ind[list(INDICATOR_COLUMNS)].rename(columns=INDICATOR_COLUMNS).astype(object)
+    out = out.where(out.notna(), "")
+    recs = ind.to_dict("records")
+    out["判定"] = [judgement_label(r) for r in recs]
+    out["判定方式"] = [judged_by(r) for r in recs]
+    out["偏差原因分析及改进措施"] = [
+        or_placeholder(r["deviation_note"], NO_REASON if r["status"] in INDICATOR_DEVIATION_STATUS else "")
+        for r in recs]
+    return out.reset_index(drop=True)
 
 
 def rate_severity(rate) -> float:

@@ -28,8 +28,8 @@ def _execution(key: str):
 
 def _deviations(key: str):
     def build(store, filters):
-        from ..deviations import deviations
-        return deviations(store, filters)[key], None
+        from ..deviations import table
+        return table(store, filters, key), None      # that one table in full, not all of the page's
     return build
 
 
