@@ -136,8 +136,9 @@ class YearPair:
     """Everything of a comparison that does not depend on the sidebar filters, computed once per pair
     of years and data version over ALL projects of the two years: the matching (pairs, candidates,
     stored decisions), one item per pair or unpaired project with its changes, indicator counts and
-    scores, sorted as shown; and each year's projects (in queries/projects.sql's order) with what the
-    filters test (department, funding_source, light, lower-cased name)."""
+    candidates counted, sorted as shown (this is the view with no filter but the years); and each year's
+    projects (in queries/projects.sql's order) with what the filters test (department, funding_source,
+    light, name) and sum (budget, spent). Scores are not here: see with_scores."""
     base_year: int
     year: int
     items: pd.DataFrame
@@ -149,8 +150,9 @@ class YearPair:
 
 _CACHE: "weakref.WeakKeyDictionary[Store, OrderedDict]" = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
+_PENDING: dict[tuple, threading.Lock] = {}
 PAIRS_CACHED = 2            # year pairs kept per store (each ~100 MB at 200,000 projects a year)
-VIEWS_CACHED = 4            # filtered comparisons kept per store
+VIEWS_CACHED = 3            # filtered comparisons kept per store (the unfiltered one shares the pair's frames)
 
 
 def _whole_years(store: Store, years: list[int]) -> dict:
@@ -166,17 +168,25 @@ def clear_cache() -> None:
 
 def _cached(store: Store, key: tuple, make, keep: int):
     """make() once per (store, key); the newest `keep` entries of each kind are kept. The key holds
-    the data version, so an import, a save or a match decision (each bumps it) recomputes."""
+    the data version, so an import, a save or a match decision (each bumps it) recomputes. Sessions
+    asking for the same key meanwhile wait for the one computing it; other keys are not held up."""
     with _CACHE_LOCK:
         entries = _CACHE.setdefault(store, OrderedDict())
         if key in entries:
             entries.move_to_end(key)
             return entries[key]
+        pending = _PENDING.setdefault((id(store), key), threading.Lock())
+    with pending:
+        with _CACHE_LOCK:
+            if key in entries:
+                return entries[key]
         value = make()
-        entries[key] = value
-        same_kind = [k for k in entries if k[0] == key[0]]
-        for k in same_kind[:-keep]:
-            del entries[k]
+        with _CACHE_LOCK:
+            entries[key] = value
+            same_kind = [k for k in entries if k[0] == key[0]]
+            for k in same_kind[:-keep]:
+                del entries[k]
+            _PENDING.pop((id(store), key), None)
         return value
 
 
@@ -207,15 +217,26 @@ def _year_pair(store: Store, base_year: int, year: int, threshold: float) -> Yea
     df["status_order"] = df["status"].map(_STATUS_ORDER)
     df["size"] = df[["budget", "base_budget"]].max(axis=1)
     df = df.sort_values(["status_order", "size"], ascending=[True, False], kind="stable").drop(columns=["status_order"])
-    df = df.reset_index(drop=True)
+    # The view with no filter but the years, kept as is so that view shares these frames.
+    df["in_current"], df["in_base"] = df["target_id"].notna().to_numpy(), df["base_id"].notna().to_numpy()
+    df = _with_candidates(df, m.candidates)[ITEM_COLUMNS]
 
     def side(y):
         p = frame[frame["year"] == y][["id", "department", "funding_source", "name", "budget", "spent", "light"]]
-        p = p.assign(lname=p["name"].str.lower()).drop(columns="name").reset_index(drop=True)
         # categories: the filters' isin and the groups' groupby work on small integer codes
-        return p.astype({"department": "category", "funding_source": "category", "light": "category"})
+        return p.reset_index(drop=True).astype({"department": "category", "funding_source": "category",
+                                                "light": "category"})
 
     return YearPair(base_year, year, df, m.candidates, decided, side(year), side(base_year))
+
+
+def _with_candidates(df: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:
+    """Each item's number of pending candidates (as base or target) and whether it has several."""
+    pending = pd.concat([cand["target_id"], cand["base_id"]]).value_counts()
+    own = df["target_id"].where(df["target_id"].notna(), df["base_id"]).astype("float")
+    df["candidates"] = pending.reindex(own.to_numpy()).fillna(0).astype(int).to_numpy()
+    df["ambiguous"] = df["candidates"] > 1
+    return df.reset_index(drop=True)
 
 
 def _filtered(p: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -228,8 +249,8 @@ def _filtered(p: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         keep &= p["funding_source"].isin(filters.funding_sources).to_numpy()
     if filters.lights:
         keep &= p["light"].isin(filters.lights).to_numpy()
-    if filters.search.strip():
-        keep &= p["lname"].str.contains(filters.search.strip().lower(), regex=False).to_numpy(dtype=bool)
+    if filters.search.strip():        # contains(lower(name), lower($search)), as projects.sql
+        keep &= p["name"].str.lower().str.contains(filters.search.strip().lower(), regex=False).to_numpy(dtype=bool)
     return p if keep.all() else p[keep]
 
 
@@ -257,21 +278,19 @@ def compare(store: Store, filters: Filters, base_year: int | None, year: int,
 def _view(yp: YearPair, filters: Filters) -> Comparison:
     cur_df, base_df = _filtered(yp.current, filters), _filtered(yp.base, filters)
     current, base = totals(cur_df), totals(base_df)
-    df = yp.items
-    in_current = df["target_id"].isin(cur_df["id"]).fillna(False).to_numpy(dtype=bool)
-    in_base = df["base_id"].isin(base_df["id"]).fillna(False).to_numpy(dtype=bool)
-    keep = in_current | in_base
-    df = df[keep].copy()
-    df["in_current"], df["in_base"] = in_current[keep], in_base[keep]
-
-    cand = yp.candidates
-    cand = cand[cand["target_id"].isin(cur_df["id"]) | cand["base_id"].isin(base_df["id"])].reset_index(drop=True)
-    pending = pd.concat([cand["target_id"], cand["base_id"]]).value_counts()
-    own = df["target_id"].where(df["target_id"].notna(), df["base_id"]).astype("float")
-    df["candidates"] = pending.reindex(own.to_numpy()).fillna(0).astype(int).to_numpy()
-    df["ambiguous"] = df["candidates"] > 1
-    df = df.reset_index(drop=True)
-    return Comparison(yp.base_year, yp.year, current, base, change(current, base), df[ITEM_COLUMNS], cand,
+    if cur_df is yp.current and base_df is yp.base:          # nothing filtered out: share the pair's frames
+        df, cand = yp.items, yp.candidates
+    else:
+        df = yp.items
+        in_current = df["target_id"].isin(cur_df["id"]).fillna(False).to_numpy(dtype=bool)
+        in_base = df["base_id"].isin(base_df["id"]).fillna(False).to_numpy(dtype=bool)
+        keep = in_current | in_base
+        df = df[keep].copy()
+        df["in_current"], df["in_base"] = in_current[keep], in_base[keep]
+        cand = yp.candidates
+        cand = cand[cand["target_id"].isin(cur_df["id"]) | cand["base_id"].isin(base_df["id"])].reset_index(drop=True)
+        df = _with_candidates(df, cand)
+    return Comparison(yp.base_year, yp.year, current, base, change(current, base), df, cand,
                       yp.decisions, groups(cur_df, base_df, "department"), groups(cur_df, base_df, "funding_source"))
 
 
