@@ -380,9 +380,14 @@ def project_scores_by_project(store: Store, filters: Filters = Filters()) -> pd.
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
+# Below this share of their id range, the filtered projects' indicators are fetched by id, not by range.
+_DENSE = 0.3
+
+
 def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     """One row per filtered project, in the projects query's order: id, execution_score, indicator_score,
-    total, grade, estimated (default weights were used: show 估算) and findings (list of codes). Join on id.
+    total, grade, estimated (default weights were used: show 估算) and findings (list of codes; lists are
+    shared between rows, do not change them). Join on id.
 
     Equal to score_project's results for every project (tests/test_scoring_fast.py), computed for all
     projects at once from numbers fetched by queries/score_*.sql; see _vector_scores."""
@@ -390,12 +395,17 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     pj = store.df("score_projects", filters.params(bands(store)))
     if not len(pj):
         return pd.DataFrame(columns=SCORE_COLUMNS)
-    ids = pd.DataFrame({"id": pj["id"].to_numpy(dtype=np.int64), "k": np.arange(len(pj), dtype=np.int64)})
-    labels = store.df("score_labels", tables={"project_ids": ids[["id"]]})
-    level1_map, judgement_map, blank_group = _label_maps(labels, cfg)
-    ind = store.df("score_indicators", {"spaces": _SPACES},
-                   tables={"project_ids": ids, "level1_map": level1_map, "judgement_map": judgement_map})
-    return _vector_scores(pj, ind, cfg, blank_group, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
+    ids = pj["id"].to_numpy(dtype=np.int64)
+    lo, hi = int(ids.min()), int(ids.max())
+    labels = store.df("score_labels", {"lo": lo, "hi": hi})
+    if len(ids) >= _DENSE * (hi - lo + 1):
+        ind = store.df("score_indicators", {"spaces": _SPACES, "lo": lo, "hi": hi})
+    else:
+        ind = store.df("score_indicators_of", {"spaces": _SPACES}, tables={"project_ids": pd.DataFrame({"id": ids})})
+    out = _vector_scores(pj, ind, labels, cfg, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
+    if out is None:         # two distinct 一级/判定 texts with one hash (never seen), or a write in between
+        return project_scores_by_project(store, filters)
+    return out
 
 
 def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
@@ -425,28 +435,22 @@ _C = {c: i + 1 for i, c in enumerate(_CODES)}
 _K_ROWS, _K_AFTER = 2, 1 << 40
 
 
-def _label_maps(labels: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """From the distinct (level1, judgement) texts: level1 -> class index (-1: none) and group id (the
-    normalised 一级 text that _weights groups by), judgement -> coefficient (only judgements that have one),
-    and the group id of a blank 一级."""
-    classes = list(cfg["class_weights"])
-    groups: dict[str, int] = {"": 0}
-    l1 = [x for x in labels["level1"].drop_duplicates() if isinstance(x, str)]
-    cls, grp = [], []
-    for x in l1:
-        c = class_of(x, cfg)
-        cls.append(classes.index(c) if c is not None else -1)
-        grp.append(groups.setdefault(cells.norm(x) if _present(x) else "", len(groups)))
-    level1_map = pd.DataFrame({"level1": pd.Series(l1, dtype=object), "cls": pd.Series(cls, dtype=np.int64),
-                               "grp": pd.Series(grp, dtype=np.int64)})
-    js, coef = [], []
-    for j in labels["judgement"].drop_duplicates():
-        if _present(j) and (n := cells.norm(j)) in cfg["coefficients"]:
-            js.append(j)
-            coef.append(float(cfg["coefficients"][n]))
-    judgement_map = pd.DataFrame({"judgement": pd.Series(js, dtype=object),
-                                  "coefficient": pd.Series(coef, dtype=np.float64)})
-    return level1_map, judgement_map, 0
+def _label_codes(labels: pd.DataFrame, kind: str, hashes: np.ndarray) -> tuple[np.ndarray, list] | None:
+    """Each row's index into the distinct texts of `kind` (score_labels.sql), found by the texts' hashes;
+    None when two distinct texts share a hash (then hashes cannot tell them apart)."""
+    lab = labels[labels["kind"] == kind]
+    h = lab["h"].to_numpy(dtype=np.uint64)
+    order = np.argsort(h, kind="stable")
+    h = h[order]
+    if len(h) > 1 and (h[1:] == h[:-1]).any():
+        return None
+    texts = lab["text"].to_numpy(dtype=object)[order]
+    if not len(h):
+        return np.zeros(len(hashes), dtype=np.int64), []
+    at = np.minimum(np.searchsorted(h, hashes), len(h) - 1)
+    if len(hashes) and not (h[at] == hashes).all():       # written between the two queries: start again
+        return None
+    return at, [None if not isinstance(t, str) else t for t in texts]
 
 
 def _finite_or_nan(x) -> np.ndarray:
@@ -469,33 +473,6 @@ def _round2(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _ranks(group: np.ndarray) -> np.ndarray:
-    """Each row's place among the rows of its group so far (0, 1, ...), rows taken in order."""
-    n = len(group)
-    order = np.argsort(group, kind="stable")
-    g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if n else np.array([], dtype=np.int64)
-    lengths = np.diff(np.r_[starts, n])
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - np.repeat(starts, lengths)
-    return rank
-
-
-def _seq_sum(values: np.ndarray, group: np.ndarray, rank: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group, the sum of `values` added left to right in rank order from 0.0: bit for bit what Python's
-    sum() gives over the same rows (numpy's and pandas' sums pair or compensate, which can differ in the
-    last bit and so in a rounded score)."""
-    out = np.zeros(n_groups, dtype=np.float64)
-    if not len(values):
-        return out
-    order = np.argsort(rank, kind="stable")
-    bounds = np.searchsorted(rank[order], np.arange(int(rank.max()) + 2))
-    for r in range(len(bounds) - 1):
-        sel = order[bounds[r]:bounds[r + 1]]
-        out[group[sel]] += values[sel]        # one row per group at each rank: no repeated index
-    return out
-
-
 def _completion_ratio(direction: np.ndarray, t: np.ndarray, a: np.ndarray) -> np.ndarray:
     """targets.completion_ratio over arrays; direction 0 (≥ >, and anything read as ≥), 1 (≤ <), 2 (=)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -509,35 +486,83 @@ def _completion_ratio(direction: np.ndarray, t: np.ndarray, a: np.ndarray) -> np
     return np.where(np.isfinite(t) & np.isfinite(a), ratio, 0.0)
 
 
-def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, cfg: dict, blank_group: int, fetch_rows) -> pd.DataFrame:
-    """SCORE_COLUMNS for the projects `pj` (score_projects.sql's columns) from their indicators `ind`
-    (score_indicators.sql's columns: k = row of the project in pj, sorted by k then form order).
-    `fetch_rows(ids frame)` returns score_rows.sql for the few rows numbers alone cannot score."""
-    P, n = len(pj), len(ind)
-    k = ind["k"].to_numpy(dtype=np.int64)
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values, each value's index among them) for small non-negative integers or any int64."""
+    if len(values) and 0 <= values.min() and values.max() < 1 << 20:
+        present = np.flatnonzero(np.bincount(values))
+        lookup = np.zeros(int(values.max()) + 1, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        return present, lookup[values]
+    codes, uniques = pd.factorize(values)
+    return np.asarray(uniques), codes
+
+
+def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cfg: dict, fetch_rows) -> pd.DataFrame | None:
+    """SCORE_COLUMNS for the projects `pj` (score_projects.sql, in output order) from their indicators `ind`
+    (score_indicators.sql, any order) and the distinct 一级/判定 texts `labels` (score_labels.sql).
+    `fetch_rows(ids frame)` returns score_rows.sql for the few rows numbers alone cannot score.
+    None when the texts cannot be told apart by their hashes (the caller scores the slow way)."""
+    # projects by id; rows by project, then form order. Sums below are np.bincount over rows in that order,
+    # which adds each project's (or group's) values left to right from 0.0: bit for bit Python's sum()
+    # (numpy's and pandas' sums pair or compensate, which can differ in the last bit and so in a rounded score)
+    p_order = np.argsort(pj["id"].to_numpy(dtype=np.int64), kind="stable")
+    pj = pj.iloc[p_order]
+    pid = pj["id"].to_numpy(dtype=np.int64)
+    P = len(pj)
+    lookup = np.full(int(pid[-1] - pid[0]) + 1, -1, dtype=np.int64)
+    lookup[pid - pid[0]] = np.arange(P)
+    k = ind["project_id"].to_numpy(dtype=np.int64) - pid[0]
+    k = lookup[np.clip(k, 0, len(lookup) - 1)]
+    keep = k >= 0                                               # a fetched range holds unfiltered projects too
+    if not keep.all():
+        ind, k = ind[keep], k[keep]
+    n = len(ind)
+    pos = ind["position"].to_numpy(dtype=np.int64)
+    row_id = ind["id"].to_numpy(dtype=np.int64)
+    if n:
+        key = k * (int(pos.max()) - int(pos.min()) + 2) + (pos - int(pos.min()))
+        if not (key[1:] > key[:-1]).all():
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            if (key[1:] == key[:-1]).any():                   # two rows at one position: by id as well
+                order = np.lexsort((row_id, pos, k))
+            ind = ind.iloc[order]
+            k, pos, row_id = k[order], pos[order], row_id[order]
     status = ind["status"].to_numpy(dtype=np.int64).copy()
-    cls = ind["cls"].to_numpy(dtype=np.int64)
-    grp = ind["grp"].to_numpy(dtype=np.int64)
-    grp = np.where(grp < 0, blank_group, grp)
-    jcoef = _finite_or_nan(ind["coefficient"])
     direction = ind["direction"].to_numpy(dtype=np.int64)
+    # stored numbers as parsed_values reads them: NULL (or NaN) means "read the text"; inf stays inf
     t = pd.to_numeric(ind["target_value"]).to_numpy(dtype=np.float64, na_value=np.nan)
     a = pd.to_numeric(ind["actual_value"]).to_numpy(dtype=np.float64, na_value=np.nan)
     w = _finite_or_nan(ind["weight"])
     rep = _finite_or_nan(ind["reported_score"])
     note = ind["note"].to_numpy(dtype=bool)
 
-    # ratio of unmet quantitative rows; rows whose numbers were not stored (or with no stored status) are
-    # read from their texts, once each, by the same functions score_project uses
-    ratio = _completion_ratio(direction, t, a)
-    from_text = (status < 0) | ((status == _UNMET) & np.isnan(jcoef) & (np.isnan(t) | np.isnan(a)))
+    # 一级 -> class (_weights' class_of) and group (its normalised text); 判定 -> coefficient (_coefficient)
+    l1 = _label_codes(labels, "level1", ind["level1_hash"].to_numpy(dtype=np.uint64))
+    jd = _label_codes(labels, "judgement", ind["judgement_hash"].to_numpy(dtype=np.uint64))
+    if l1 is None or jd is None:
+        return None
+    classes = list(cfg["class_weights"])
+    keys: dict[str, int] = {}
+    l1_class = np.array([classes.index(c) if (c := class_of(x, cfg)) is not None else -1 for x in l1[1]] or [-1])
+    l1_group = np.array([keys.setdefault(cells.norm(x) if _present(x) else "", len(keys)) for x in l1[1]] or [0])
+    cls, grp = l1_class[l1[0]], l1_group[l1[0]]
+    j_coef = np.array([float(cfg["coefficients"][c]) if _present(x) and (c := cells.norm(x)) in cfg["coefficients"]
+                       else np.nan for x in jd[1]] or [np.nan])
+    jcoef = j_coef[jd[0]]
+
+    # rows numbers alone cannot score: an unmet row whose target or actual number was not stored, or a row
+    # without a stored status, read from their texts, once each, by the functions score_project uses
+    unmet_ratio = (status == _UNMET) & np.isnan(jcoef)
+    from_text = (status < 0) | (unmet_ratio & (np.isnan(t) | np.isnan(a)))
+    ratio = np.zeros(n)
+    quick = unmet_ratio & ~from_text
+    ratio[quick] = _completion_ratio(direction[quick], t[quick], a[quick])
     if from_text.any():
         from .indicators import status_of
-        ids = ind["id"].to_numpy(dtype=np.int64)[from_text]
-        rows = fetch_rows(pd.DataFrame({"id": ids})).set_index("id")
+        rows = fetch_rows(pd.DataFrame({"id": row_id[from_text]})).set_index("id")
         for i in np.flatnonzero(from_text):
-            row = rows.loc[int(ind["id"].iat[i])].to_dict()
-            row = {c: (None if not isinstance(v, str) and pd.isna(v) else v) for c, v in row.items()}
+            row = {c: (None if not isinstance(v, str) and pd.isna(v) else v) for c, v in rows.loc[row_id[i]].items()}
             if status[i] < 0:
                 status[i] = STATUS_CODES.index(status_of(row))
             target, actual = parsed_values(row)
@@ -549,10 +574,14 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, cfg: dict, blank_group: 
     basis = np.select(
         [~active, ~np.isnan(jcoef), status == _MET, status == _UNMET, status == _MISSING, ~np.isnan(rep) & weight_ok],
         [_B_NA, _B_JUDGEMENT, _B_MET, _B_RATIO, _B_MISSING, _B_REPORTED], _B_NOT_JUDGED)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reported_share = np.minimum(np.maximum(rep / np.where(weight_ok, w, 1.0), 0.0), 1.0)
-    coef = np.select([basis == _B_JUDGEMENT, basis == _B_MET, basis == _B_RATIO, basis == _B_REPORTED],
-                     [jcoef, 1.0, np.minimum(ratio, float(cfg["unmet_max_ratio"])), reported_share], 0.0)
+    coef = np.zeros(n)
+    m = basis == _B_JUDGEMENT
+    coef[m] = jcoef[m]
+    coef[basis == _B_MET] = 1.0
+    m = basis == _B_RATIO
+    coef[m] = np.minimum(ratio[m], float(cfg["unmet_max_ratio"]))
+    m = basis == _B_REPORTED
+    coef[m] = np.minimum(np.maximum(rep[m] / w[m], 0.0), 1.0)
 
     # per project
     rows_p = np.bincount(k, minlength=P)
@@ -571,64 +600,62 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, cfg: dict, blank_group: 
     # _weights, estimated projects: default class weights, split evenly within each class
     weight_used = np.zeros(n)
     est = estimated_p[k]
-    classes = list(cfg["class_weights"])
     K = len(classes)
     class_w = np.array([float(cfg["class_weights"][c]) for c in classes], dtype=np.float64)
-    m = est & active & (cls >= 0)
-    counts = np.bincount(k[m] * K + cls[m], minlength=P * K).reshape(P, K)
-    first = np.full((P, K), n, dtype=np.int64)      # first row of each class: the order sum() adds them in
-    pk, at = np.unique(k[m] * K + cls[m], return_index=True)
-    first.reshape(-1)[pk] = rank_p[m][at]
+    counted = est & active & (cls >= 0)
+    counts = np.bincount(k[counted] * K + cls[counted], minlength=P * K).reshape(P, K)
+    first = np.full((P, K), n, dtype=np.int64)      # each class's first row: the order sum() adds them in
+    for c in range(K):
+        rows_c = np.flatnonzero(counted & (cls == c))
+        kc = k[rows_c]
+        lead = np.r_[True, kc[1:] != kc[:-1]] if len(kc) else np.zeros(0, dtype=bool)
+        first[kc[lead], c] = rank_p[rows_c[lead]]
     order = np.argsort(first, axis=1, kind="stable")
     present = np.take_along_axis(counts, order, axis=1) > 0
     sig = ((order + 1) * present * (K + 1) ** np.arange(K)).sum(axis=1)
-    sigs, inverse = np.unique(sig, return_inverse=True)
+    sigs, inverse = _codes(sig)
     totals = []
     for s in sigs:
         seq = []
         while s:
             seq.append(int(s % (K + 1)) - 1)
             s //= K + 1
-        totals.append(sum(float(class_w[c]) for c in seq if c >= 0))
-    class_total = np.array(totals, dtype=np.float64)[inverse.reshape(-1)]
-    by_class = class_total[k] > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = indicator_total / np.where(class_total > 0, class_total, 1.0)
-        cnt = np.maximum(counts[k, np.maximum(cls, 0)], 1)
-        wc = class_w[np.maximum(cls, 0)] * scale[k] / cnt
-    weight_used = np.where(est & by_class & active & (cls >= 0), wc, weight_used)
+        totals.append(sum(float(class_w[c]) for c in seq))
+    class_total = np.array(totals, dtype=np.float64)[inverse]
+    by_class = est & (class_total[k] > 0)
+    m = by_class & active & (cls >= 0)
+    scale = indicator_total / np.where(class_total > 0, class_total, 1.0)
+    weight_used[m] = class_w[cls[m]] * scale[k[m]] / counts[k[m], cls[m]]
     active_p = np.bincount(k, weights=active, minlength=P)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        even = indicator_total[k] / np.maximum(active_p[k], 1)
-    weight_used = np.where(est & ~by_class & active, even, weight_used)
-    unclassified = est & by_class & active & (cls < 0)
+    m = est & ~by_class & active
+    weight_used[m] = indicator_total[k[m]] / active_p[k[m]]
+    unclassified = by_class & active & (cls < 0)
 
     # _weights, given weights: 不适用 rows' points go to the rest of their 一级, then to the other classes
     base = np.where(np.isnan(w) | (w == 0), 0.0, w)
-    gkey = k * (int(grp.max()) + 1 if n else 1) + grp
-    _, gid = np.unique(gkey, return_inverse=True)
-    gid = gid.reshape(-1)
-    G = int(gid.max()) + 1 if n else 0
-    rank_g = _ranks(gid)
-    group_total = _seq_sum(base, gid, rank_g, G)
-    live_total = _seq_sum(np.where(active, base, 0.0), gid, rank_g, G)
-    live_n = np.bincount(gid, weights=active, minlength=G)
-    rows_g = np.bincount(gid, minlength=G)
-    partial = (live_n > 0) & (live_n < rows_g)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        moved = np.where(live_total[gid] > 0, base * group_total[gid] / live_total[gid],
-                         group_total[gid] / np.maximum(live_n[gid], 1))
-    given_w = np.where(active, np.where(partial[gid], moved, base), 0.0)
-    kept = _seq_sum(given_w, k, rank_p, P)
-    original = _seq_sum(base, k, rank_p, P)
+    original = np.bincount(k, weights=base, minlength=P)
+    given_w = np.where(active, base, 0.0)
+    touched = ~estimated_p & (np.bincount(k, weights=~active, minlength=P) > 0)     # 不适用 rows to move
+    sub = np.flatnonzero(touched[k])
+    if len(sub):
+        _, gid = _codes(k[sub] * (int(grp.max()) + 1) + grp[sub])   # (project, 一级) groups, rows in form order
+        group_total = np.bincount(gid, weights=base[sub])
+        live_total = np.bincount(gid, weights=np.where(active[sub], base[sub], 0.0))
+        live_n = np.bincount(gid, weights=active[sub])
+        partial = (live_n > 0) & (live_n < np.bincount(gid))
+        move = active[sub] & partial[gid]
+        r, g = sub[move], gid[move]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            given_w[r] = np.where(live_total[g] > 0, base[r] * group_total[g] / live_total[g], group_total[g] / live_n[g])
+    kept = np.bincount(k, weights=given_w, minlength=P)
     rescale = (0 < kept) & (kept < original - 1e-9)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        given_w = np.where(rescale[k], given_w * original[k] / np.where(rescale, kept, 1.0)[k], given_w)
+    m = rescale[k]
+    given_w[m] = given_w[m] * original[k[m]] / kept[k[m]]
     weight_used = np.where(est, weight_used, given_w)
 
     # scores
     score = np.where(active, weight_used * coef, 0.0)
-    indicator_score = _round2(_seq_sum(score, k, rank_p, P))
+    indicator_score = _round2(np.bincount(k, weights=score, minlength=P))
     total = _round2(exec_score + indicator_score)
     incomplete = np.bincount(k, weights=(basis == _B_MISSING) | (basis == _B_NOT_JUDGED), minlength=P) > 0
     complete = (rows_p > 0) & ~incomplete
@@ -655,12 +682,11 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, cfg: dict, blank_group: 
         weights_sum = ~estimated_p & (np.abs(original - indicator_total) > 0.005)
     row_key = _K_ROWS + 2 * rank_p
     pidx = np.arange(P)
-    weight_missing = ~estimated_p & (given_p < rows_p)
     events = [
         (pidx[~has_rate], 0, _C["no-budget"]),
         (pidx[rows_p == 0], 1, _C["no-indicators"]),
         (k[unclassified], 1, _C["unclassified"]),
-        (pidx[weight_missing], 1, _C["weight-missing"]),
+        (pidx[~estimated_p & (given_p < rows_p)], 1, _C["weight-missing"]),
         (k[no_note], row_key[no_note], _C["unmet-no-note"]),
         (k[missing], row_key[missing], _C["missing-actual"]),
         (k[not_judged], row_key[not_judged], _C["not-judged"]),
@@ -672,29 +698,35 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, cfg: dict, blank_group: 
     ev_p = np.concatenate([e[0] for e in events]).astype(np.int64)
     ev_key = np.concatenate([np.broadcast_to(np.asarray(e[1], dtype=np.int64), e[0].shape) for e in events])
     ev_code = np.concatenate([np.full(len(e[0]), e[2], dtype=np.int64) for e in events])
-    o = np.lexsort((ev_key, ev_code, ev_p))                 # by project, code, key: the first of each code
-    ev_p, ev_key, ev_code = ev_p[o], ev_key[o], ev_code[o]
-    first_of_code = np.r_[True, (ev_p[1:] != ev_p[:-1]) | (ev_code[1:] != ev_code[:-1])] if len(o) else np.array([], bool)
-    ev_p, ev_key, ev_code = ev_p[first_of_code], ev_key[first_of_code], ev_code[first_of_code]
+    # the first event of each (project, code); then a project's codes in the order they were first found
+    first_key = np.full(P * (len(_CODES) + 1), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_key, ev_p * (len(_CODES) + 1) + ev_code, ev_key)
+    cell = np.flatnonzero(first_key != np.iinfo(np.int64).max)
+    ev_p, ev_code, ev_key = cell // (len(_CODES) + 1), cell % (len(_CODES) + 1), first_key[cell]
     o = np.lexsort((ev_key, ev_p))
     ev_p, ev_code = ev_p[o], ev_code[o]
-    place = _ranks(ev_p)                                     # already grouped: place within its project
+    lead = np.r_[True, ev_p[1:] != ev_p[:-1]] if len(ev_p) else np.zeros(0, dtype=bool)
+    place = np.arange(len(ev_p)) - np.flatnonzero(lead).repeat(np.diff(np.r_[np.flatnonzero(lead), len(ev_p)]))
     packed = np.zeros(P, dtype=np.int64)                    # codes packed 4 bits each, first in the low bits
     np.add.at(packed, ev_p, ev_code << (4 * place))
-    packs, inverse = np.unique(packed, return_inverse=True)
+    packs, inverse = _codes(packed)
     lists = []
-    for v in packs:
+    for v in packs.tolist():
         codes = []
-        v = int(v)
         while v:
             codes.append(_CODES[(v & 15) - 1])
             v >>= 4
         lists.append(codes)
-    findings = [list(lists[i]) for i in inverse.reshape(-1)]
+    shared = np.empty(len(lists), dtype=object)
+    for i, codes in enumerate(lists):
+        shared[i] = codes
+    findings = shared[inverse]
 
-    return pd.DataFrame({"id": pj["id"].to_numpy(dtype=np.int64), "execution_score": exec_score,
-                         "indicator_score": indicator_score, "total": total, "grade": grade,
-                         "estimated": estimated_p, "findings": findings}, columns=SCORE_COLUMNS)
+    out = pd.DataFrame({"id": pid, "execution_score": exec_score, "indicator_score": indicator_score, "total": total,
+                        "grade": grade, "estimated": estimated_p, "findings": findings}, columns=SCORE_COLUMNS)
+    back = np.empty(P, dtype=np.int64)
+    back[p_order] = np.arange(P)
+    return out.iloc[back].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- for the overview and execution pages

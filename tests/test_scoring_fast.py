@@ -17,7 +17,7 @@ from perfboard.db import Store
 from perfboard.filters import Filters
 from perfboard.flat import indicator_values
 from perfboard.indicators import status_of
-from perfboard.scoring import (DEFAULTS, SCORE_COLUMNS, _round2, _seq_sum, project_scores, project_scores_by_project,
+from perfboard.scoring import (DEFAULTS, SCORE_COLUMNS, _round2, project_scores, project_scores_by_project,
                                save_scoring_settings, score_project, scoring_settings)
 from perfboard.summary import projects
 
@@ -68,6 +68,23 @@ def test_stored_settings_are_used(sample_store):
     assert changed.any() and (fast.loc[changed, "estimated"]).all()      # the class weights only move estimates
 
 
+def test_both_indicator_queries_return_the_same_rows(sample_store):
+    ids = projects(sample_store, Filters())["id"]
+    by_range = sample_store.df("score_indicators", {"spaces": " ", "lo": int(ids.min()), "hi": int(ids.max())})
+    by_ids = sample_store.df("score_indicators_of", {"spaces": " "}, tables={"project_ids": pd.DataFrame({"id": ids})})
+    assert len(by_range) == sample_store.scalar("SELECT count(*) FROM indicators") == 98
+    assert_same(by_range.sort_values("id").reset_index(drop=True), by_ids.sort_values("id").reset_index(drop=True))
+
+
+def test_a_sparse_filter_fetches_by_id_and_scores_the_same(sample_store, monkeypatch):
+    import perfboard.scoring as scoring
+    f = Filters(departments=tuple(projects(sample_store)["department"].unique()[:1]))
+    dense = project_scores(sample_store, f)
+    monkeypatch.setattr(scoring, "_DENSE", 2.0)            # every filter counts as sparse
+    assert_same(project_scores(sample_store, f), dense)
+    assert_same(dense, project_scores_by_project(sample_store, f))
+
+
 def test_no_projects_gives_the_empty_frame(store):
     df = project_scores(store, Filters())
     assert list(df.columns) == SCORE_COLUMNS and len(df) == 0
@@ -83,13 +100,16 @@ def test_round2_is_pythons_round():
     assert all((g == w) or (np.isnan(g) and np.isnan(w)) for g, w in zip(got, want))
 
 
-def test_seq_sum_adds_left_to_right():
-    vals = np.array([0.1, 0.2, 0.3, 1e16, 1.0, -1e16, 3.33, 3.33, 3.34])
-    group = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
-    rank = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
-    got = _seq_sum(vals, group, rank, 3).tolist()
-    assert got == [sum(vals[:3]), sum(vals[3:6]), sum(vals[6:])]
-    assert got[1] == 0.0            # ((1e16 + 1) - 1e16) loses the 1 as Python does; fsum would not
+def test_bincount_adds_left_to_right_as_python_sum_does():
+    # the vectorised path's sums rest on this: np.bincount adds each bin's weights in array order from 0.0
+    vals = np.array([0.1, 0.2, 0.3, 1e16, 1.0, -1e16, 3.33, 3.33, 3.34, 7.0])
+    got = np.bincount(np.array([0, 0, 0, 1, 1, 1, 3, 3, 3, 4]), weights=vals).tolist()
+    assert got == [sum(vals[:3]), sum(vals[3:6]), 0.0, sum(vals[6:9]), 7.0]
+    assert got[0] == 0.6000000000000001 and got[1] == 0.0      # fsum or pairwise sums would give 0.6 and 1.0
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(20000) * 10.0 ** rng.integers(-3, 12, 20000)
+    g = rng.integers(0, 50, 20000)
+    assert np.bincount(g, weights=x, minlength=50).tolist() == [sum(x[g == i].tolist()) for i in range(50)]
 
 
 # ---------------------------------------------------------------- synthetic data through the importer
