@@ -2,7 +2,7 @@
 project, the projects that need attention (worst first) and the data-quality strip."""
 import streamlit as st
 
-from perfboard.charts import OTHER, execution_rate_chart
+from perfboard.charts import OTHER
 from perfboard.export.catalog import attention_table
 from perfboard.overview import overview
 from perfboard.scoring import grade_line, project_scores
@@ -53,8 +53,7 @@ with left:
         if o["chart"]["light"].iloc[-1] == OTHER:        # the last bar is "其他 k 个项目"
             st.caption(f"共 {o['chart_projects']:,} 个项目，显示执行率偏离 100% 最多的 {len(o['chart']) - 1} 个，"
                        "其余合为“其他”一条。")
-        st.altair_chart(execution_rate_chart(o["chart"], o["bands"], top_n=len(o["chart"]),
-                                             font_size=state.chart_font()), width="stretch")
+        render.rate_chart(o["chart"], o["bands"], state.chart_font())
     else:
         st.info("筛选出的项目都没有全年预算数，无法计算执行率。")
 with right:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from perfboard.bands import pct_text
+from perfboard.charts import execution_rate_chart
 from perfboard.deviations import NO_MEASURE, NO_REASON
 from ui import state
 from ui.fmt import pct, wan
@@ -31,6 +32,19 @@ def light_legend(bands: dict) -> str:
     """The traffic-light colours named in one Markdown line (charts carry no colour legend)."""
     g, y = pct_text(bands["green"]), pct_text(bands["yellow"])
     return f":green[■ ≥{g}]　:orange[■ {y}–{g}]　:red[■ <{y}]　:violet[■ >100%]"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rate_chart_spec(rows: pd.DataFrame, bands: tuple, font_size: int) -> dict:
+    return execution_rate_chart(rows, dict(bands), top_n=len(rows), font_size=font_size).to_dict()
+
+
+def rate_chart(rows: pd.DataFrame, bands: dict, font_size: int) -> None:
+    """The execution-rate chart of rows already capped (perfboard.overview.rate_chart_rows). Building
+    the Altair chart and its spec costs more than the queries behind it, so the spec is cached on
+    the (few) rows, the bands and the type size: a rerun or a filter that leaves the bars alone
+    reuses it."""
+    st.vega_lite_chart(spec=_rate_chart_spec(rows, tuple(sorted(bands.items())), font_size), width="stretch")
 
 
 def needs_data() -> None:
