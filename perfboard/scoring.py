@@ -3,8 +3,11 @@ indicator status judged in indicators.py; every constant comes from the 'scoring
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
+import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -382,6 +385,10 @@ def project_scores_by_project(store: Store, filters: Filters = Filters()) -> pd.
 
 # Below this share of their id range, the filtered projects' indicators are fetched by id, not by range.
 _DENSE = 0.3
+# Per Store, the scores computed so far under one data version and scoring configuration: a filter change
+# then scores only projects not seen yet (often none). A write bumps the data version, which empties it.
+_CACHE: "weakref.WeakKeyDictionary[Store, tuple[tuple, pd.DataFrame]]" = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
 
 
 def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
@@ -390,11 +397,35 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     shared between rows, do not change them). Join on id.
 
     Equal to score_project's results for every project (tests/test_scoring_fast.py), computed for all
-    projects at once from numbers fetched by queries/score_*.sql; see _vector_scores."""
+    projects at once from numbers fetched by queries/score_*.sql (see _vector_scores), and kept per store
+    until the data version or the scoring settings change."""
     cfg = scoring_settings(store)
+    key = (store.data_version(), json.dumps(cfg, ensure_ascii=False))     # dict order counts: class_of
     pj = store.df("score_projects", filters.params(bands(store)))
     if not len(pj):
         return pd.DataFrame(columns=SCORE_COLUMNS)
+    ids = pj["id"].to_numpy(dtype=np.int64)
+    with _CACHE_LOCK:
+        entry = _CACHE.get(store)
+    known = entry[1] if entry is not None and entry[0] == key else pd.DataFrame(columns=SCORE_COLUMNS)
+    known_ids = known["id"].to_numpy(dtype=np.int64)
+    at = np.minimum(np.searchsorted(known_ids, ids), max(len(known_ids) - 1, 0))
+    seen = (known_ids[at] == ids) if len(known_ids) else np.zeros(len(ids), dtype=bool)
+    if not seen.all():
+        new = _score_projects(store, pj[~seen], cfg)
+        if new is None:        # two distinct 一级/判定 texts with one hash (never seen), or a write in between
+            return project_scores_by_project(store, filters)
+        known = pd.concat([known, new], ignore_index=True) if len(known) else new
+        known = known.sort_values("id", kind="stable", ignore_index=True)
+        known_ids = known["id"].to_numpy(dtype=np.int64)
+        with _CACHE_LOCK:
+            _CACHE[store] = (key, known)
+        at = np.searchsorted(known_ids, ids)
+    return known.iloc[at].reset_index(drop=True)
+
+
+def _score_projects(store: Store, pj: pd.DataFrame, cfg: dict) -> pd.DataFrame | None:
+    """SCORE_COLUMNS of the projects `pj` (score_projects.sql's rows), ordered by id; None: see project_scores."""
     ids = pj["id"].to_numpy(dtype=np.int64)
     lo, hi = int(ids.min()), int(ids.max())
     labels = store.df("score_labels", {"lo": lo, "hi": hi})
@@ -402,10 +433,7 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
         ind = store.df("score_indicators", {"spaces": _SPACES, "lo": lo, "hi": hi})
     else:
         ind = store.df("score_indicators_of", {"spaces": _SPACES}, tables={"project_ids": pd.DataFrame({"id": ids})})
-    out = _vector_scores(pj, ind, labels, cfg, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
-    if out is None:         # two distinct 一级/判定 texts with one hash (never seen), or a write in between
-        return project_scores_by_project(store, filters)
-    return out
+    return _vector_scores(pj, ind, labels, cfg, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
 
 
 def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
@@ -498,7 +526,7 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cfg: dict, fetch_rows) -> pd.DataFrame | None:
-    """SCORE_COLUMNS for the projects `pj` (score_projects.sql, in output order) from their indicators `ind`
+    """SCORE_COLUMNS for the projects `pj` (score_projects.sql's rows), ordered by id, from their indicators `ind`
     (score_indicators.sql, any order) and the distinct 一级/判定 texts `labels` (score_labels.sql).
     `fetch_rows(ids frame)` returns score_rows.sql for the few rows numbers alone cannot score.
     None when the texts cannot be told apart by their hashes (the caller scores the slow way)."""
@@ -722,11 +750,8 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cf
         shared[i] = codes
     findings = shared[inverse]
 
-    out = pd.DataFrame({"id": pid, "execution_score": exec_score, "indicator_score": indicator_score, "total": total,
-                        "grade": grade, "estimated": estimated_p, "findings": findings}, columns=SCORE_COLUMNS)
-    back = np.empty(P, dtype=np.int64)
-    back[p_order] = np.arange(P)
-    return out.iloc[back].reset_index(drop=True)
+    return pd.DataFrame({"id": pid, "execution_score": exec_score, "indicator_score": indicator_score, "total": total,
+                         "grade": grade, "estimated": estimated_p, "findings": findings}, columns=SCORE_COLUMNS)
 
 
 # ---------------------------------------------------------------- for the overview and execution pages

@@ -242,3 +242,29 @@ def test_random_indicator_sets_score_as_score_project_does(plist, cfg_change):
         assert (got["execution_score"], got["indicator_score"], got["total"], grade, got["estimated"],
                 got["findings"]) == (s.execution_score, s.indicator_score, s.total, s.grade, s.estimated,
                                      s.finding_codes), (p, s.indicators)
+
+
+# ---------------------------------------------------------------- kept per store until a write
+def test_scores_are_kept_until_the_data_or_the_settings_change(sample_store, monkeypatch):
+    import perfboard.scoring as scoring
+    calls = []
+    real = scoring._score_projects
+    monkeypatch.setattr(scoring, "_score_projects", lambda store, pj, cfg: calls.append(len(pj)) or real(store, pj, cfg))
+    y2024 = project_scores(sample_store, Filters(year=2024))
+    assert calls == [12]
+    assert_same(project_scores(sample_store, Filters(year=2024, search="科技")),
+                project_scores_by_project(sample_store, Filters(year=2024, search="科技")))
+    assert calls == [12]                                  # a narrower filter: nothing new to score
+    project_scores(sample_store, Filters())
+    assert calls == [12, 12]                              # all years: only 2023 is new
+    # an edit through a transaction bumps the data version: everything is scored again, with the new weight
+    pid = int(y2024["id"].iloc[0])
+    with sample_store.transaction() as cur:
+        cur.execute("UPDATE indicators SET weight = 90, reported_score = 1 WHERE project_id = ? AND position = 1", [pid])
+    after = project_scores(sample_store, Filters(year=2024))
+    assert calls == [12, 12, 12]
+    assert "weight-missing" in after.loc[after["id"] == pid, "findings"].iloc[0]
+    assert_same(after, project_scores_by_project(sample_store, Filters(year=2024)))
+    save_scoring_settings(sample_store, {"execution_weight": 20.0})
+    assert_same(project_scores(sample_store, Filters(year=2024)), project_scores_by_project(sample_store, Filters(year=2024)))
+    assert calls == [12, 12, 12, 12]
