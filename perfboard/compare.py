@@ -151,6 +151,7 @@ class YearPair:
 _CACHE: "weakref.WeakKeyDictionary[Store, OrderedDict]" = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 _PENDING: dict[tuple, threading.Lock] = {}
+PREPS_CACHED = 2            # prepared matchings kept per store (the projects of two years, names analysed)
 PAIRS_CACHED = 2            # year pairs kept per store (each ~100 MB at 200,000 projects a year)
 VIEWS_CACHED = 3            # filtered comparisons kept per store (the unfiltered one shares the pair's frames)
 
@@ -192,20 +193,54 @@ def _cached(store: Store, key: tuple, make, keep: int):
 
 def year_pair(store: Store, base_year: int, year: int, threshold: float | None = None) -> YearPair:
     """The filter-independent part of compare(), cached per (store, database file, data version,
-    years, threshold)."""
+    years, threshold). Its decision-independent part (the projects, the prepared matching, the
+    indicator counts) is cached per data version before match decisions (matching.
+    version_before_decisions), so a confirm or reject redoes only matching.finish and the items."""
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
-    key = ("pair", str(store.path), store.data_version(), int(base_year), int(year), float(threshold))
-    return _cached(store, key, lambda: _year_pair(store, int(base_year), int(year), float(threshold)), PAIRS_CACHED)
+    base_year, year, threshold = int(base_year), int(year), float(threshold)
+    version = store.data_version()
+    key = ("pair", str(store.path), version, base_year, year, threshold)
+
+    def make():
+        prep_key = ("prep", str(store.path), matching.version_before_decisions(store, version), base_year, year,
+                    threshold)
+        prep = _cached(store, prep_key, lambda: _prepared_pair(store, base_year, year, threshold), PREPS_CACHED)
+        return _year_pair(store, prep, base_year, year)
+    return _cached(store, key, make, PAIRS_CACHED)
 
 
-def _year_pair(store: Store, base_year: int, year: int, threshold: float) -> YearPair:
+@dataclass
+class _PreparedPair:
+    frame: pd.DataFrame                 # queries/compare_projects.sql of the two years
+    matching: matching.Prepared
+    counts: pd.DataFrame                # met / indicators per project id
+    current: pd.DataFrame               # YearPair.current / .base
+    base: pd.DataFrame
+
+
+def _prepared_pair(store: Store, base_year: int, year: int, threshold: float) -> _PreparedPair:
     frame = store.df("compare_projects", _whole_years(store, [base_year, year]))
+    prep = matching.prepare(frame[frame["year"] == base_year], frame[frame["year"] == year], threshold)
+
+    def side(y):
+        p = frame[frame["year"] == y][["id", "department", "funding_source", "name", "budget", "spent", "light"]]
+        # categories: the filters' isin and the groups' groupby work on small integer codes
+        return p.reset_index(drop=True).astype({"department": "category", "funding_source": "category",
+                                                "light": "category"})
+    return _PreparedPair(frame, prep, _year_indicator_counts(store, [base_year, year]), side(year), side(base_year))
+
+
+def _year_pair(store: Store, pp: _PreparedPair, base_year: int, year: int) -> YearPair:
+    frame = pp.frame
     decided = matching.decisions(store, base_year, year)
-    m = matching.match(frame[frame["year"] == base_year], frame[frame["year"] == year], decided, threshold)
+    m = matching.finish(pp.matching, decided)
+    if m is None:                       # a rejection inside the name tier: the whole matching again
+        m = matching.match(frame[frame["year"] == base_year], frame[frame["year"] == year], decided,
+                           pp.matching.threshold)
     df = _items(m.pairs, frame, base_year, year)
 
-    counts = _year_indicator_counts(store, [base_year, year])
+    counts = pp.counts
     for side, col in (("", "target_id"), ("base_", "base_id")):
         joined = counts.reindex(df[col].astype("float").to_numpy())
         has = df[col].notna().to_numpy()
@@ -220,14 +255,7 @@ def _year_pair(store: Store, base_year: int, year: int, threshold: float) -> Yea
     # The view with no filter but the years, kept as is so that view shares these frames.
     df["in_current"], df["in_base"] = df["target_id"].notna().to_numpy(), df["base_id"].notna().to_numpy()
     df = _with_candidates(df, m.candidates)[ITEM_COLUMNS]
-
-    def side(y):
-        p = frame[frame["year"] == y][["id", "department", "funding_source", "name", "budget", "spent", "light"]]
-        # categories: the filters' isin and the groups' groupby work on small integer codes
-        return p.reset_index(drop=True).astype({"department": "category", "funding_source": "category",
-                                                "light": "category"})
-
-    return YearPair(base_year, year, df, m.candidates, decided, side(year), side(base_year))
+    return YearPair(base_year, year, df, m.candidates, decided, pp.current, pp.base)
 
 
 def _with_candidates(df: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:

@@ -3,6 +3,7 @@ that a person confirms or rejects (decisions stored in project_matches, reused, 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -225,7 +226,7 @@ def _decided_pairs(decisions: pd.DataFrame | None, b: pd.DataFrame, t: pd.DataFr
 
 
 def fuzzy_candidates(b: pd.DataFrame, t: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD,
-                     limit: int = MAX_CANDIDATES, max_block_pairs: int = MAX_BLOCK_PAIRS) -> pd.DataFrame:
+                     limit: int | None = MAX_CANDIDATES, max_block_pairs: int = MAX_BLOCK_PAIRS) -> pd.DataFrame:
     """Pairs (base_id, target_id, score) with fuzz.ratio of the stems >= threshold, blocked by
     department (a project does not change department between years), at most `limit` per target.
     A department block larger than max_block_pairs is narrowed to pairs sharing a rare character
@@ -256,6 +257,8 @@ def fuzzy_candidates(b: pd.DataFrame, t: pd.DataFrame, threshold: float = DEFAUL
         return pd.DataFrame({"base_id": pd.Series(dtype="int64"), "target_id": pd.Series(dtype="int64"),
                              "score": pd.Series(dtype=float)})
     c = pd.concat(out, ignore_index=True).sort_values(["target_id", "score", "base_id"], ascending=[True, False, True])
+    if limit is None:                   # every pair, in the order the per-target cap takes them
+        return c.reset_index(drop=True)
     return c.groupby("target_id", sort=False).head(limit).reset_index(drop=True)
 
 
@@ -331,6 +334,99 @@ def match(base: pd.DataFrame, target: pd.DataFrame, decisions: pd.DataFrame | No
     return Matches(pairs=pairs[[*_PAIR_COLS, "match", "score"]].reset_index(drop=True), candidates=cand)
 
 
+# ---------------------------------------------------------------- the same in two stages
+# match() again, split where the person's decisions come in, so that a confirm or reject does not redo
+# the costly part (names analysed, codes and names paired, fuzzy similarities) at a province's scale:
+# prepare() once per pair of years and data, finish() per set of decisions. finish(prepare(b, t), d)
+# equals match(b, t, d) (tests/test_matching.py checks it) with one exception it reports by returning
+# None: a rejected pair among the name tier's pairs changes which projects the name tier matches, and
+# so everything after; the caller then runs match().
+@dataclass
+class Prepared:
+    b: pd.DataFrame             # base projects left after the code tier, with key/stem/tag/literal
+    t: pd.DataFrame
+    by_code: pd.DataFrame       # code tier: applied pairs and ambiguous ones
+    amb_code: pd.DataFrame
+    name_pairs: pd.DataFrame    # every name-tier pair before rejections
+    name_ok: pd.DataFrame       # the name tier without rejections: applied and ambiguous
+    name_amb: pd.DataFrame
+    fuzzy: pd.DataFrame         # fuzzy pairs of what the name tier leaves, uncapped, in cap order
+    threshold: float
+
+
+def prepare(base: pd.DataFrame, target: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> Prepared:
+    b, t = _identity(base), _identity(target)
+    by_code, amb_code = _one_to_one(_pairs_on(b, t, ["department", "code"]))
+    rb, rt = _prepare(b[~b["id"].isin(by_code["base_id"])]), _prepare(t[~t["id"].isin(by_code["target_id"])])
+    pairs = pd.concat([_pairs_on(rb, rt, ["department", "stem", "tag"]),
+                       _pairs_on(rb, rt, ["department", "literal"])]).drop_duplicates()
+    ok, amb = _one_to_one(pairs)
+    left_b, left_t = rb[~rb["id"].isin(ok["base_id"])], rt[~rt["id"].isin(ok["target_id"])]
+    fuzzy = fuzzy_candidates(left_b, left_t, threshold, limit=None)
+    return Prepared(rb, rt, by_code, amb_code, pairs, ok, amb, fuzzy, threshold)
+
+
+def finish(prep: Prepared, decisions: pd.DataFrame | None = None) -> Matches | None:
+    """match()'s result from prepare()'s and the decisions; None when a rejection hits the name tier."""
+    b, t = prep.b, prep.t
+    rejected = _decided_pairs(decisions, b, t, "rejected")
+    confirmed = _decided_pairs(decisions, b, t, "confirmed")
+    if len(rejected) and len(prep.name_pairs.merge(rejected[_PAIR_COLS], on=_PAIR_COLS)):
+        return None
+    matched = [prep.by_code.assign(match="code"), prep.name_ok.assign(match="name")]
+    ambiguous = [prep.amb_code.assign(via="code", score=100.0), prep.name_amb.assign(via="name", score=100.0)]
+    rb, rt = b[~b["id"].isin(prep.name_ok["base_id"])], t[~t["id"].isin(prep.name_ok["target_id"])]
+    pairs = confirmed[confirmed["base_id"].isin(rb["id"]) & confirmed["target_id"].isin(rt["id"])][_PAIR_COLS]
+    ok, amb = _one_to_one(_without(pairs, rejected))
+    matched.append(ok.assign(match="confirmed"))
+    ambiguous.append(amb.assign(via="confirmed", score=100.0))
+    rb, rt = rb[~rb["id"].isin(ok["base_id"])], rt[~rt["id"].isin(ok["target_id"])]
+    pairs = pd.concat(matched, ignore_index=True)
+    pairs = pairs.merge(confirmed, on=_PAIR_COLS, how="left")
+    pairs.loc[pairs["match"] != "confirmed", "score"] = None
+
+    amb = pd.concat(ambiguous, ignore_index=True)
+    amb = amb[amb["base_id"].isin(rb["id"]) & amb["target_id"].isin(rt["id"])]
+    fz = prep.fuzzy[prep.fuzzy["base_id"].isin(rb["id"]) & prep.fuzzy["target_id"].isin(rt["id"])]
+    fz = fz.groupby("target_id", sort=False).head(MAX_CANDIDATES).reset_index(drop=True)
+    return _candidates(pairs, amb, _without(fz, pd.concat([rejected[_PAIR_COLS], amb[_PAIR_COLS]])), rejected, b, t)
+
+
+def _candidates(pairs, amb, fuzzy, rejected, b, t) -> Matches:
+    cand = pd.concat([amb, fuzzy.assign(via="fuzzy")], ignore_index=True)
+    cand = _without(cand, rejected)
+    if len(cand):
+        cand["ambiguous"] = (cand.groupby("base_id")["target_id"].transform("size") > 1) | \
+                            (cand.groupby("target_id")["base_id"].transform("size") > 1)
+    else:
+        cand["ambiguous"] = pd.Series(dtype=bool)
+    cols = ["id", "year", "department", "key", "name"]
+    cand = (cand.merge(b[cols].add_prefix("base_"), on="base_id")
+                .merge(t[cols].add_prefix("target_"), on="target_id"))
+    cand["department"] = cand["target_department"]
+    cand = cand.sort_values(["ambiguous", "score", "target_id"], ascending=[False, False, True]).reset_index(drop=True)
+    return Matches(pairs=pairs[[*_PAIR_COLS, "match", "score"]].reset_index(drop=True), candidates=cand)
+
+
+# The data versions made by decide()/undo() in this process: (database, version after) -> version
+# before. A decision changes no project, indicator or setting, so what prepare() computed for the
+# version before still holds; version_before_decisions() follows the chain back.
+_DECISION_VERSIONS: dict[tuple[str, int], int] = {}
+_DECISION_LOCK = threading.Lock()
+
+
+def version_before_decisions(store: Store, version: int) -> int:
+    with _DECISION_LOCK:
+        while (str(store.path), version) in _DECISION_VERSIONS:
+            version = _DECISION_VERSIONS[(str(store.path), version)]
+    return version
+
+
+def _record_decision(store: Store, before: int) -> None:
+    with _DECISION_LOCK:
+        _DECISION_VERSIONS[(str(store.path), before + 1)] = before
+
+
 # ---------------------------------------------------------------- stored decisions
 def decisions(store: Store, base_year: int, year: int) -> pd.DataFrame:
     """Stored decisions between the two years, oriented base -> target (decisions made with the
@@ -377,19 +473,28 @@ def decide(store: Store, pair: dict, decision: str, user: str | None = None) -> 
     score = pair.get("score")
     score = None if score is None or pd.isna(score) else float(score)
     with store.transaction() as cur:
+        before = _version(cur)
         _delete(cur, key)
         _delete(cur, key[3:] + key[:3])
         cur.execute("INSERT INTO project_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [*key, pair.get("base_name"), pair.get("target_name"), decision, score, user or "匿名",
                      datetime.now()])
+    _record_decision(store, before)
 
 
 def undo(store: Store, pair: dict) -> None:
     """Forget the decision on a pair (in either orientation): it becomes a candidate again."""
     key = _key(pair)
     with store.transaction() as cur:
+        before = _version(cur)
         _delete(cur, key)
         _delete(cur, key[3:] + key[:3])
+    _record_decision(store, before)
+
+
+def _version(cur) -> int:
+    """The data version inside a write transaction (which bumps it by one on commit)."""
+    return int(cur.execute("SELECT version FROM data_version").fetchall()[0][0])
 
 
 def _key(pair: dict) -> list:

@@ -3,7 +3,7 @@ the tests of the SQL aggregates and the cached year-over-year matching (issue 9)
 
 `synthetic_db_path` is built once per session (3 years x 260 projects, 7 departments, ~8,000
 indicators) with a few edge cases added by hand: blank funding sources, zero budgets (无预算) and a
-project carried over without its code. Tests copy it (`synthetic_store`, `synthetic_env`)."""
+third of the projects without a code (matched by name across years). Tests copy it (`synthetic_store`, `synthetic_env`)."""
 from __future__ import annotations
 
 import shutil
@@ -37,6 +37,8 @@ def _synthetic_db(tmp_path_factory) -> Path:
         cur.execute("UPDATE projects SET funding_source = NULL WHERE id % 13 = 0")
         cur.execute("UPDATE projects SET budget = 0 WHERE id % 29 = 0")
         cur.execute("UPDATE projects SET spent = budget WHERE id % 31 = 0")
+        # a third without a code (re-dated names then match by name, year to year), as in real files
+        cur.execute("UPDATE projects SET project_code = NULL WHERE id % 3 = 0")
     s.set_setting("sample_offered", True)
     s.close()
     return path

@@ -240,3 +240,89 @@ def test_sample_matches(sample_store):
     m = matching.match_years(sample_store, 2023, 2024)
     assert m.pairs["match"].tolist() == ["name"] * 10
     assert len(m.candidates) == 1
+
+
+# ---------------------------------------------------------------- the two stages (issue 9): prepare once, finish per decision
+from perfboard.db import Store  # noqa: E402
+from perfboard.filters import Filters  # noqa: E402
+from tests.scale_fixtures import _synthetic_db, synthetic_db_path, synthetic_store  # noqa: E402,F401
+
+
+def whole_years(store, base_year, year):
+    params = Filters().params(store.get_setting("rate_bands", {"green": 0.95, "yellow": 0.9}))
+    params.pop("lights")
+    df = store.df("compare_projects", {**params, "years": [base_year, year]})
+    return df[df["year"] == base_year], df[df["year"] == year]
+
+
+def same_matches(a, b):
+    key = ["base_id", "target_id"]
+    pd.testing.assert_frame_equal(a.pairs.sort_values(key).reset_index(drop=True),
+                                  b.pairs.sort_values(key).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(a.candidates.reset_index(drop=True), b.candidates.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def decisions_frame(store, base_year, year, chosen):
+    """Stored decisions after deciding `chosen` ([(pair, decision)]) in a transaction rolled back."""
+    for pair, decision in chosen:
+        matching.decide(store, pair, decision)
+    d = matching.decisions(store, base_year, year)
+    for pair, _ in chosen:
+        matching.undo(store, pair)
+    return d
+
+
+@pytest.mark.parametrize("years", [(2023, 2024), (2022, 2023), (2024, 2022)])
+def test_finish_of_prepare_equals_match(synthetic_store, years):
+    s = synthetic_store
+    base, target = whole_years(s, *years)
+    prep = matching.prepare(base, target)
+    plain = match(base, target)
+    same_matches(matching.finish(prep), plain)
+    cand = plain.candidates
+    fuzzy = cand[cand["via"] == "fuzzy"]
+    assert len(fuzzy) >= 6
+    # confirmations and rejections of fuzzy candidates (a confirmed base leaves the others' top-3)
+    busy_base = fuzzy["base_id"].value_counts().index[0]
+    picks = [(fuzzy.iloc[0].to_dict(), "confirmed"), (fuzzy.iloc[3].to_dict(), "rejected"),
+             (fuzzy[fuzzy["base_id"] == busy_base].iloc[0].to_dict(), "confirmed"), (fuzzy.iloc[5].to_dict(), "rejected")]
+    for k in range(1, len(picks) + 1):
+        d = decisions_frame(s, *years, picks[:k])
+        same_matches(matching.finish(prep, d), match(base, target, d))
+    # a continued project confirmed with another partner, and a code pair rejected
+    pairs = plain.pairs
+    by_name = pairs[pairs["match"] == "name"].iloc[0]
+    by_code = pairs[pairs["match"] == "code"].iloc[0]
+    b, t = base.set_index("id"), target.set_index("id")
+    other = fuzzy.iloc[1]
+    cross = matching.pair_of({**b.loc[other["base_id"]].to_dict()}, {**t.loc[by_name["target_id"]].to_dict()})
+    code_pair = matching.pair_of(b.loc[by_code["base_id"]].to_dict(), t.loc[by_code["target_id"]].to_dict())
+    d = decisions_frame(s, *years, [(cross, "confirmed"), (code_pair, "rejected")])
+    same_matches(matching.finish(prep, d), match(base, target, d))
+
+
+def test_finish_gives_up_when_a_rejection_hits_the_name_tier(synthetic_store):
+    s = synthetic_store
+    base, target = whole_years(s, 2023, 2024)
+    prep = matching.prepare(base, target)
+    pairs = match(base, target).pairs
+    row = pairs[pairs["match"] == "name"].iloc[0]
+    b, t = base.set_index("id"), target.set_index("id")
+    pair = matching.pair_of(b.loc[row["base_id"]].to_dict(), t.loc[row["target_id"]].to_dict())
+    d = decisions_frame(s, 2023, 2024, [(pair, "rejected")])
+    assert matching.finish(prep, d) is None
+    assert not ((match(base, target, d).pairs["base_id"] == row["base_id"]) &
+                (match(base, target, d).pairs["target_id"] == row["target_id"])).any()
+
+
+def test_decision_versions_chain(synthetic_store):
+    s = synthetic_store
+    v0 = s.data_version()
+    base, target = whole_years(s, 2023, 2024)
+    cand = match(base, target).candidates.iloc[0].to_dict()
+    matching.decide(s, cand, "confirmed")
+    matching.undo(s, cand)
+    assert s.data_version() == v0 + 2 and matching.version_before_decisions(s, v0 + 2) == v0
+    s.set_setting("match_threshold", 70)               # not a decision: the chain stops there
+    assert matching.version_before_decisions(s, s.data_version()) == s.data_version()
