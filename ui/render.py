@@ -133,6 +133,8 @@ def report_table(df, money=(), rates=(), flag=None) -> None:
     styled = shown.style.set_properties(subset=[c for c in short if c in money or c in rates],
                                         **{"text-align": "right"})
     styled = styled.set_properties(subset=short, **{"white-space": "nowrap"})
-    styled = styled.map(lambda v: "white-space: nowrap; color: #b45309; font-weight: 600"
-                        if v in (NO_REASON, NO_MEASURE) else "")
+    flagged = [c for c in shown.columns if shown[c].isin((NO_REASON, NO_MEASURE)).any()]   # style those only
+    if flagged:
+        styled = styled.map(lambda v: "white-space: nowrap; color: #b45309; font-weight: 600"
+                            if v in (NO_REASON, NO_MEASURE) else "", subset=flagged)
     st.table(styled, hide_index=True)
