@@ -455,12 +455,8 @@ STATUS_CODES = ("met", "unmet", "missing", "no_target", "pending", "na")
 _MET, _UNMET, _MISSING, _NA = 0, 1, 2, 5
 # bases (BASIS_ZH keys) as codes
 _B_NA, _B_JUDGEMENT, _B_MET, _B_RATIO, _B_MISSING, _B_REPORTED, _B_NOT_JUDGED = range(7)
-# finding codes in a fixed numbering (1-based: 0 ends a packed list)
-_CODES = ("no-budget", "no-indicators", "unclassified", "weight-missing", "unmet-no-note", "missing-actual",
-          "not-judged", "score-mismatch", "weights-sum", "total-mismatch")
-_C = {c: i + 1 for i, c in enumerate(_CODES)}
-# order keys of findings within a project, as score_project appends them
-_K_ROWS, _K_AFTER = 2, 1 << 40
+# the findings a row can give, in the order score_project checks them
+_ROW_CODES = ("unmet-no-note", "missing-actual", "not-judged", "score-mismatch")
 
 
 def _label_codes(labels: pd.DataFrame, kind: str, hashes: np.ndarray) -> tuple[np.ndarray, list] | None:
@@ -589,19 +585,27 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cf
     if from_text.any():
         from .indicators import status_of
         rows = fetch_rows(pd.DataFrame({"id": row_id[from_text]})).set_index("id")
+        memo: dict[tuple, tuple[int, float]] = {}
         for i in np.flatnonzero(from_text):
             row = {c: (None if not isinstance(v, str) and pd.isna(v) else v) for c, v in rows.loc[row_id[i]].items()}
+            got = memo.get(key := tuple(row.values()))
+            if got is None:
+                target, actual = parsed_values(row)
+                got = memo[key] = (STATUS_CODES.index(status_of(row)),
+                                   completion_ratio(effective_direction(target), target.value, actual.value))
             if status[i] < 0:
-                status[i] = STATUS_CODES.index(status_of(row))
-            target, actual = parsed_values(row)
-            ratio[i] = completion_ratio(effective_direction(target), target.value, actual.value)
+                status[i] = got[0]
+            ratio[i] = got[1]
 
     active = status != _NA
     # _coefficient
-    weight_ok = ~np.isnan(w) & (w > 0)
-    basis = np.select(
-        [~active, ~np.isnan(jcoef), status == _MET, status == _UNMET, status == _MISSING, ~np.isnan(rep) & weight_ok],
-        [_B_NA, _B_JUDGEMENT, _B_MET, _B_RATIO, _B_MISSING, _B_REPORTED], _B_NOT_JUDGED)
+    basis = np.full(n, _B_NOT_JUDGED, dtype=np.int8)            # the first rule that holds wins: set in reverse
+    basis[~np.isnan(rep) & (w > 0)] = _B_REPORTED               # (w > 0 is False for NaN)
+    basis[status == _MISSING] = _B_MISSING
+    basis[status == _UNMET] = _B_RATIO
+    basis[status == _MET] = _B_MET
+    basis[~np.isnan(jcoef)] = _B_JUDGEMENT
+    basis[~active] = _B_NA
     coef = np.zeros(n)
     m = basis == _B_JUDGEMENT
     coef[m] = jcoef[m]
@@ -651,9 +655,11 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cf
         totals.append(sum(float(class_w[c]) for c in seq))
     class_total = np.array(totals, dtype=np.float64)[inverse]
     by_class = est & (class_total[k] > 0)
-    m = by_class & active & (cls >= 0)
     scale = indicator_total / np.where(class_total > 0, class_total, 1.0)
-    weight_used[m] = class_w[cls[m]] * scale[k[m]] / counts[k[m], cls[m]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_class = (class_w[None, :] * scale[:, None] / counts).reshape(-1)     # one row's weight, per class
+    m = np.flatnonzero(by_class & counted)
+    weight_used[m] = per_class[k[m] * K + cls[m]]
     active_p = np.bincount(k, weights=active, minlength=P)
     m = est & ~by_class & active
     weight_used[m] = indicator_total[k[m]] / active_p[k[m]]
@@ -708,45 +714,33 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cf
         exec_mismatch = ~np.isnan(rep_exec) & (np.abs(rep_exec - exec_score) > tol)
         total_mismatch = ~np.isnan(rep_total) & (np.abs(rep_total - total) > tol)
         weights_sum = ~estimated_p & (np.abs(original - indicator_total) > 0.005)
-    row_key = _K_ROWS + 2 * rank_p
-    pidx = np.arange(P)
-    events = [
-        (pidx[~has_rate], 0, _C["no-budget"]),
-        (pidx[rows_p == 0], 1, _C["no-indicators"]),
-        (k[unclassified], 1, _C["unclassified"]),
-        (pidx[~estimated_p & (given_p < rows_p)], 1, _C["weight-missing"]),
-        (k[no_note], row_key[no_note], _C["unmet-no-note"]),
-        (k[missing], row_key[missing], _C["missing-actual"]),
-        (k[not_judged], row_key[not_judged], _C["not-judged"]),
-        (k[mismatch], row_key[mismatch] + 1, _C["score-mismatch"]),
-        (pidx[weights_sum], _K_AFTER, _C["weights-sum"]),
-        (pidx[exec_mismatch], _K_AFTER + 1, _C["score-mismatch"]),
-        (pidx[total_mismatch], _K_AFTER + 2, _C["total-mismatch"]),
-    ]
-    ev_p = np.concatenate([e[0] for e in events]).astype(np.int64)
-    ev_key = np.concatenate([np.broadcast_to(np.asarray(e[1], dtype=np.int64), e[0].shape) for e in events])
-    ev_code = np.concatenate([np.full(len(e[0]), e[2], dtype=np.int64) for e in events])
-    # the first event of each (project, code); then a project's codes in the order they were first found
-    first_key = np.full(P * (len(_CODES) + 1), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_key, ev_p * (len(_CODES) + 1) + ev_code, ev_key)
-    cell = np.flatnonzero(first_key != np.iinfo(np.int64).max)
-    ev_p, ev_code, ev_key = cell // (len(_CODES) + 1), cell % (len(_CODES) + 1), first_key[cell]
-    o = np.lexsort((ev_key, ev_p))
-    ev_p, ev_code = ev_p[o], ev_code[o]
-    lead = np.r_[True, ev_p[1:] != ev_p[:-1]] if len(ev_p) else np.zeros(0, dtype=bool)
-    place = np.arange(len(ev_p)) - np.flatnonzero(lead).repeat(np.diff(np.r_[np.flatnonzero(lead), len(ev_p)]))
-    packed = np.zeros(P, dtype=np.int64)                    # codes packed 4 bits each, first in the low bits
-    np.add.at(packed, ev_p, ev_code << (4 * place))
-    packs, inverse = _codes(packed)
-    lists = []
-    for v in packs.tolist():
-        codes = []
-        while v:
-            codes.append(_CODES[(v & 15) - 1])
-            v >>= 4
-        lists.append(codes)
-    shared = np.empty(len(lists), dtype=object)
-    for i, codes in enumerate(lists):
+    # the order score_project finds them in: no-budget; one of no-indicators / unclassified / weight-missing;
+    # the four row findings in the order of the first row showing each (a row's score-mismatch after its other
+    # finding); weights-sum; the money block's score-mismatch unless a row had one; total-mismatch
+    big = np.iinfo(np.int64).max
+    first_row = np.full((P, 4), big, dtype=np.int64)
+    for c, (mask, sub_key) in enumerate(((no_note, 0), (missing, 0), (not_judged, 0), (mismatch, 1))):
+        rows_c = np.flatnonzero(mask)
+        kc = k[rows_c]
+        lead = np.r_[True, kc[1:] != kc[:-1]] if len(kc) else np.zeros(0, dtype=bool)
+        first_row[kc[lead], c] = 2 * rank_p[rows_c[lead]] + sub_key
+    row_order = np.argsort(first_row, axis=1, kind="stable")
+    row_seq = np.zeros(P, dtype=np.int64)                    # row codes 1..4 in order, 3 bits each
+    for j in range(4):
+        c = row_order[:, j]
+        has = first_row[np.arange(P), c] != big
+        row_seq |= np.where(has, c + 1, 0) << (3 * j)
+    stage1 = np.select([rows_p == 0, np.bincount(k, weights=unclassified, minlength=P) > 0,
+                        ~estimated_p & (given_p < rows_p)], [1, 2, 3], 0)
+    sig = (~has_rate).astype(np.int64) | (stage1 << 1) | (row_seq << 3) | (weights_sum.astype(np.int64) << 15) \
+        | ((exec_mismatch & (first_row[:, 3] == big)).astype(np.int64) << 16) | (total_mismatch.astype(np.int64) << 17)
+    sigs, inverse = _codes(sig)
+    shared = np.empty(len(sigs), dtype=object)
+    for i, v in enumerate(sigs.tolist()):
+        codes = ["no-budget"] if v & 1 else []
+        codes += [[], ["no-indicators"], ["unclassified"], ["weight-missing"]][(v >> 1) & 3]
+        codes += [_ROW_CODES[((v >> (3 + 3 * j)) & 7) - 1] for j in range(4) if (v >> (3 + 3 * j)) & 7]
+        codes += [c for bit, c in ((15, "weights-sum"), (16, "score-mismatch"), (17, "total-mismatch")) if v >> bit & 1]
         shared[i] = codes
     findings = shared[inverse]
 
