@@ -111,19 +111,23 @@ def with_scores(items: pd.DataFrame, scores, base_scores) -> pd.DataFrame:
 
 
 def _items(pairs: pd.DataFrame, frame: pd.DataFrame, base_year: int, year: int) -> pd.DataFrame:
-    base = frame[frame["year"] == base_year]
-    cur = frame[frame["year"] == year]
-    paired = pairs[["base_id", "target_id", "match"]]
-    new = pd.DataFrame({"base_id": pd.NA, "target_id": cur.loc[~cur["id"].isin(paired["target_id"]), "id"],
-                        "match": "none"})
-    gone = pd.DataFrame({"base_id": base.loc[~base["id"].isin(paired["base_id"]), "id"], "target_id": pd.NA,
-                         "match": "none"})
-    df = pd.concat([paired, new, gone], ignore_index=True).astype({"base_id": "Int64", "target_id": "Int64"})
-    cols = ["id", "department", "code", "name", "funding_source", "budget", "spent", "execution_rate"]
-    df = df.merge(cur[cols].rename(columns=lambda c: "target_id" if c == "id" else c).astype({"target_id": "Int64"}),
-                  on="target_id", how="left")
-    df = df.merge(base[cols].rename(columns=lambda c: "base_id" if c == "id" else "base_" + c)
-                  .astype({"base_id": "Int64"}), on="base_id", how="left")
+    """One row per pair, then per new project, then per discontinued one, with both sides' columns
+    (base ones prefixed base_), taken by position (no merges: 400,000 rows at a province's scale)."""
+    base = frame[frame["year"] == base_year].reset_index(drop=True)
+    cur = frame[frame["year"] == year].reset_index(drop=True)
+    new = cur.loc[~cur["id"].isin(pairs["target_id"]), "id"].to_numpy(dtype=float)
+    gone = base.loc[~base["id"].isin(pairs["base_id"]), "id"].to_numpy(dtype=float)
+    nan_new, nan_gone = np.full(len(new), np.nan), np.full(len(gone), np.nan)
+    target_id = np.concatenate([pairs["target_id"].to_numpy(dtype=float), new, nan_gone])
+    base_id = np.concatenate([pairs["base_id"].to_numpy(dtype=float), nan_new, gone])
+    df = pd.DataFrame({"base_id": pd.array(base_id, dtype="Int64"), "target_id": pd.array(target_id, dtype="Int64"),
+                       "match": np.concatenate([pairs["match"].to_numpy(dtype=object),
+                                                np.full(len(new) + len(gone), "none", dtype=object)])})
+    cols = ["department", "code", "name", "funding_source", "budget", "spent", "execution_rate"]
+    for prefix, side, ids in (("", cur, target_id), ("base_", base, base_id)):
+        pos = pd.Index(side["id"].to_numpy(dtype=float)).get_indexer(ids)       # -1: no project on this side
+        for c in cols:
+            df[prefix + c] = pd.api.extensions.take(side[c].to_numpy(), pos, allow_fill=True)
     df["status"] = np.where(df["base_id"].isna(), "new", np.where(df["target_id"].isna(), "discontinued", "continued"))
     for c in ("department", "funding_source", "code"):
         df[c] = df[c].where(df[c].notna(), df["base_" + c])
@@ -249,9 +253,9 @@ def _year_pair(store: Store, pp: _PreparedPair, base_year: int, year: int) -> Ye
 
     df = _changes(df)
     df["score"] = df["base_score"] = df["score_change"] = np.nan      # filled per view: see with_scores
-    df["status_order"] = df["status"].map(_STATUS_ORDER)
-    df["size"] = df[["budget", "base_budget"]].max(axis=1)
-    df = df.sort_values(["status_order", "size"], ascending=[True, False], kind="stable").drop(columns=["status_order"])
+    df["size"] = np.fmax(df["budget"].to_numpy(dtype=float), df["base_budget"].to_numpy(dtype=float))
+    order = np.lexsort((-df["size"].to_numpy(), df["status"].map(_STATUS_ORDER).to_numpy()))   # stable
+    df = df.iloc[order].reset_index(drop=True)
     # The view with no filter but the years, kept as is so that view shares these frames.
     df["in_current"], df["in_base"] = df["target_id"].notna().to_numpy(), df["base_id"].notna().to_numpy()
     df = _with_candidates(df, m.candidates)[ITEM_COLUMNS]
