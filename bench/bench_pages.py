@@ -239,6 +239,14 @@ def warm_imports() -> None:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process so far. VmHWM, not getrusage().ru_maxrss: Linux keeps ru_maxrss across
+    fork + exec, so a child would report its parent's peak (e.g. building the database) if higher."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024       # KB on Linux
 
