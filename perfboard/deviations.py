@@ -47,6 +47,8 @@ PROJECT_COLUMNS = {
     "budget": "全年预算数（万元）", "spent": "全年执行数（万元）",
     "execution_rate": "执行率", "reported_rate": "填报执行率", "light": "状态",
 }
+ATTENTION_FIELDS = ["id", "year", "name", "department", "light", "execution_rate", "reported_rate", "rate_mismatch",
+                    "budget_deviation", "indicator_deviations", "deviation_reason", "improvement"]
 FIGURE_KEYS = ("projects", "budget_wan", "spent_wan", "execution_rate", "deviation_projects",
                "budget_deviation_projects", "indicator_deviation_projects", "indicators_total", "indicators_met",
                "indicators_pending")
@@ -76,19 +78,22 @@ def judged_by(row) -> str:
 
 
 # ---------------------------------------------------------------- figures (one SQL row)
-def figures(store: Store, filters: Filters = Filters()) -> dict:
+def figures(store: Store, filters: Filters = Filters(), attention: int | None = 0) -> dict:
     """Every count of the filtered projects, from queries/scoped/figures.sql:
     projects, budget_wan, spent_wan, execution_rate (summary.totals()), the deviation counts
     (deviation_projects, budget_deviation_projects, indicator_deviation_projects, indicators_total (not
     counting 不适用), indicators_met, indicators_pending), "quality": {check: count}, "rows": {table: row
-    count} (TABLES) and "departments" (sorted)."""
-    r = scope.run(store, "figures", filters).iloc[0]
+    count} (TABLES), "departments" (sorted), and "attention": the `attention` projects in deviation
+    worst first (None: all) as a DataFrame (id, year, name, department, light, execution_rate,
+    reported_rate, rate_mismatch, budget_deviation, indicator_deviations, deviation_reason, improvement)."""
+    r = scope.run(store, "figures", filters, {"attention": attention}).iloc[0]
     out = {k: int(r[k]) for k in FIGURE_KEYS if k not in ("budget_wan", "spent_wan", "execution_rate")}
     out["budget_wan"], out["spent_wan"] = float(r["budget_wan"]), float(r["spent_wan"])
     out["execution_rate"] = out["spent_wan"] / out["budget_wan"] if out["budget_wan"] > 0 else None
     out["quality"] = {k: int(r[k]) for k in QUALITY_CHECKS}
     out["rows"] = {k: int(r[c]) for k, c in {**PROJECT_TABLES, **INDICATOR_TABLES}.items()}
     out["departments"] = [str(d) for d in r["departments"]]
+    out["attention"] = pd.DataFrame(list(r["attention"]), columns=ATTENTION_FIELDS)
     return out
 
 
@@ -100,7 +105,7 @@ def deviation_counts(fig: dict) -> dict:
 
 # ---------------------------------------------------------------- rows worst first
 def project_rows(store: Store, filters: Filters, kind: str, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-    """Projects of `kind` ('attention', 'budget', 'rate_mismatch', 'budget_no_reason') worst first:
+    """Projects of `kind` ('budget', 'rate_mismatch', 'budget_no_reason') worst first:
     by how far the rate is from 100% (budget deviations only), then the number of deviating indicators,
     then id; `limit` rows from `offset` (None: all)."""
     return scope.run(store, "flags", filters, {"kind": kind, "limit": limit, "offset": int(offset)})

@@ -12,8 +12,7 @@ import pandas as pd
 
 from . import scope
 from .db import Store
-from .deviations import (NO_MEASURE, NO_REASON, QUALITY_CHECKS, deviating_names, figures, or_placeholder,
-                         project_rows)
+from .deviations import NO_MEASURE, NO_REASON, QUALITY_CHECKS, deviating_names, figures, or_placeholder
 from .filters import Filters
 from .summary import bands, change, previous_year
 
@@ -37,11 +36,8 @@ def _num(v):
     return None if v is None or pd.isna(v) else float(v)
 
 
-def attention(store: Store, filters: Filters, limit: int | None = None) -> list[dict]:
-    """需关注: projects in deviation, worst first (perfboard.deviations order), at most `limit` (None:
-    all), with rate, deviating indicators, reason, measures."""
-    rows = project_rows(store, filters, "attention", limit)
-    names = deviating_names(store, filters, rows.loc[rows["indicator_deviations"] > 0, "id"])
+def attention_items(rows: pd.DataFrame, names: dict[int, str]) -> list[dict]:
+    """需关注 items of deviations.figures()["attention"] rows, with their deviating indicators named."""
     return [{
         "id": int(r.id), "year": int(r.year), "name": r.name, "department": r.department,
         "light": r.light, "execution_rate": _num(r.execution_rate), "reported_rate": _num(r.reported_rate),
@@ -50,6 +46,18 @@ def attention(store: Store, filters: Filters, limit: int | None = None) -> list[
         "reason": or_placeholder(r.deviation_reason, NO_REASON),
         "measures": or_placeholder(r.improvement, NO_MEASURE),
     } for r in rows.itertuples(index=False)]
+
+
+def attention(store: Store, filters: Filters, limit: int | None = None) -> list[dict]:
+    """需关注: projects in deviation, worst first (by how far the rate is from 100% for budget deviations,
+    then the number of deviating indicators, then id), at most `limit` (None: all), with rate, deviating
+    indicators, reason, measures."""
+    rows = figures(store, filters, attention=limit)["attention"]
+    return attention_items(rows, _names(store, filters, rows))
+
+
+def _names(store: Store, filters: Filters, rows: pd.DataFrame) -> dict[int, str]:
+    return deviating_names(store, filters, rows.loc[rows["indicator_deviations"] > 0, "id"])
 
 
 def rate_chart_rows(store: Store, filters: Filters, top: int = CHART_TOP) -> tuple[pd.DataFrame, int]:
@@ -80,7 +88,7 @@ def overview(store: Store, filters: Filters = Filters(), attention_limit: int = 
     projects have a rate, "departments": the departments of the filtered projects, "bands", "attention":
     list, "attention_total": int, "quality": {check: count}, "quality_labels": QUALITY_CHECKS}.
     """
-    fig = figures(store, filters)
+    fig = figures(store, filters, attention=attention_limit)
     base_year = previous_year(store, filters.year)
     base = figures(store, filters.with_year(base_year)) if base_year is not None else None
     if base is not None and base["projects"] == 0:
@@ -95,7 +103,7 @@ def overview(store: Store, filters: Filters = Filters(), attention_limit: int = 
         "chart_projects": chart_projects,
         "departments": fig["departments"],
         "bands": bands(store),
-        "attention": attention(store, filters, attention_limit),
+        "attention": attention_items(fig["attention"], _names(store, filters, fig["attention"])),
         "attention_total": fig["deviation_projects"],
         "quality": fig["quality"],
         "quality_labels": QUALITY_CHECKS,
