@@ -429,11 +429,14 @@ def _score_projects(store: Store, pj: pd.DataFrame, cfg: dict) -> pd.DataFrame |
     ids = pj["id"].to_numpy(dtype=np.int64)
     lo, hi = int(ids.min()), int(ids.max())
     labels = store.df("score_labels", {"lo": lo, "hi": hi})
+    # "" first: never an empty list (no type to bind), and a row's "" finds itself either way
+    texts = {kind: [""] + labels.loc[labels["kind"] == kind, "text"].tolist() for kind in ("level1", "judgement")}
+    params = {"spaces": _SPACES, "level1_texts": texts["level1"], "judgement_texts": texts["judgement"]}
     if len(ids) >= _DENSE * (hi - lo + 1):
-        ind = store.df("score_indicators", {"spaces": _SPACES, "lo": lo, "hi": hi})
+        ind = store.df("score_indicators", {**params, "lo": lo, "hi": hi})
     else:
-        ind = store.df("score_indicators_of", {"spaces": _SPACES}, tables={"project_ids": pd.DataFrame({"id": ids})})
-    return _vector_scores(pj, ind, labels, cfg, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
+        ind = store.df("score_indicators_of", params, tables={"project_ids": pd.DataFrame({"id": ids})})
+    return _vector_scores(pj, ind, texts, cfg, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
 
 
 def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
@@ -457,24 +460,6 @@ _MET, _UNMET, _MISSING, _NA = 0, 1, 2, 5
 _B_NA, _B_JUDGEMENT, _B_MET, _B_RATIO, _B_MISSING, _B_REPORTED, _B_NOT_JUDGED = range(7)
 # the findings a row can give, in the order score_project checks them
 _ROW_CODES = ("unmet-no-note", "missing-actual", "not-judged", "score-mismatch")
-
-
-def _label_codes(labels: pd.DataFrame, kind: str, hashes: np.ndarray) -> tuple[np.ndarray, list] | None:
-    """Each row's index into the distinct texts of `kind` (score_labels.sql), found by the texts' hashes;
-    None when two distinct texts share a hash (then hashes cannot tell them apart)."""
-    lab = labels[labels["kind"] == kind]
-    h = lab["h"].to_numpy(dtype=np.uint64)
-    order = np.argsort(h, kind="stable")
-    h = h[order]
-    if len(h) > 1 and (h[1:] == h[:-1]).any():
-        return None
-    texts = lab["text"].to_numpy(dtype=object)[order]
-    if not len(h):
-        return np.zeros(len(hashes), dtype=np.int64), []
-    at = np.minimum(np.searchsorted(h, hashes), len(h) - 1)
-    if len(hashes) and not (h[at] == hashes).all():       # written between the two queries: start again
-        return None
-    return at, [None if not isinstance(t, str) else t for t in texts]
 
 
 def _finite_or_nan(x) -> np.ndarray:
@@ -521,11 +506,11 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques), codes
 
 
-def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cfg: dict, fetch_rows) -> pd.DataFrame | None:
+def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], cfg: dict, fetch_rows) -> pd.DataFrame | None:
     """SCORE_COLUMNS for the projects `pj` (score_projects.sql's rows), ordered by id, from their indicators `ind`
-    (score_indicators.sql, any order) and the distinct 一级/判定 texts `labels` (score_labels.sql).
+    (score_indicators.sql, any order) and the 一级/判定 texts its codes point into (`texts`, as bound to it).
     `fetch_rows(ids frame)` returns score_rows.sql for the few rows numbers alone cannot score.
-    None when the texts cannot be told apart by their hashes (the caller scores the slow way)."""
+    None when a row's text is not in `texts` (written in between: the caller scores the slow way)."""
     # projects by id; rows by project, then form order. Sums below are np.bincount over rows in that order,
     # which adds each project's (or group's) values left to right from 0.0: bit for bit Python's sum()
     # (numpy's and pandas' sums pair or compensate, which can differ in the last bit and so in a rounded score)
@@ -562,18 +547,19 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, labels: pd.DataFrame, cf
     note = ind["note"].to_numpy(dtype=bool)
 
     # 一级 -> class (_weights' class_of) and group (its normalised text); 判定 -> coefficient (_coefficient)
-    l1 = _label_codes(labels, "level1", ind["level1_hash"].to_numpy(dtype=np.uint64))
-    jd = _label_codes(labels, "judgement", ind["judgement_hash"].to_numpy(dtype=np.uint64))
-    if l1 is None or jd is None:
+    l1 = ind["level1"].to_numpy(dtype=np.int64)
+    jd = ind["judgement"].to_numpy(dtype=np.int64)
+    if n and (l1.min() < 0 or jd.min() < 0):
         return None
     classes = list(cfg["class_weights"])
     keys: dict[str, int] = {}
-    l1_class = np.array([classes.index(c) if (c := class_of(x, cfg)) is not None else -1 for x in l1[1]] or [-1])
-    l1_group = np.array([keys.setdefault(cells.norm(x) if _present(x) else "", len(keys)) for x in l1[1]] or [0])
-    cls, grp = l1_class[l1[0]], l1_group[l1[0]]
+    l1_texts = [None] + texts["level1"]                       # code 0: NULL
+    l1_class = np.array([classes.index(c) if (c := class_of(x, cfg)) is not None else -1 for x in l1_texts])
+    l1_group = np.array([keys.setdefault(cells.norm(x) if _present(x) else "", len(keys)) for x in l1_texts])
+    cls, grp = l1_class[l1], l1_group[l1]
     j_coef = np.array([float(cfg["coefficients"][c]) if _present(x) and (c := cells.norm(x)) in cfg["coefficients"]
-                       else np.nan for x in jd[1]] or [np.nan])
-    jcoef = j_coef[jd[0]]
+                       else np.nan for x in [None] + texts["judgement"]])
+    jcoef = j_coef[jd]
 
     # rows numbers alone cannot score: an unmet row whose target or actual number was not stored, or a row
     # without a stored status, read from their texts, once each, by the functions score_project uses

@@ -4,7 +4,9 @@
 SELECT i.project_id, i.position, i.id,
        CASE i.status WHEN 'met' THEN 0 WHEN 'unmet' THEN 1 WHEN 'missing' THEN 2 WHEN 'no_target' THEN 3
                      WHEN 'pending' THEN 4 WHEN 'na' THEN 5 ELSE -1 END AS status,
-       hash(i.level1) AS level1_hash, hash(i.judgement) AS judgement_hash,
+       CASE WHEN i.level1 IS NULL THEN 0 ELSE coalesce(list_position($level1_texts, i.level1), -1) END AS level1,
+       CASE WHEN i.judgement IS NULL THEN 0 ELSE coalesce(list_position($judgement_texts, i.judgement), -1) END
+           AS judgement,
        CASE WHEN i.direction IN ('≤', '<') THEN 1 WHEN i.direction = '=' THEN 2 ELSE 0 END AS direction,
        i.target_value, i.actual_value, i.weight, i.reported_score,
        coalesce(trim(i.deviation_note, $spaces) <> '', false) AS note

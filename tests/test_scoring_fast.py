@@ -70,8 +70,10 @@ def test_stored_settings_are_used(sample_store):
 
 def test_both_indicator_queries_return_the_same_rows(sample_store):
     ids = projects(sample_store, Filters())["id"]
-    by_range = sample_store.df("score_indicators", {"spaces": " ", "lo": int(ids.min()), "hi": int(ids.max())})
-    by_ids = sample_store.df("score_indicators_of", {"spaces": " "}, tables={"project_ids": pd.DataFrame({"id": ids})})
+    texts = {"spaces": " ", "level1_texts": ["", "产出指标"], "judgement_texts": [""]}
+    by_range = sample_store.df("score_indicators", {**texts, "lo": int(ids.min()), "hi": int(ids.max())})
+    by_ids = sample_store.df("score_indicators_of", texts, tables={"project_ids": pd.DataFrame({"id": ids})})
+    assert set(by_range["level1"]) == {2, -1}           # 产出指标; the others are not in the list
     assert len(by_range) == sample_store.scalar("SELECT count(*) FROM indicators") == 98
     assert_same(by_range.sort_values("id").reset_index(drop=True), by_ids.sort_values("id").reset_index(drop=True))
 
