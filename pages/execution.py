@@ -34,7 +34,8 @@ with by_project:
     rows = state.load(table_page, f, limit, offset)
     render.table(rows, money=MONEY, rates=RATES, widths=WIDTHS, height=min(35 * len(rows) + 38, 563))
     render.table(e["table_total"], money=MONEY, rates=RATES, widths=WIDTHS)
-    download_buttons(lambda: full_table(state.store(), f), "项目执行情况", f, totals=e["table_total"],
+    store = state.store()           # captured now: the callable runs when a button is clicked
+    download_buttons(lambda: full_table(store, f), "项目执行情况", f, totals=e["table_total"],
                      key="exp_exec_projects", rows=t["projects"])
 with by_department:
     st.caption("执行率（加权）= 全年执行数合计 ÷ 全年预算数合计。")

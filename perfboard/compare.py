@@ -172,8 +172,9 @@ def clear_cache() -> None:
 
 
 def _cached(store: Store, key: tuple, make, keep: int):
-    """make() once per (store, key); the newest `keep` entries of each kind are kept. The key holds
-    the data version, so an import, a save or a match decision (each bumps it) recomputes. Sessions
+    """make() once per (store, key); key = (kind, database path, data version, ...). Per kind only
+    entries of the newest version are kept, at most `keep` of them: an import, a save or a match
+    decision (each bumps the version) recomputes, and frees what the older version held. Sessions
     asking for the same key meanwhile wait for the one computing it; other keys are not held up."""
     with _CACHE_LOCK:
         entries = _CACHE.setdefault(store, OrderedDict())
@@ -187,11 +188,17 @@ def _cached(store: Store, key: tuple, make, keep: int):
                 return entries[key]
         value = make()
         with _CACHE_LOCK:
+            _PENDING.pop((id(store), key), None)
+            same_kind = [k for k in entries if k[0] == key[0]]
+            if any(k[2] > key[2] for k in same_kind):      # computed for a version already superseded
+                return value
+            for k in same_kind:                            # entries of older versions are never asked again
+                if k[2] < key[2]:
+                    del entries[k]
             entries[key] = value
             same_kind = [k for k in entries if k[0] == key[0]]
             for k in same_kind[:-keep]:
                 del entries[k]
-            _PENDING.pop((id(store), key), None)
         return value
 
 

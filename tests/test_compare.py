@@ -359,6 +359,9 @@ def test_decisions_apply_at_once(synthetic_store, count_matching):
     assert c4.items[c4.items["target_id"] == first["target_id"]].iloc[0]["status"] == "new"
     assert len(count_matching) == 1                  # names, codes and similarities once
     assert len(count_matching.finish) == 4           # the decisions' part once per decision, not per look
+    # what older versions held is freed: only the current version's pair and view are kept
+    assert {k[2] for k in cmp._CACHE[s] if k[0] in ("pair", "view")} == {s.data_version()}
+    assert len([k for k in cmp._CACHE[s] if k[0] == "prep"]) == 1
 
 
 def test_cache_is_bounded(synthetic_store):
