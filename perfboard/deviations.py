@@ -33,7 +33,7 @@ QUALITY_CHECKS = {
     "unmet_no_reason": ("未达成指标未填写偏差原因", "未达成未填原因", "条指标"),
 }
 
-# The deviations page's tables: key -> (query of queries/scoped, figures() count of its rows).
+# The deviations page's tables (table() keys): key -> the figures.sql column counting its rows.
 PROJECT_TABLES = {"budget": "budget_deviation_projects", "rate_mismatch": "rate_mismatch",
                   "budget_no_reason": "budget_no_reason"}
 INDICATOR_TABLES = {"indicators": "deviating_indicators", "pending": "indicators_pending",
