@@ -155,7 +155,7 @@ class YearPair:
 _CACHE: "weakref.WeakKeyDictionary[Store, OrderedDict]" = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 _PENDING: dict[tuple, threading.Lock] = {}
-PREPS_CACHED = 2            # prepared matchings kept per store (the projects of two years, names analysed)
+PREPS_CACHED = 1            # prepared matchings kept per store (the projects of two years, names analysed)
 PAIRS_CACHED = 2            # year pairs kept per store (each ~100 MB at 200,000 projects a year)
 VIEWS_CACHED = 3            # filtered comparisons kept per store (the unfiltered one shares the pair's frames)
 
@@ -186,6 +186,9 @@ def _cached(store: Store, key: tuple, make, keep: int):
         with _CACHE_LOCK:
             if key in entries:
                 return entries[key]
+            same_kind = [k for k in entries if k[0] == key[0]]
+            for k in same_kind[:max(0, len(same_kind) - keep + 1)]:     # room first: a lower peak of memory
+                del entries[k]
         value = make()
         with _CACHE_LOCK:
             _PENDING.pop((id(store), key), None)
