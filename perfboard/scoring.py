@@ -603,9 +603,9 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
 
     # per project
     rows_p = np.bincount(k, minlength=P)
-    given_p = np.bincount(k, weights=~np.isnan(w), minlength=P).astype(np.int64)
+    given_p = np.bincount(k[~np.isnan(w)], minlength=P)
     estimated_p = given_p == 0                       # no indicators, or not one 分值
-    rank_p = np.arange(n) - np.repeat(np.cumsum(rows_p) - rows_p, rows_p)
+    start_p = np.cumsum(rows_p) - rows_p              # a row's place in its project: row - start_p[k[row]]
     budget, spent = _finite_or_nan(pj["budget"]), _finite_or_nan(pj["spent"])
     has_rate = ~np.isnan(budget) & (budget > 0) & ~np.isnan(spent)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -627,7 +627,7 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
         rows_c = np.flatnonzero(counted & (cls == c))
         kc = k[rows_c]
         lead = np.r_[True, kc[1:] != kc[:-1]] if len(kc) else np.zeros(0, dtype=bool)
-        first[kc[lead], c] = rank_p[rows_c[lead]]
+        first[kc[lead], c] = rows_c[lead] - start_p[kc[lead]]
     order = np.argsort(first, axis=1, kind="stable")
     present = np.take_along_axis(counts, order, axis=1) > 0
     sig = ((order + 1) * present * (K + 1) ** np.arange(K)).sum(axis=1)
@@ -646,7 +646,8 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
         per_class = (class_w[None, :] * scale[:, None] / counts).reshape(-1)     # one row's weight, per class
     m = np.flatnonzero(by_class & counted)
     weight_used[m] = per_class[k[m] * K + cls[m]]
-    active_p = np.bincount(k, weights=active, minlength=P)
+    na_p = np.bincount(k[~active], minlength=P)
+    active_p = rows_p - na_p
     m = est & ~by_class & active
     weight_used[m] = indicator_total[k[m]] / active_p[k[m]]
     unclassified = by_class & active & (cls < 0)
@@ -655,7 +656,7 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
     base = np.where(np.isnan(w) | (w == 0), 0.0, w)
     original = np.bincount(k, weights=base, minlength=P)
     given_w = np.where(active, base, 0.0)
-    touched = ~estimated_p & (np.bincount(k, weights=~active, minlength=P) > 0)     # 不适用 rows to move
+    touched = ~estimated_p & (na_p > 0)               # 不适用 rows whose points move
     sub = np.flatnonzero(touched[k])
     if len(sub):
         _, gid = _codes(k[sub] * (int(grp.max()) + 1) + grp[sub])   # (project, 一级) groups, rows in form order
@@ -677,7 +678,7 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
     score = np.where(active, weight_used * coef, 0.0)
     indicator_score = _round2(np.bincount(k, weights=score, minlength=P))
     total = _round2(exec_score + indicator_score)
-    incomplete = np.bincount(k, weights=(basis == _B_MISSING) | (basis == _B_NOT_JUDGED), minlength=P) > 0
+    incomplete = np.bincount(k[(basis == _B_MISSING) | (basis == _B_NOT_JUDGED)], minlength=P) > 0
     complete = (rows_p > 0) & ~incomplete
     grade = np.full(P, None, dtype=object)
     undecided = complete & np.isfinite(total)
@@ -709,14 +710,14 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
         rows_c = np.flatnonzero(mask)
         kc = k[rows_c]
         lead = np.r_[True, kc[1:] != kc[:-1]] if len(kc) else np.zeros(0, dtype=bool)
-        first_row[kc[lead], c] = 2 * rank_p[rows_c[lead]] + sub_key
+        first_row[kc[lead], c] = 2 * (rows_c[lead] - start_p[kc[lead]]) + sub_key
     row_order = np.argsort(first_row, axis=1, kind="stable")
     row_seq = np.zeros(P, dtype=np.int64)                    # row codes 1..4 in order, 3 bits each
     for j in range(4):
         c = row_order[:, j]
         has = first_row[np.arange(P), c] != big
         row_seq |= np.where(has, c + 1, 0) << (3 * j)
-    stage1 = np.select([rows_p == 0, np.bincount(k, weights=unclassified, minlength=P) > 0,
+    stage1 = np.select([rows_p == 0, np.bincount(k[unclassified], minlength=P) > 0,
                         ~estimated_p & (given_p < rows_p)], [1, 2, 3], 0)
     sig = (~has_rate).astype(np.int64) | (stage1 << 1) | (row_seq << 3) | (weights_sum.astype(np.int64) << 15) \
         | ((exec_mismatch & (first_row[:, 3] == big)).astype(np.int64) << 16) | (total_mismatch.astype(np.int64) << 17)
