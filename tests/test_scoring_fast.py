@@ -270,3 +270,15 @@ def test_scores_are_kept_until_the_data_or_the_settings_change(sample_store, mon
     save_scoring_settings(sample_store, {"execution_weight": 20.0})
     assert_same(project_scores(sample_store, Filters(year=2024)), project_scores_by_project(sample_store, Filters(year=2024)))
     assert calls == [12, 12, 12, 12]
+
+
+def test_a_text_missing_from_the_lists_falls_back_to_the_per_project_path(sample_store, monkeypatch):
+    import perfboard.scoring as scoring
+    f = Filters(year=2024)
+    pj = sample_store.df("score_projects", f.params())
+    texts = {"level1": [""], "judgement": [""]}               # as if a row was written after the labels query
+    ind = sample_store.df("score_indicators", {"spaces": " ", "level1_texts": texts["level1"],
+                                               "judgement_texts": texts["judgement"], "lo": 0, "hi": 10 ** 9})
+    assert scoring._vector_scores(pj, ind, texts, DEFAULTS, None) is None
+    monkeypatch.setattr(scoring, "_score_projects", lambda store, pj, cfg: None)
+    assert_same(project_scores(sample_store, f), project_scores_by_project(sample_store, f))
