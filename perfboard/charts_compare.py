@@ -48,9 +48,10 @@ def _title(text: str, shown: int, total: int) -> alt.TitleParams:
 def rate_dumbbell_data(items: pd.DataFrame, top_n: int = TOP_N) -> tuple[pd.DataFrame, int]:
     """Continued projects with a rate in both years, the top_n by budget; long format (one row per
     project and year). Returns (rows, number of such projects before the cap)."""
-    d = items[(items["status"] == "continued") & items["execution_rate"].notna() & items["base_execution_rate"].notna()]
-    total = len(d)
-    d = d.nlargest(top_n, "size")            # cap first: labels for the shown rows only
+    both = (items["status"] == "continued") & items["execution_rate"].notna() & items["base_execution_rate"].notna()
+    total = int(both.sum())
+    # cap first, without copying every continued row: labels for the shown rows only
+    d = items.loc[items["size"][both].nlargest(top_n).index]
     d = d.assign(label=labels(d))
     keep = ["label", "execution_rate", "base_execution_rate", "execution_rate_change_pp", "budget", "base_budget"]
     return d[keep].reset_index(drop=True), total
