@@ -413,7 +413,7 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     seen = (known_ids[at] == ids) if len(known_ids) else np.zeros(len(ids), dtype=bool)
     if not seen.all():
         new = _score_projects(store, pj[~seen], cfg)
-        if new is None:        # two distinct 一级/判定 texts with one hash (never seen), or a write in between
+        if new is None:        # a row's 一级/判定 text written after the labels query was read
             return project_scores_by_project(store, filters)
         known = pd.concat([known, new], ignore_index=True) if len(known) else new
         known = known.sort_values("id", kind="stable", ignore_index=True)
