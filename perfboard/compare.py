@@ -2,10 +2,10 @@
 per-project changes over matched pairs, the indicator table of a pair, the multi-year trend."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections import OrderedDict
-import dataclasses
 from dataclasses import dataclass
 
 import duckdb
@@ -205,7 +205,8 @@ def _cached(store: Store, key: tuple, make, keep: int):
         return value
 
 
-def year_pair(store: Store, base_year: int, year: int, threshold: float | None = None) -> YearPair:
+def year_pair(store: Store, base_year: int, year: int, threshold: float | None = None,
+              version: int | None = None) -> YearPair:
     """The filter-independent part of compare(), cached per (store, database file, data version,
     years, threshold). Its decision-independent part (the projects, the prepared matching, the
     indicator counts) is cached per data version before match decisions (matching.
@@ -213,7 +214,7 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
     base_year, year, threshold = int(base_year), int(year), float(threshold)
-    version = store.data_version()
+    version = store.data_version() if version is None else version
     key = ("pair", str(store.path), version, base_year, year, threshold)
 
     def make():
@@ -308,8 +309,9 @@ def compare(store: Store, filters: Filters, base_year: int | None, year: int,
         cur = totals(projects(store, filters.with_year(year)))
         empty = pd.DataFrame()
         return Comparison(None, year, cur, None, {}, empty, empty, empty, empty, empty)
-    yp = year_pair(store, base_year, year, threshold)
-    key = ("view", str(store.path), store.data_version(), int(base_year), int(year), threshold, filters)
+    version = store.data_version()          # one reading for the pair and the view
+    yp = year_pair(store, base_year, year, threshold, version)
+    key = ("view", str(store.path), version, int(base_year), int(year), threshold, filters)
     c = _cached(store, key, lambda: _view(yp, filters), VIEWS_CACHED)
     if not scores or c.items.empty:
         return c
