@@ -385,6 +385,8 @@ def project_scores_by_project(store: Store, filters: Filters = Filters()) -> pd.
 
 # Below this share of their id range, the filtered projects' indicators are fetched by id, not by range.
 _DENSE = 0.3
+# Projects scored per pass (by id): ~10 indicators each, so about 200,000 rows in memory at a time.
+_CHUNK = 20_000
 # Per Store, the scores computed so far under one data version and scoring configuration: a filter change
 # then scores only projects not seen yet (often none). A write bumps the data version, which empties it.
 _CACHE: "weakref.WeakKeyDictionary[Store, tuple[tuple, pd.DataFrame]]" = weakref.WeakKeyDictionary()
@@ -412,9 +414,14 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     at = np.minimum(np.searchsorted(known_ids, ids), max(len(known_ids) - 1, 0))
     seen = (known_ids[at] == ids) if len(known_ids) else np.zeros(len(ids), dtype=bool)
     if not seen.all():
-        new = _score_projects(store, pj[~seen], cfg)
-        if new is None:        # a row's 一级/判定 text written after the labels query was read
-            return project_scores_by_project(store, filters)
+        todo = pj[~seen].sort_values("id", kind="stable")
+        parts = []
+        for start in range(0, len(todo), _CHUNK):             # a bounded slice of indicator rows in memory at once
+            part = _score_projects(store, todo.iloc[start:start + _CHUNK], cfg)
+            if part is None:   # a row's 一级/判定 text written after the labels query was read
+                return project_scores_by_project(store, filters)
+            parts.append(part)
+        new = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         known = pd.concat([known, new], ignore_index=True) if len(known) else new
         known = known.sort_values("id", kind="stable", ignore_index=True)
         known_ids = known["id"].to_numpy(dtype=np.int64)

@@ -282,3 +282,13 @@ def test_a_text_missing_from_the_lists_falls_back_to_the_per_project_path(sample
     assert scoring._vector_scores(pj, ind, texts, DEFAULTS, None) is None
     monkeypatch.setattr(scoring, "_score_projects", lambda store, pj, cfg: None)
     assert_same(project_scores(sample_store, f), project_scores_by_project(sample_store, f))
+
+
+def test_projects_are_scored_a_slice_at_a_time_with_the_same_result(sample_store, monkeypatch):
+    import perfboard.scoring as scoring
+    calls = []
+    real = scoring._score_projects
+    monkeypatch.setattr(scoring, "_CHUNK", 5)
+    monkeypatch.setattr(scoring, "_score_projects", lambda store, pj, cfg: calls.append(len(pj)) or real(store, pj, cfg))
+    assert_same(project_scores(sample_store, Filters()), project_scores_by_project(sample_store, Filters()))
+    assert calls == [5, 5, 5, 5, 4]
