@@ -483,7 +483,7 @@ def _round2(x: np.ndarray) -> np.ndarray:
         y = x * 100.0
         out = np.rint(y) / 100.0
         frac = np.abs(y - np.floor(y))
-        doubt = ~np.isfinite(y) | (np.abs(y) > 1e12) | (np.abs(frac - 0.5) < 1e-6)
+        doubt = ~np.isfinite(y) | (np.abs(y) > 1e9) | (np.abs(frac - 0.5) < 1e-6)    # y exact to < 1e-6 below 1e9
     for i in np.flatnonzero(doubt):
         out[i] = round(float(x[i]), 2)
     return out
