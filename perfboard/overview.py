@@ -70,11 +70,8 @@ def rate_chart_rows(store: Store, filters: Filters, top: int = CHART_TOP) -> tup
     rest = df[df["rk"].isna()]
     n = int(rest["n"].iloc[0]) if len(rest) else 0
     if n:
-        from .charts import OTHER
-        budget, spent = float(rest["budget"].iloc[0]), float(rest["spent"].iloc[0])
-        other = {"id": -1, "name": f"{OTHER} {n} 个项目", "label": f"{OTHER} {n} 个项目", "department": "",
-                 "budget": budget, "spent": spent, "execution_rate": spent / budget if budget > 0 else None,
-                 "reported_rate": None, "light": OTHER}
+        from .charts import other_row
+        other = other_row(n, float(rest["budget"].iloc[0]), float(rest["spent"].iloc[0]))
         shown = pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
     return shown.reset_index(drop=True), len(shown) - (1 if n else 0) + n
 
