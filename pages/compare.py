@@ -56,13 +56,24 @@ scores = {y: state.load(project_scores, f.with_year(y)) for y in (year, base_yea
 for y in (year, base_year):
     st.markdown(grade_line(scores[y], f"{y} 年度自评等级"))
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def chart_spec(kind: str, rows, total: int, base_year: int, year: int) -> dict:
+    """The Vega-Lite spec of a chart from its few capped rows: building the Altair chart and its spec
+    costs more than picking the rows, so reruns and filters that leave the bars alone reuse it."""
+    build = {"dumbbell": charts.rate_dumbbell_chart, "budget": charts.budget_change_chart, "trend": charts.trend_chart}
+    return (build[kind](rows) if kind == "trend" else build[kind](rows, total, base_year, year)).to_dict()
+
+
 left, right = st.columns(2)
 with left:
     if (c.items["status"] == "continued").any():
-        st.altair_chart(charts.rate_dumbbell(c.items, base_year, year), width="stretch")
+        st.vega_lite_chart(spec=chart_spec("dumbbell", *charts.rate_dumbbell_data(c.items), base_year, year),
+                           width="stretch")
     else:
         st.info("两个年度之间没有匹配上的项目，无法比较执行率。")
-right.altair_chart(charts.budget_change_bar(c.items, base_year, year), width="stretch")
+with right:
+    st.vega_lite_chart(spec=chart_spec("budget", *charts.budget_change_data(c.items), base_year, year),
+                       width="stretch")
 
 n_cand = len(c.candidates)
 if n_cand:
@@ -134,6 +145,6 @@ with t_ind:
 with t_trend:
     tr = state.load(cmp.trend, f)
     if len(tr) >= 3:
-        st.altair_chart(charts.trend_chart(tr), width="stretch")
+        st.vega_lite_chart(spec=chart_spec("trend", tr, len(tr), base_year, year), width="stretch")
     else:
         st.info(f"历年趋势需要至少三个年度的数据（当前筛选下有 {len(tr)} 个年度）。")

@@ -60,7 +60,11 @@ def rate_dumbbell_data(items: pd.DataFrame, top_n: int = TOP_N) -> tuple[pd.Data
 def rate_dumbbell(items: pd.DataFrame, base_year: int, year: int, top_n: int = TOP_N) -> alt.Chart:
     """Execution rate per continued project in the two years: a grey bar from one to the other, a
     dot per year; sorted by the change, the largest fall on top."""
-    d, total = rate_dumbbell_data(items, top_n)
+    return rate_dumbbell_chart(*rate_dumbbell_data(items, top_n), base_year, year)
+
+
+def rate_dumbbell_chart(d: pd.DataFrame, total: int, base_year: int, year: int) -> alt.Chart:
+    """rate_dumbbell from rate_dumbbell_data's rows (a page caches the spec on these few rows)."""
     base_label, year_label = f"{base_year} 年", f"{year} 年"
     long = pd.concat([d.assign(年度=base_label, rate=d["base_execution_rate"]),
                       d.assign(年度=year_label, rate=d["execution_rate"])], ignore_index=True)
@@ -98,7 +102,11 @@ def budget_change_data(items: pd.DataFrame, top_n: int = TOP_N) -> tuple[pd.Data
 
 def budget_change_bar(items: pd.DataFrame, base_year: int, year: int, top_n: int = TOP_N) -> alt.Chart:
     """Change of 全年预算数 per project in 万元, coloured by 延续 / 新增 / 不再安排."""
-    d, total = budget_change_data(items, top_n)
+    return budget_change_chart(*budget_change_data(items, top_n), base_year, year)
+
+
+def budget_change_chart(d: pd.DataFrame, total: int, base_year: int, year: int) -> alt.Chart:
+    """budget_change_bar from budget_change_data's rows."""
     shown = len(d) - int((d["status_zh"] == "其他").sum())
     domain = [k for k in STATUS_COLORS if k in set(d["status_zh"])]
     chart = alt.Chart(d).mark_bar().encode(
