@@ -443,7 +443,7 @@ def _score_projects(store: Store, pj: pd.DataFrame, cfg: dict) -> pd.DataFrame |
         ind = store.df("score_indicators", {**params, "lo": lo, "hi": hi})
     else:
         ind = store.df("score_indicators_of", params, tables={"project_ids": pd.DataFrame({"id": ids})})
-    return _vector_scores(pj, ind, texts, cfg, lambda row_ids: store.df("score_rows", tables={"row_ids": row_ids}))
+    return _vector_scores(pj, ind, texts, cfg, lambda row_ids: store.df("score_rows", {"ids": row_ids.tolist()}))
 
 
 def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
@@ -516,7 +516,7 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], cfg: dict, fetch_rows) -> pd.DataFrame | None:
     """SCORE_COLUMNS for the projects `pj` (score_projects.sql's rows), ordered by id, from their indicators `ind`
     (score_indicators.sql, any order) and the 一级/判定 texts its codes point into (`texts`, as bound to it).
-    `fetch_rows(ids frame)` returns score_rows.sql for the few rows numbers alone cannot score.
+    `fetch_rows(ids array)` returns score_rows.sql for the few rows numbers alone cannot score.
     None when a row's text is not in `texts` (written in between: the caller scores the slow way)."""
     # projects by id; rows by project, then form order. Sums below are np.bincount over rows in that order,
     # which adds each project's (or group's) values left to right from 0.0: bit for bit Python's sum()
@@ -577,7 +577,7 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
     ratio[quick] = _completion_ratio(direction[quick], t[quick], a[quick])
     if from_text.any():
         from .indicators import status_of
-        rows = fetch_rows(pd.DataFrame({"id": row_id[from_text]})).set_index("id")
+        rows = fetch_rows(row_id[from_text]).set_index("id")
         memo: dict[tuple, tuple[int, float]] = {}
         for i in np.flatnonzero(from_text):
             row = {c: (None if not isinstance(v, str) and pd.isna(v) else v) for c, v in rows.loc[row_id[i]].items()}

@@ -292,3 +292,18 @@ def test_projects_are_scored_a_slice_at_a_time_with_the_same_result(sample_store
     monkeypatch.setattr(scoring, "_score_projects", lambda store, pj, cfg: calls.append(len(pj)) or real(store, pj, cfg))
     assert_same(project_scores(sample_store, Filters()), project_scores_by_project(sample_store, Filters()))
     assert calls == [5, 5, 5, 5, 4]
+
+
+def test_rows_without_a_stored_status_or_numbers_are_read_from_their_texts(sample_store):
+    with sample_store.transaction() as cur:        # as an older writer might have left them
+        cur.execute("UPDATE indicators SET status = NULL WHERE position % 2 = 0")
+        cur.execute("UPDATE indicators SET target_value = NULL, actual_value = NULL, actual_text = '1项', "
+                    "target_text = '≥4项', status = CASE WHEN judgement IS NULL THEN 'unmet' END WHERE position = 3")
+    fast = project_scores(sample_store, Filters())
+    assert_same(fast, project_scores_by_project(sample_store, Filters()))
+    # the edited rows read 1 of ≥4: unmet, and say nothing why
+    edited = [r[0] for r in sample_store.cursor().execute(
+        "SELECT project_id FROM indicators WHERE position = 3 AND judgement IS NULL "
+        "AND coalesce(trim(deviation_note), '') = ''").fetchall()]
+    findings = fast.set_index("id")["findings"]
+    assert len(edited) >= 8 and all("unmet-no-note" in findings[pid] for pid in edited)
