@@ -6,8 +6,7 @@ import streamlit as st
 
 from perfboard import auth, editing
 from perfboard.auth import PermissionDenied
-from perfboard.summary import projects
-from ui import state
+from ui import picker, state
 from ui.auth import current_user
 from ui.export import download_buttons
 
@@ -28,11 +27,9 @@ st.title("修改记录")
 state.show_flash()
 store = state.store()
 f = state.filters()
-plist = state.load(projects, f)
-idents = {int(r.id): (int(r.year), r.department, r.name) for r in plist.itertuples(index=False)}
-
 for key in (state.K_HIST_PROJECT, state.K_HIST_KINDS, state.K_HIST_USERS, state.K_HIST_PERIOD, state.K_HIST_SEARCH):
     state.keep(key)
+idents, _ = picker.projects(f, keep=st.session_state.get(state.K_HIST_PROJECT) or None)
 ALL = 0                     # project ids start at 1
 if st.session_state.get(state.K_HIST_PROJECT) not in idents:
     st.session_state[state.K_HIST_PROJECT] = ALL

@@ -5,35 +5,28 @@ import streamlit as st
 from perfboard import editing, scoring
 from perfboard.auth import PermissionDenied
 from perfboard.export.tables import infer_spec
-from perfboard.summary import projects
-from ui import drafts, state
-from ui.picker import capped
+from ui import drafts, picker, state
 from ui.export import download_buttons
 from ui.fmt import pct
 
 st.title("指标填报")
 state.show_flash()
 store = state.store()
-plist = state.load(projects, state.filters())
-if not len(plist):
+state.keep(state.K_EDIT_PROJECT)
+rows_by_id, _ = picker.projects(state.filters(), keep=st.session_state.get(state.K_EDIT_PROJECT))
+if not rows_by_id:
     st.info("当前筛选条件下没有项目。请调整左侧筛选，或先到“数据导入”页面导入数据。", icon=":material/info:")
     st.stop()
-
-rows_by_id = {int(r.id): r for r in plist.itertuples(index=False)}
 
 
 def _label(pid: int) -> str:
     # No unsaved marker in the label: a label that changes between runs would make the widget start over.
-    r = rows_by_id[pid]
-    return f"{r.year} 年 · {r.name}"
+    year, _, name = rows_by_id[pid]
+    return f"{year} 年 · {name}"
 
 
-state.keep(state.K_EDIT_PROJECT)
-choices = capped(list(rows_by_id))
-picked = st.session_state.get(state.K_EDIT_PROJECT)
-if picked in rows_by_id and picked not in choices:
-    choices.append(picked)              # opened from a link to a project past the cap: keep it
-elif picked not in choices:
+choices = list(rows_by_id)
+if st.session_state.get(state.K_EDIT_PROJECT) not in rows_by_id:
     st.session_state[state.K_EDIT_PROJECT] = choices[0]
 state.keep(state.K_USER)
 c1, c2 = st.columns([4, 1])

@@ -6,10 +6,8 @@ from perfboard.export.brief import brief_docx, brief_pdf
 from perfboard.export.fonts import FontMissing, find_cjk_font
 from perfboard.export.forms import VARIANTS, forms_xlsx
 from perfboard.export.report import report_docx
-from perfboard.summary import projects
 from ui import state
 from ui import picker
-from ui.picker import capped
 from ui.auth import current_user
 from ui.export import DOCX_MIME, PDF_MIME, XLSX_MIME, file_name
 
@@ -20,34 +18,34 @@ st.title("报表导出")
 f = state.filters()
 store = state.store()
 user = current_user()      # the export functions check the user's departments again (issue 10)
-df = state.load(projects, f)
-st.caption(f"筛选：{f.describe()}　·　{len(df)} 个项目。导出内容随左侧筛选变化。")
-if df.empty:
+kept = st.session_state.get(K_PROJECT)
+idents, total = picker.projects(f, keep=None if kept in (None, ALL) else kept)
+st.caption(f"筛选：{f.describe()}　·　{total:,} 个项目。导出内容随左侧筛选变化。")
+if not total:
     st.info("当前筛选条件下没有项目。请调整左侧筛选，或先到“数据导入”页面导入数据。", icon=":material/info:")
     st.stop()
 
 st.subheader("项目支出绩效自评表")
-names = dict(zip(df["id"].astype(int), df["year"].astype(str) + " 年 · " + df["name"]))
+names = {pid: f"{year} 年 · {name}" for pid, (year, _, name) in idents.items()}
 c1, c2, c3 = st.columns([1, 2, 1])
 variant = c1.radio("格式", list(VARIANTS), key=K_VARIANT, format_func=lambda v: VARIANTS[v].label)
-with c2:
-    choices = [ALL, *capped(list(names))]
+choices = [ALL, *names]
 if st.session_state.get(K_PROJECT, ALL) not in choices:
     st.session_state[K_PROJECT] = ALL
 pick = c2.selectbox("项目", choices, key=K_PROJECT,
-                    format_func=lambda i: f"全部筛选出的项目（{len(names)} 个，每个项目一个工作表）" if i == ALL else names[i])
+                    format_func=lambda i: f"全部筛选出的项目（{total:,} 个，每个项目一个工作表）" if i == ALL else names[i])
 fill = c3.radio("得分", ["computed", "stored"], key=K_FILL,
                 format_func=lambda v: {"computed": "按评分规则计算", "stored": "原样填入填报数据"}[v],
                 help="按评分规则计算：执行率按全年执行数÷全年预算数，得分按“设置”中的评分规则（无分值时按默认权重估算并注明）。"
                      "原样填入：填报的执行率和得分，不作计算（便于与原表核对，可原样重新导入）。")
 ids = None if pick == ALL else [pick]
-too_many = ids is None and len(names) > picker.MAX_EXPORT
+too_many = ids is None and total > picker.MAX_EXPORT
 st.download_button("下载自评表（.xlsx）", data=lambda: forms_xlsx(store, f, variant, ids, fill, user=user),
                    file_name=file_name(f"项目支出绩效自评表_{VARIANTS[variant].label}", f, "xlsx"), mime=XLSX_MIME,
                    key="rep_forms_dl", icon=":material/table_view:", on_click="ignore", type="primary",
                    disabled=too_many)
 if too_many:
-    st.caption(f":orange[一次最多导出 {picker.MAX_EXPORT} 个项目的自评表（每个项目一个工作表），当前 {len(names):,} 个。"
+    st.caption(f":orange[一次最多导出 {picker.MAX_EXPORT} 个项目的自评表（每个项目一个工作表），当前 {total:,} 个。"
                "请用左侧筛选缩小范围，或选择单个项目。]")
 
 st.subheader("绩效自评报告")
@@ -56,9 +54,9 @@ st.caption("按“一、项目名称 /（一）项目基本情况 /（二）绩�
 with_achievement = st.checkbox("附上填报的“实际完成情况”原文", key=K_ACHIEVEMENT)
 st.download_button("下载自评报告（.docx）", data=lambda: report_docx(store, f, with_achievement, user=user),
                    file_name=file_name("绩效自评报告", f, "docx"), mime=DOCX_MIME, key="rep_report_dl",
-                   icon=":material/description:", on_click="ignore", type="primary", disabled=len(names) > picker.MAX_EXPORT)
-if len(names) > picker.MAX_EXPORT:
-    st.caption(f":orange[一份报告最多包含 {picker.MAX_EXPORT} 个项目（每个项目约一页），当前 {len(names):,} 个。请用左侧筛选缩小范围。]")
+                   icon=":material/description:", on_click="ignore", type="primary", disabled=total > picker.MAX_EXPORT)
+if total > picker.MAX_EXPORT:
+    st.caption(f":orange[一份报告最多包含 {picker.MAX_EXPORT} 个项目（每个项目约一页），当前 {total:,} 个。请用左侧筛选缩小范围。]")
 
 st.subheader("会议简报")
 st.caption("一页 A4 横版：总体数字与同比变化、各项目执行率图、需关注项目及原因。")

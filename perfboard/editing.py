@@ -774,6 +774,16 @@ def _current(cur, project_id: int, indicator_id, action: str, fld: str):
     return row[fld]
 
 
+# ---------------------------------------------------------------- pickers
+def project_choices(store: Store, filters, limit: int = 1000, keep: int | None = None) -> tuple[pd.DataFrame, int]:
+    """(id, year, department, name) of the first `limit` projects under the filters (plus `keep` when it is
+    under them too), and how many there are in all: a picker never lists 200,000 options."""
+    from . import scope
+    df = scope.run(store, "project_choices", filters, {"limit": int(limit), "keep": keep})
+    total = int(df["total"].iloc[0]) if len(df) else 0
+    return df.drop(columns="total"), total
+
+
 # ---------------------------------------------------------------- history
 @dataclass(frozen=True)
 class HistoryFilter:

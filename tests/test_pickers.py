@@ -30,6 +30,30 @@ def test_edit_picker_is_capped_and_says_how_to_narrow(app_env, monkeypatch):
     assert any("共 12 个项目，下拉框只列出前 5 个" in c.value for c in at.caption)
 
 
+def test_project_choices_cap_total_and_keep(sample_store):
+    from perfboard.editing import project_choices
+    from perfboard.filters import Filters
+    df, total = project_choices(sample_store, Filters(year=2024), limit=3)
+    assert total == 12 and df["name"].tolist() == ["2024 年市级科技计划项目", "2024 年强科技行动工作经费",
+                                                   "“张掖科技”政务新媒体平台管理运维"]
+    last = int(sample_store.scalar("SELECT max(id) FROM projects WHERE year = 2024"))
+    df, _ = project_choices(sample_store, Filters(year=2024), limit=3, keep=last)
+    assert len(df) == 4 and int(df["id"].iloc[-1]) == last
+    df, total = project_choices(sample_store, Filters(year=2024, search="科技"), limit=100)
+    assert total == len(df) == int(sample_store.scalar(
+        "SELECT count(*) FROM projects WHERE year = 2024 AND contains(name, '科技')"))
+    df, _ = project_choices(sample_store, Filters(year=2023), limit=100, keep=last)   # not under the filters
+    assert last not in df["id"].tolist()
+
+
+def test_history_picker_is_capped(app_env, monkeypatch):
+    monkeypatch.setattr(picker, "CAP", 4)
+    at = open_page("pages/history.py")
+    from ui.state import K_HIST_PROJECT
+    assert len(at.selectbox(key=K_HIST_PROJECT).options) == 5        # 全部项目 + 4
+    assert any("下拉框只列出前 4 个" in c.value for c in at.caption)
+
+
 def test_edit_picker_keeps_a_project_opened_past_the_cap(app_env, monkeypatch):
     monkeypatch.setattr(picker, "CAP", 3)
     at = AppTest.from_file(APP, default_timeout=60)
