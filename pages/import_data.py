@@ -57,5 +57,6 @@ if st.button("确认导入", type="primary", disabled=not plan.ok):
     else:
         st.session_state.pop(K_UPLOAD, None)
         st.session_state.pop(K_REPLACE, None)
+        state.warm_up(store)
         state.flash(f"已导入 {plan.projects} 个项目、{plan.indicators} 条指标。")
         st.rerun()

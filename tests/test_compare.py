@@ -399,3 +399,18 @@ def test_export_builds_every_item(synthetic_store):
     csv = export_bytes(table, "同比分析", f, fmt="csv").decode("utf-8-sig")
     assert len(csv.strip().splitlines()) >= len(c.items) + 1
     assert table["2024 得分"].notna().sum() == c.items["target_id"].notna().sum()
+
+
+def test_warm_builds_the_newest_pair_so_the_page_finds_it_cached(sample_store, monkeypatch):
+    from perfboard import compare as cmp
+    cmp.clear_cache()
+    assert cmp.warm(sample_store) == (2023, 2024)
+    calls = []
+    monkeypatch.setattr(cmp, "_prepared_pair", lambda *a, **k: calls.append(a))
+    c = cmp.compare(sample_store, Filters(year=2024), 2023, 2024, scores=False)
+    assert calls == [] and len(c.items)          # served from the warmed cache, nothing prepared again
+
+
+def test_warm_without_two_years_does_nothing(store):
+    from perfboard import compare as cmp
+    assert cmp.warm(store) is None

@@ -20,7 +20,17 @@ def _open_store(path: str) -> Store:
     store = Store(path)
     from perfboard.sample import ensure_sample
     ensure_sample(store)
+    warm_up(store)
     return store
+
+
+def warm_up(store: Store) -> None:
+    """Match the newest two years in the background (同比分析's slow first step at a province's scale),
+    after opening the database and after an import."""
+    import threading
+
+    from perfboard.compare import warm
+    threading.Thread(target=warm, args=(store,), name="perfboard-warm-compare", daemon=True).start()
 
 
 def store() -> Store:
