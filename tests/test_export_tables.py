@@ -200,3 +200,14 @@ def test_empty_table(engine):
 def test_long_title_makes_a_valid_sheet_name():
     ws = reopen(to_xlsx(frame(), "张掖市科学技术局 2024 年度 [项目] 执行情况：按主管部门/资金来源汇总的明细表格", "", SPEC))
     assert len(ws.title) <= 31 and not set("[]:*?/\\") & set(ws.title)
+
+
+def test_a_table_longer_than_an_excel_sheet_is_refused_with_a_message(monkeypatch):
+    import pandas as pd
+
+    from perfboard.export import tables
+    monkeypatch.setattr(tables, "MAX_XLSX_ROWS", 3)
+    df = pd.DataFrame({"项目名称": list("甲乙丙丁"), "全年预算数（万元）": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(tables.TooManyRows, match="共 4 行，超过 Excel 工作表的行数上限"):
+        tables.to_xlsx(df, "全部指标")
+    assert tables.to_xlsx(df.head(3), "全部指标")[:2] == b"PK"

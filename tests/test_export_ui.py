@@ -76,3 +76,20 @@ def test_table_pages_offer_xlsx_and_csv(app_env, page):
     keys = {b.key for b in at.get("download_button")}
     for k in PAGE_BUTTONS[page]:
         assert {f"{k}_xlsx", f"{k}_csv"} <= keys, (page, k, keys)
+
+
+def test_excel_button_is_off_for_a_table_longer_than_a_sheet(app_env, monkeypatch):
+    """全部指标 at a province's scale has millions of rows: Excel cannot hold them, CSV can."""
+    from perfboard.export import tables
+    from ui import export as ui_export
+    monkeypatch.setattr(ui_export, "MAX_XLSX_ROWS", 10)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["dev_indicator_view"] = "全部指标"
+    at.switch_page("pages/deviations.py").run()
+    assert not at.exception
+    buttons = {b.key: b.proto for b in at.get("download_button")}
+    xlsx, csv = buttons["exp_dev_indicators_xlsx"], buttons["exp_dev_indicators_csv"]
+    assert xlsx.disabled and "超过 Excel 工作表的行数上限" in xlsx.help
+    assert not csv.disabled
+    assert tables.MAX_XLSX_ROWS > 1_000_000        # the real limit is untouched

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from perfboard.export.tables import to_csv, to_xlsx
+from perfboard.export.tables import MAX_XLSX_ROWS, to_csv, to_xlsx
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -46,12 +46,14 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
     if callable(df):
         disabled, make = not rows, df
     else:
-        disabled, make = df is None or len(df) == 0, (lambda: df)
+        disabled, make, rows = df is None or len(df) == 0, (lambda: df), 0 if df is None else len(df)
+    too_long = bool(rows) and rows > MAX_XLSX_ROWS
     left, right, _ = st.columns([1, 1, 5], gap="small")
     left.download_button("导出 Excel", data=lambda: export_bytes(make(), title, filters, spec, totals, "xlsx"),
                          file_name=file_name(title, filters, "xlsx"), mime=XLSX_MIME, key=f"{key}_xlsx",
-                         icon=":material/download:", on_click="ignore", disabled=disabled,
-                         help=f"“{title}”为 Excel 工作簿（含标题、筛选条件与导出时间）")
+                         icon=":material/download:", on_click="ignore", disabled=disabled or too_long,
+                         help=(f"共 {rows:,} 行，超过 Excel 工作表的行数上限，请导出 CSV 或缩小筛选范围" if too_long
+                               else f"“{title}”为 Excel 工作簿（含标题、筛选条件与导出时间）"))
     right.download_button("导出 CSV", data=lambda: export_bytes(make(), title, filters, spec, totals, "csv"),
                           file_name=file_name(title, filters, "csv"), mime=CSV_MIME, key=f"{key}_csv",
                           icon=":material/download:", on_click="ignore", disabled=disabled,

@@ -264,6 +264,14 @@ def _sheet_name(title: str) -> str:
 
 
 # ---------------------------------------------------------------- writers
+EXCEL_ROWS = 1_048_576
+MAX_XLSX_ROWS = EXCEL_ROWS - FIRST_DATA_ROW - 1        # title, filter and header rows above, a totals row below
+
+
+class TooManyRows(ValueError):
+    """A table longer than an Excel sheet can hold."""
+
+
 def to_xlsx(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None, totals: dict | None = None,
             engine: str = "auto", now: datetime | None = None) -> bytes:
     """The table as an .xlsx: title row, filter/time row, header (frozen, autofilter), data, totals row.
@@ -272,6 +280,9 @@ def to_xlsx(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None
     totals row (see auto_totals). engine: "xlsxwriter" (default, faster), "openpyxl" or "auto"; both
     give the same workbook.
     """
+    if len(df) > MAX_XLSX_ROWS:
+        raise TooManyRows(f"“{title}”共 {len(df):,} 行，超过 Excel 工作表的行数上限（{EXCEL_ROWS:,} 行，含标题与合计行），"
+                          "请导出 CSV，或缩小筛选范围。")
     lay = layout(df, title, filters, spec, totals, now)
     if engine == "auto":
         engine = DEFAULT_ENGINE
