@@ -8,7 +8,6 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -67,13 +66,9 @@ def _indicator_counts(store: Store, ids) -> pd.DataFrame:
 
 
 def _year_indicator_counts(store: Store, years: list[int]) -> pd.DataFrame:
-    """met / total per project of the years, counted in SQL from the stored status; the projects
-    with rows not judged yet (or a database without the status column) are judged in Python."""
-    try:
-        df = store.df("compare_indicator_counts", {"years": years}).set_index("project_id")
-    except duckdb.Error:                      # no indicators.status column (before migration 005)
-        ids = store.df("compare_projects", _whole_years(store, years))["id"]
-        return _indicator_counts(store, ids)
+    """met / total per project of the years, counted in SQL from the stored status (migration 005; Store
+    fills it on open); projects with rows not judged yet are judged in Python."""
+    df = store.df("compare_indicator_counts", {"years": years}).set_index("project_id")
     todo = df.index[df["unjudged"] > 0]
     df = df[["met", "indicators"]]
     if len(todo):
