@@ -758,10 +758,10 @@ def grade_line(scores: pd.DataFrame, title: str = "自评等级") -> str:
     if not len(scores):
         return ""
     graded = scores[scores["grade"].notna()]
-    parts = [f"{g} **{n}** 个" for g in GRADES if (n := int((graded["grade"] == g).sum()))]
+    parts = [f"{g} **{n:,}** 个" for g in GRADES if (n := int((graded["grade"] == g).sum()))]
     pending = len(scores) - len(graded)
     if pending:
-        parts.append(f"{PENDING_GRADE} **{pending}** 个（指标未判定或缺实际值）")
+        parts.append(f"{PENDING_GRADE} **{pending:,}** 个（指标未判定或缺实际值）")
     est = "（估算）" if scores["estimated"].any() else ""
     mean = f"　·　已评定项目平均总分 **{graded['total'].mean():.2f}**" if len(graded) else ""
     return f"**{title}**{est}　" + "　".join(parts) + mean

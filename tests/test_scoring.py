@@ -252,6 +252,9 @@ def test_page_helpers(sample_store):
     assert table.loc["2024 年招商引资", ["自评总分", "等级"]].tolist() == [82.07, "待判定"]
     assert table.loc["2024 年科技活动周", ["自评总分", "等级"]].tolist() == [100.0, "优（估算）"]
     assert grade_label("良", False) == "良" and grade_line(scores.iloc[0:0]) == ""
+    # a province's counts carry thousands separators
+    many = pd.concat([scores] * 1000, ignore_index=True)
+    assert "优 **10,000** 个　待判定 **2,000** 个" in grade_line(many)
 
 
 def test_cli_score_json(sample_db_path):
