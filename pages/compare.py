@@ -59,9 +59,12 @@ for y in (year, base_year):
 @st.cache_data(show_spinner=False, max_entries=64)
 def chart_spec(kind: str, rows, total: int, base_year: int, year: int) -> dict:
     """The Vega-Lite spec of a chart from its few capped rows: building the Altair chart and its spec
-    costs more than picking the rows, so reruns and filters that leave the bars alone reuse it."""
+    costs more than picking the rows, so reruns and filters that leave the bars alone reuse it. Not
+    validated against the Vega-Lite schema here (most of to_dict's time, same dict): the charts' shapes
+    are fixed, and tests/test_charts_compare.py validates them."""
     build = {"dumbbell": charts.rate_dumbbell_chart, "budget": charts.budget_change_chart, "trend": charts.trend_chart}
-    return (build[kind](rows) if kind == "trend" else build[kind](rows, total, base_year, year)).to_dict()
+    chart = build[kind](rows) if kind == "trend" else build[kind](rows, total, base_year, year)
+    return chart.to_dict(validate=False)
 
 
 left, right = st.columns(2)
