@@ -571,8 +571,10 @@ class Draft:
         return plan_changes(self.state, self.fields, self.rows)
 
     def pending(self) -> int:
-        """User-visible unsaved changes (0: nothing to save)."""
-        return count_visible(self.changes()) or len(self.changes())
+        """User-visible unsaved changes (0: nothing to save). Rows stored out of their 一级/二级 grouping (a flat
+        import in any order) are renumbered by the editor: that alone is not an edit the person made, so
+        it neither prompts nor enables 保存; it is written along with the next real save."""
+        return count_visible(self.changes())
 
 
 # ---------------------------------------------------------------- saving

@@ -335,6 +335,23 @@ def test_draft_counts_pending_changes(zs):
     assert d.pending() == 2
 
 
+def test_rows_stored_out_of_group_order_are_not_unsaved_edits(zs):
+    """A flat import may list 效益 before 产出: the editor groups (renumbers) them, which is not an edit."""
+    store, pid = zs
+    with store.transaction() as cur:
+        # the first 产出 row moved after the 满意度 row: 产出 is no longer one block
+        cur.execute("UPDATE indicators SET position = CASE WHEN position = 1 THEN 99 ELSE position END"
+                    " WHERE project_id = ?", [pid])
+    d = Draft.of(load_state(store, pid))
+    assert d.changes() and all(c.field == "position" for c in d.changes())     # the editor does renumber
+    assert d.pending() == 0
+    row_named(d.rows, "年度赴外招商")["deviation_note"] = "说明"
+    assert d.pending() == 1
+    res = save(store, d.state, d.fields, d.rows, "张三")
+    assert res.changes == 1
+    assert Draft.of(load_state(store, pid)).changes() == []                    # grouped order now stored
+
+
 # ---------------------------------------------------------------- property: save then undo is the identity
 _texts = hst.one_of(hst.none(), hst.sampled_from(["≥25项", "=100%", "≤90万元", "77项", "及时拨付", "1000余份", ""]),
                     hst.text(max_size=8))

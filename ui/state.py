@@ -37,9 +37,10 @@ def warm_up(store: Store) -> None:
         except (AttributeError, OSError):
             pass
         warm(store)
-    # Not a daemon: a process that exits mid-query in a daemon thread aborts inside DuckDB
-    # ("FATAL: exception not rethrown"); exit waits for the warm-up instead (seconds at most).
-    threading.Thread(target=run, name="perfboard-warm-compare").start()
+    # Not a daemon (said explicitly: a thread inherits the flag, and script threads are daemons): a process
+    # exiting while a daemon thread is inside DuckDB aborts ("FATAL: exception not rethrown"); exit waits
+    # for the warm-up instead (seconds at most).
+    threading.Thread(target=run, name="perfboard-warm-compare", daemon=False).start()
 
 
 def store() -> Store:
