@@ -62,3 +62,29 @@ def test_every_scoped_query_runs_with_empty_filters(store):
         extra |= {"offset": 0} if "offset" in q.params else {}
         extra |= {"top": 20} if "top" in q.params else {}
         assert isinstance(scope.run(store, name, Filters(), extra, tables), pd.DataFrame), name
+
+
+def test_scope_definitions_run_once_per_pooled_cursor(synthetic_store, monkeypatch):
+    """Queries reuse a pooled cursor that already has the macros: the definitions are not executed
+    again per query, a registered table does not outlive its query, and the figures stay the same."""
+    f = Filters(year=2024)
+    first = scope.run(synthetic_store, "figures", f, {"attention": 0})
+    pooled = list(scope._pools[synthetic_store])
+    assert len(pooled) == 1
+    monkeypatch.setattr(scope, "DEFINITIONS", type("Q", (), {"sql": "SELECT error('definitions re-run')"})())
+    again = scope.run(synthetic_store, "figures", f, {"attention": 0})
+    pd.testing.assert_frame_equal(first, again)
+    assert scope._pools[synthetic_store] == pooled
+    ids = pd.DataFrame({"id": pd.Series([1], dtype="int64")})
+    scope.run(synthetic_store, "deviating_names", f, tables={"project_ids": ids})
+    with pytest.raises(Exception, match="project_ids"):
+        pooled[0].execute("SELECT * FROM project_ids").fetchall()
+
+
+def test_scope_pool_after_the_store_closed(tmp_path):
+    from perfboard.db import Store
+    s = Store(tmp_path / "a.duckdb")
+    assert scope.run(s, "figures", Filters(), {"attention": 0})["projects"].iloc[0] == 0
+    s.close()
+    with pytest.raises(Exception):      # a closed store still fails as before, it does not loop or hang
+        scope.run(s, "figures", Filters(), {"attention": 0})
