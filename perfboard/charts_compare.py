@@ -21,11 +21,12 @@ UP, DOWN = "#2e7d32", "#c62828"
 
 
 def _finish(chart, height):
-    """height: pixels, or alt.Step(px) per row of a discrete y axis (so every label has room)."""
-    return (chart.properties(height=height, width="container")
-            .configure(font=FONT).configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12)
-            .configure_legend(labelFont=FONT, titleFont=FONT, orient="top", title=None)
-            .configure_title(font=FONT, fontSize=14, anchor="start").configure_view(stroke=None))
+    """height: pixels, or alt.Step(px) per row of a discrete y axis (so every label has room). One
+    properties() call with the whole config: each of Altair's configure_*() deep-copies the chart."""
+    config = alt.Config(font=FONT, axis=alt.AxisConfig(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12),
+                        legend=alt.LegendConfig(labelFont=FONT, titleFont=FONT, orient="top", title=None),
+                        title=alt.TitleConfig(font=FONT, fontSize=14, anchor="start"), view=alt.ViewConfig(stroke=None))
+    return chart.properties(height=height, width="container", config=config)
 
 
 def labels(items: pd.DataFrame) -> pd.Series:
