@@ -5,6 +5,8 @@ thousands of projects never ships thousands of bars to the browser.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
 
@@ -109,6 +111,18 @@ def execution_rate_chart(df: pd.DataFrame, bands: dict | None = None, top_n: int
         align="left", dx=4, fontSize=font_size - 1, fontWeight="bold").encode(
         x="execution_rate:Q", y=alt.Y("label:N", sort=order), text=alt.Text("execution_rate:Q", format=RATE),
         tooltip=_tooltip())
+    rules, *labels = _band_layers(float(bands["green"]), float(bands["yellow"]), font_size)
+    bar_step = bar_step or font_size + 10            # a bar per label line, whatever the type size
+    height = max(bar_step * len(data), 40) + 4 * font_size + 30
+    return _configure(alt.layer(bars, text, rules, *labels).properties(height=height), font_size)
+
+
+@lru_cache(maxsize=32)
+def _band_layers(green: float, yellow: float, font_size: int) -> tuple:
+    """The reference lines of execution_rate_chart and their labels: they depend on the bands and the
+    type size only, and building them is most of the chart's cost, so they are built once (alt.layer
+    copies its layers, so the cached charts are never changed)."""
+    bands = {"green": green, "yellow": yellow}
     # Lines at 100% and the band floors; their labels sit above the plot: the 100% one right of its
     # line, the green one left of its line, the yellow one left of its line one row higher, so the
     # three never collide however close the bands are.
@@ -128,9 +142,7 @@ def execution_rate_chart(df: pd.DataFrame, bands: dict | None = None, top_n: int
             baseline="bottom", fontSize=font_size - 1, color=line.color).encode(
             x="value:Q", y=alt.value(0), text="label:N")
         for line in lines.itertuples()]
-    bar_step = bar_step or font_size + 10            # a bar per label line, whatever the type size
-    height = max(bar_step * len(data), 40) + 4 * font_size + 30
-    return _configure(alt.layer(bars, text, rules, *labels).properties(height=height), font_size)
+    return (rules, *labels)
 
 
 def budget_spent_chart(df: pd.DataFrame, top_n: int = 15, font_size: int = 12) -> alt.Chart:

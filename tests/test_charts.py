@@ -62,6 +62,18 @@ def test_rate_chart_follows_bands(sample_projects):
     assert {line["label"] for line in layer_data(spec, 2)} == {"100%", "绿 92.5%", "黄 80%"}
 
 
+
+def test_rate_chart_reference_layers_are_reused_unchanged(sample_projects):
+    """The band lines and labels are built once per (bands, type size) and shared: a chart of other
+    data or other bands in between leaves the next chart exactly as the first."""
+    first = json.dumps(charts.execution_rate_chart(sample_projects, {"green": 0.95, "yellow": 0.9}).to_dict())
+    other = charts.execution_rate_chart(sample_projects.head(3), {"green": 0.95, "yellow": 0.9}, font_size=16)
+    assert len(layer_data(other.to_dict(), 0)) == 3
+    charts.execution_rate_chart(sample_projects, {"green": 0.8, "yellow": 0.5}).to_dict()
+    assert json.dumps(charts.execution_rate_chart(sample_projects, {"green": 0.95, "yellow": 0.9}).to_dict()) == first
+    labels = [layer for layer in other.to_dict()["layer"][3:]]
+    assert [layer["mark"]["fontSize"] for layer in labels] == [15, 15, 15]
+
 def test_rate_chart_caps_marks():
     df = synthetic(3000)
     spec = charts.execution_rate_chart(df, top_n=20).to_dict()
