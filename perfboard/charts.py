@@ -23,11 +23,18 @@ LABEL_LIMIT = 200       # px; longer project names end in "…" with the full na
 
 
 def _configure(chart, font_size: int):
-    return (chart.configure(font=FONT)
-            .configure_axis(labelFontSize=font_size, titleFontSize=font_size, labelFont=FONT, titleFont=FONT)
-            .configure_legend(labelFontSize=font_size, titleFontSize=font_size, labelFont=FONT, titleFont=FONT)
-            .configure_text(font=FONT)
-            .configure_view(stroke=None))
+    """The chart (a copy) with the fonts and no view border: what chart.configure(font=...)
+    .configure_axis(...).configure_legend(...).configure_text(...).configure_view(...) makes, in one
+    copy instead of five (each copy of a layered chart rebuilds it, several ms apiece)."""
+    config = alt.Config(font=FONT)
+    config["axis"] = alt.AxisConfig(labelFontSize=font_size, titleFontSize=font_size, labelFont=FONT, titleFont=FONT)
+    config["legend"] = alt.LegendConfig(labelFontSize=font_size, titleFontSize=font_size, labelFont=FONT,
+                                        titleFont=FONT)
+    config["text"] = alt.MarkConfig(font=FONT)
+    config["view"] = alt.ViewConfig(stroke=None)
+    out = chart.copy(deep=False)
+    out.config = config
+    return out
 
 
 def unique_labels(df: pd.DataFrame) -> pd.Series:
@@ -114,7 +121,7 @@ def execution_rate_chart(df: pd.DataFrame, bands: dict | None = None, top_n: int
     rules, *labels = _band_layers(float(bands["green"]), float(bands["yellow"]), font_size)
     bar_step = bar_step or font_size + 10            # a bar per label line, whatever the type size
     height = max(bar_step * len(data), 40) + 4 * font_size + 30
-    return _configure(alt.layer(bars, text, rules, *labels).properties(height=height), font_size)
+    return _configure(alt.layer(bars, text, rules, *labels, height=height), font_size)   # one build, no copy
 
 
 @lru_cache(maxsize=32)

@@ -140,3 +140,14 @@ def test_builders_accept_empty_frames(sample_projects):
 def test_presentation_font_size(sample_projects):
     spec = charts.execution_rate_chart(sample_projects, font_size=16).to_dict()
     assert spec["config"]["axis"]["labelFontSize"] == 16
+
+
+def test_page_spec_skips_only_the_validation(sample_projects):
+    """ui.render builds the overview chart's spec without schema validation: the same JSON as the
+    validated spec."""
+    from ui.render import _rate_chart_spec
+    rows = charts.rate_chart_data(sample_projects, 20)
+    bands = {"green": 0.95, "yellow": 0.9}
+    want = charts.execution_rate_chart(rows, bands, top_n=len(rows), font_size=16).to_dict()
+    got = _rate_chart_spec.__wrapped__(rows, tuple(sorted(bands.items())), 16)
+    assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)

@@ -36,7 +36,9 @@ def light_legend(bands: dict) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _rate_chart_spec(rows: pd.DataFrame, bands: tuple, font_size: int) -> dict:
-    return execution_rate_chart(rows, dict(bands), top_n=len(rows), font_size=font_size).to_dict()
+    # Not validated against the Vega-Lite schema on every build (that is half of to_dict's time): the
+    # spec is the same either way, and tests/test_charts.py validates the chart's structure.
+    return execution_rate_chart(rows, dict(bands), top_n=len(rows), font_size=font_size).to_dict(validate=False)
 
 
 def rate_chart(rows: pd.DataFrame, bands: dict, font_size: int) -> None:
