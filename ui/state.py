@@ -26,7 +26,9 @@ def _open_store(path: str) -> Store:
 
 def warm_up(store: Store) -> None:
     """Match the newest two years in the background (同比分析's slow first step at a province's scale),
-    after opening the database and after an import."""
+    after opening the database and after an import. PERFBOARD_WARM=0 turns it off (benchmarks)."""
+    if os.environ.get("PERFBOARD_WARM", "1") == "0":
+        return
     import threading
 
     from perfboard.compare import warm
