@@ -42,7 +42,7 @@ if plan.batches and any(b.projects for b in plan.batches):
     st.subheader("导入预览")
     for b in plan.batches:
         if b.projects:
-            st.markdown(f"**{b.file_name}**：{len(b.projects)} 个项目，{len(b.indicators)} 条指标")
+            st.markdown(f"**{b.file_name}**：{len(b.projects):,} 个项目，{len(b.indicators):,} 条指标")
             st.dataframe(b.projects_frame(), hide_index=True, width="stretch",
                          column_config={"执行率": st.column_config.NumberColumn(format="percent"),
                                         "填报执行率": st.column_config.NumberColumn(format="percent"),
@@ -58,5 +58,5 @@ if st.button("确认导入", type="primary", disabled=not plan.ok):
         st.session_state.pop(K_UPLOAD, None)
         st.session_state.pop(K_REPLACE, None)
         state.warm_up(store)
-        state.flash(f"已导入 {plan.projects} 个项目、{plan.indicators} 条指标。")
+        state.flash(f"已导入 {plan.projects:,} 个项目、{plan.indicators:,} 条指标。")
         st.rerun()

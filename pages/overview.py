@@ -3,6 +3,7 @@ project, the projects that need attention (worst first) and the data-quality str
 import streamlit as st
 
 from perfboard.charts import OTHER
+from perfboard.display import met_text
 from perfboard.export.catalog import attention_table
 from perfboard.overview import overview
 from perfboard.scoring import grade_line, project_scores
@@ -40,9 +41,10 @@ c[4].metric("偏离项目", count(fig["deviation_projects"]), delta_count(ch.get
             delta_color="inverse",
             help=f"预算执行偏离 {fig['budget_deviation_projects']} 个（执行率低于绿色区间或超过 100%）；"
                  f"绩效指标偏离 {fig['indicator_deviation_projects']} 个（指标未达成或缺实际值）")
-c[5].metric("指标达成", f"{fig['indicators_met']} / {fig['indicators_total']}",
+c[5].metric("指标达成", met_text(fig["indicators_met"], fig["indicators_total"]),
             delta_pp(ch.get("indicators_met_share_pp")),
-            help=f"达成的指标数 / 指标总数（不含不适用）；待人工判定 {fig['indicators_pending']} 条")
+            help=f"达成的指标数 / 指标总数（不含不适用）：{fig['indicators_met']:,} / {fig['indicators_total']:,}；"
+                 f"待人工判定 {fig['indicators_pending']:,} 条")
 
 st.markdown(grade_line(state.load(project_scores, f)))
 
@@ -57,7 +59,7 @@ with left:
     else:
         st.info("筛选出的项目都没有全年预算数，无法计算执行率。")
 with right:
-    st.markdown(f"**需关注**（{o['attention_total']} 个项目，最严重的在前）")
+    st.markdown(f"**需关注**（{o['attention_total']:,} 个项目，最严重的在前）")
     if not o["attention"]:
         st.success("没有偏离的项目：执行率均在绿色区间内，绩效指标均已达成或待判定。", icon=":material/check_circle:")
     else:
@@ -65,9 +67,9 @@ with right:
                           border=True):
             for item in o["attention"]:
                 render.attention_item(item)
-        download_buttons(attention_table(o["attention"]), "需关注项目", f, key="exp_attention")
+        download_buttons(attention_table(o["attention"]), "需关注项目", f, key="exp_attention", narrow=True)
         if o["attention_total"] > len(o["attention"]):
-            st.page_link("pages/deviations.py", label=f"查看全部 {o['attention_total']} 个偏离项目",
+            st.page_link("pages/deviations.py", label=f"查看全部 {o['attention_total']:,} 个偏离项目",
                          icon=":material/arrow_forward:")
 
 st.markdown("**数据检查**（点击查看具体项目或指标）")

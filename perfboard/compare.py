@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import matching
 from .db import Store
+from .display import met_text
 from .filters import Filters
 from .indicators import indicator_rows
 from .sample import sample_in_use
@@ -514,6 +515,13 @@ def _signed(x, fmt: str, unit: str = "") -> str | None:
     return None if x is None or pd.isna(x) else f"{x:+{fmt}}{unit}"
 
 
+def _pp(x) -> str | None:
+    """A change in percentage points with two decimals; "持平" below 0.005 (never "-0.0")."""
+    if x is None or pd.isna(x):
+        return None
+    return "持平" if abs(x) < 0.005 else f"{x:+.2f} 个百分点"
+
+
 def headline(c: Comparison) -> list[dict]:
     """The big figures: label, value, delta (change from the base year; "持平" when none) and help."""
     cur, d, ind = c.current, c.change, c.indicator_totals
@@ -532,16 +540,17 @@ def headline(c: Comparison) -> list[dict]:
         met_pp = (share(ind["met"], ind["total"]) - share(ind["base_met"], ind["base_total"])) * 100
     b = c.base_year
     out = [
-        {"label": "项目数", "value": f"{cur['projects']} 个", "delta": None if not d else
-         ("持平" if d["projects"] == 0 else f"{d['projects']:+d} 个"), "help": f"与 {b} 年度相比"},
-        {"label": "全年预算数", "value": f"{cur['budget_wan']:,.2f} 万元", "delta": money("budget_wan"),
+        {"label": "项目数", "value": f"{cur['projects']:,} 个", "delta": None if not d else
+         ("持平" if d["projects"] == 0 else f"{d['projects']:+,d} 个"), "help": f"与 {b} 年度相比"},
+        {"label": "全年预算数（万元）", "value": f"{cur['budget_wan']:,.2f}", "delta": money("budget_wan"),
          "help": f"与 {b} 年度相比的变化（万元，括号内为变化率）"},
-        {"label": "全年执行数", "value": f"{cur['spent_wan']:,.2f} 万元", "delta": money("spent_wan"),
+        {"label": "全年执行数（万元）", "value": f"{cur['spent_wan']:,.2f}", "delta": money("spent_wan"),
          "help": f"与 {b} 年度相比的变化（万元，括号内为变化率）"},
-        {"label": "执行率", "value": rate, "delta": _signed(d.get("execution_rate_pp"), ".2f", " 个百分点"),
+        {"label": "执行率", "value": rate, "delta": _pp(d.get("execution_rate_pp")),
          "help": f"全年执行数 ÷ 全年预算数；变化以百分点计，与 {b} 年度相比"},
-        {"label": "指标达成", "value": f"{ind['met']}/{ind['total']}", "delta": _signed(met_pp, ".1f", " 个百分点"),
-         "help": f"达成的指标数 / 指标总数；变化为达成率的百分点变化，与 {b} 年度（{ind['base_met']}/{ind['base_total']}）相比"},
+        {"label": "指标达成", "value": met_text(ind["met"], ind["total"]), "delta": _pp(met_pp),
+         "help": f"达成的指标数 / 指标总数（{ind['met']:,} / {ind['total']:,}）；变化为达成率的百分点变化，"
+                 f"与 {b} 年度（{ind['base_met']:,} / {ind['base_total']:,}）相比"},
     ]
     for m in out:        # a count going up is neither good nor bad; "持平" gets no arrow
         m["color"] = "off" if m["label"] == "项目数" or m["delta"] == "持平" else "normal"

@@ -76,7 +76,7 @@ def group_totals_row(agg: pd.DataFrame, by: str) -> pd.DataFrame:
 def totals_row(t: dict) -> pd.DataFrame:
     """The 合计 row of the project table: its columns up to 执行率 (a reported rate or a light means
     nothing for a sum)."""
-    row = {"项目名称": f"{TOTAL_LABEL}（{t['projects']} 个项目）", "主管部门": "", "资金来源": "",
+    row = {"项目名称": f"{TOTAL_LABEL}（{t['projects']:,} 个项目）", "主管部门": "", "资金来源": "",
            "全年预算数（万元）": t["budget_wan"], "全年执行数（万元）": t["spent_wan"], "执行率": t["execution_rate"]}
     return pd.DataFrame([row])
 

@@ -33,8 +33,9 @@ def export_bytes(df, title: str, filters, spec=None, totals=None, fmt: str = "xl
 
 
 def download_buttons(df, title: str, filters, spec=None, totals=None, key: str = "export",
-                     rows: int | None = None) -> None:
-    """Two small buttons, 导出 Excel and 导出 CSV, for `df` as shown (same rows, same order).
+                     rows: int | None = None, narrow: bool = False) -> None:
+    """Two small buttons, 导出 Excel and 导出 CSV, for `df` as shown (same rows, same order); narrow=True
+    when they sit in a narrow column (the 需关注 list).
 
     df may be a DataFrame or a callable returning one: a paged table passes a callable that builds
     every row, called only when a button is clicked; then `rows` (the row count) decides whether the
@@ -48,7 +49,8 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
     else:
         disabled, make, rows = df is None or len(df) == 0, (lambda: df), 0 if df is None else len(df)
     too_long = bool(rows) and rows > MAX_XLSX_ROWS
-    left, right, _ = st.columns([1, 1, 5], gap="small")
+    # in a narrow column the usual 1:1:5 split leaves no room for the labels (icons only)
+    left, right, _ = st.columns([1, 1, 0.2] if narrow else [1, 1, 5], gap="small")
     left.download_button("导出 Excel", data=lambda: export_bytes(make(), title, filters, spec, totals, "xlsx"),
                          file_name=file_name(title, filters, "xlsx"), mime=XLSX_MIME, key=f"{key}_xlsx",
                          icon=":material/download:", on_click="ignore", disabled=disabled or too_long,
