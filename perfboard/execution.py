@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import scope
 from .db import Store
 from .deviations import BUDGET_DEVIATION_LIGHTS, PROJECT_COLUMNS
 from .filters import Filters
@@ -25,15 +26,11 @@ NAMES_SHOWN = 5         # project names in a rate bucket's tooltip
 ALL_ROWS = None         # limit of project_rows(): every row
 
 
-def _params(store: Store, filters: Filters) -> dict:
-    return filters.params(bands(store))
-
-
 def aggregates(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     """queries/execution_groups.sql: grouped_by, department, funding_source, bucket, light, projects,
     budget, spent, deviating, names (one row per group; see the query)."""
-    return store.df("execution_groups", {**_params(store, filters), "deviating": list(BUDGET_DEVIATION_LIGHTS),
-                                         "names": NAMES_SHOWN})
+    return scope.run(store, "execution_groups", filters, {"deviating": list(BUDGET_DEVIATION_LIGHTS),
+                                                         "names": NAMES_SHOWN})
 
 
 def _rate(spent: float, budget: float):
@@ -101,8 +98,8 @@ def project_rows(store: Store, filters: Filters = Filters(), limit: int | None =
     """Filtered projects (id, name, department, funding_source, budget, spent, execution_rate,
     reported_rate, light) in the table's order (year, department, id), or largest budget first;
     `limit` rows from `offset` (limit None: all)."""
-    return store.df("execution_projects", {**_params(store, filters), "limit": limit, "offset": int(offset),
-                                           "by_budget": bool(by_budget)})
+    return scope.run(store, "execution_projects", filters, {"limit": limit, "offset": int(offset),
+                                                           "by_budget": bool(by_budget)})
 
 
 def project_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -6,24 +6,8 @@
 --                               bucket NULL = no rate), with the first $names project names
 -- deviating counts projects whose light is in $deviating (deviations.BUDGET_DEVIATION_LIGHTS).
 -- Groups come largest budget first, ties in the order of their first project (year, department, id).
--- The CTEs p and lit are queries/projects.sql's, copied verbatim (tests/test_execution.py checks it).
-WITH p AS (
-    SELECT p.*,
-           CASE WHEN p.budget > 0 THEN p.spent / p.budget END AS execution_rate
-    FROM projects p
-    WHERE ($year IS NULL OR p.year = $year)
-      AND ($departments IS NULL OR list_contains($departments, p.department))
-      AND ($funding_sources IS NULL OR list_contains($funding_sources, coalesce(p.funding_source, '未填写')))
-      AND ($search IS NULL OR contains(lower(p.name), lower($search)))
-), lit AS (
-    SELECT p.*,
-           CASE WHEN execution_rate IS NULL THEN '无预算'
-                WHEN execution_rate > 1 + 1e-9 THEN '超预算'
-                WHEN execution_rate >= $green - 1e-12 THEN '绿'
-                WHEN execution_rate >= $yellow - 1e-12 THEN '黄'
-                ELSE '红' END AS light
-    FROM p
-), f AS (
+-- The filters, rate and light are queries/scope.sql's scoped_projects (projects.sql's, tested so).
+WITH f AS (
     SELECT year, id, department, coalesce(funding_source, '未填写') AS funding_source, name, budget, spent, light,
            CASE WHEN execution_rate IS NULL THEN NULL
                 WHEN abs(execution_rate - 1) <= 1e-9 THEN '100%'
@@ -34,8 +18,7 @@ WITH p AS (
                 WHEN execution_rate < 0.9 THEN '80–90%'
                 WHEN execution_rate < 0.95 THEN '90–95%'
                 ELSE '95–100%' END AS bucket
-    FROM lit
-    WHERE ($lights IS NULL OR list_contains($lights, lit.light))
+    FROM scoped_projects($year, $departments, $funding_sources, $search, $lights, $green, $yellow)
 )
 SELECT CASE WHEN grouping(department) = 0 THEN 'department'
             WHEN grouping(funding_source) = 0 THEN 'funding_source'
