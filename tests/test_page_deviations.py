@@ -87,9 +87,9 @@ def exports(monkeypatch):
     calls = {}
     original = ui.export.download_buttons
 
-    def record(df, title, filters, spec=None, totals=None, key="export", rows=None):
+    def record(df, title, filters, spec=None, totals=None, key="export", rows=None, **more):
         calls[key] = (df, rows)
-        original(df, title, filters, spec, totals, key=key, rows=rows)
+        original(df, title, filters, spec, totals, key=key, rows=rows, **more)
 
     monkeypatch.setattr(ui.export, "download_buttons", record)
     return calls
