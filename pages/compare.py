@@ -88,7 +88,7 @@ with t_items:
     limit, offset = page_slice(len(c.items), "cmp_page")
     shown = cmp.with_scores(c.items.iloc[offset:offset + limit], scores[year], scores[base_year])
     table = cmp.items_table(shown, base_year, year)
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.dataframe(table, hide_index=True, placeholder="—", width="stretch",
                  column_config={k: NUM for k in table.columns if "（" in k and "名称" not in k})
     download_buttons(lambda: cmp.items_table(cmp.with_scores(c.items, scores[year], scores[base_year]), base_year, year),
                      f"同比分析（{base_year}—{year} 项目对比）",
@@ -96,7 +96,7 @@ with t_items:
 with t_groups:
     for by in ("department", "funding_source"):
         g = cmp.groups_table(getattr(c, f"by_{by}"), by, base_year, year)
-        st.dataframe(g, hide_index=True, width="stretch",
+        st.dataframe(g, hide_index=True, placeholder="—", width="stretch",
                      column_config={k: NUM for k in g.columns if "（" in k})
         download_buttons(g, f"同比分析（{base_year}—{year} 按{'主管部门' if by == 'department' else '资金来源'}）",
                          f.with_year(year), key=f"exp_cmp_{by}")
@@ -123,7 +123,7 @@ with t_match:
         b1.button("确认", key=f"cmp_ok|{k}", on_click=decide, args=(r, "confirmed"), type="primary")
         b2.button("拒绝", key=f"cmp_no|{k}", on_click=decide, args=(r, "rejected"))
     if n_cand > 20:
-        st.caption(f"共 {n_cand} 对候选，仅显示前 20 对。")
+        st.caption(f"共 {n_cand:,} 对候选，仅显示前 20 对。")
     if len(c.decisions):
         st.markdown("**已作出的决定**")
     for r in c.decisions.head(50).to_dict("records"):
@@ -140,7 +140,7 @@ with t_ind:
         st.info("该项目在两个年度都没有绩效指标。")
     else:
         ind_table = cmp.indicator_table(ind, base_year, year)
-        st.dataframe(ind_table, hide_index=True, width="stretch")
+        st.dataframe(ind_table, hide_index=True, placeholder="—", width="stretch")
         download_buttons(ind_table, f"指标对比（{r.get('name') or r.get('base_name')}）", f.with_year(year),
                          key="exp_cmp_indicators")
         st.caption(f"改善 {(ind['change'] == 'better').sum()} 项，退步 {(ind['change'] == 'worse').sum()} 项。"

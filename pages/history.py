@@ -56,7 +56,7 @@ if len(settings_log):
             current_user(), "admin") else ""), icon=":material/settings:"):
         st.dataframe(settings_log.drop(columns=["key"]).rename(columns={
             "changed_at": "时间", "user_name": "操作人", "what": "设置项", "old_value": "原值", "new_value": "新值"}),
-            hide_index=True, width="stretch", column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+            hide_index=True, placeholder="—", width="stretch", column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 if not len(df):
     st.info("没有符合条件的修改记录。在“指标填报”页面保存修改后，会显示在这里。", icon=":material/info:")

@@ -30,7 +30,7 @@ st.subheader("校验报告")
 if report.problems:
     n_err, n_warn = report.error_count, len(report.warnings)
     (st.error if n_err else st.warning if n_warn else st.info)(report.count_text() + "。" + ("有错误时不能导入，请修改文件后重新上传。" if n_err else ""))
-    st.dataframe(report.to_frame(), hide_index=True, width="stretch",
+    st.dataframe(report.to_frame(), hide_index=True, placeholder="—", width="stretch",
                  column_config={"说明": st.column_config.TextColumn(width="large")})
 else:
     st.success("未发现问题。")
@@ -43,7 +43,7 @@ if plan.batches and any(b.projects for b in plan.batches):
     for b in plan.batches:
         if b.projects:
             st.markdown(f"**{b.file_name}**：{len(b.projects):,} 个项目，{len(b.indicators):,} 条指标")
-            st.dataframe(b.projects_frame(), hide_index=True, width="stretch",
+            st.dataframe(b.projects_frame(), hide_index=True, placeholder="—", width="stretch",
                          column_config={"执行率": st.column_config.NumberColumn(format="percent"),
                                         "填报执行率": st.column_config.NumberColumn(format="percent"),
                                         "全年预算数（万元）": st.column_config.NumberColumn(format="%.2f"),

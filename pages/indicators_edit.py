@@ -104,7 +104,7 @@ with score_box:
 
 with st.expander("评分明细"):
     score_table = score.table()
-    st.dataframe(score_table, hide_index=True, width="stretch",
+    st.dataframe(score_table, hide_index=True, placeholder="—", width="stretch",
                  column_config={"得分比例": st.column_config.NumberColumn(format="percent")})
     download_buttons(score_table, f"评分明细（{_label(pid)}）", state.filters(),
                      spec=infer_spec(score_table, rates=("得分比例",)), key="exp_score")

@@ -40,7 +40,7 @@ else:
         "用户名": u.name, "角色": auth.ROLE_ZH.get(u.role, u.role),
         "部门": "全部部门" if u.all_departments else "、".join(u.departments),
         "状态": _state(u), "最近登录": u.last_login, "创建时间": u.created_at} for u in users]),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder="—", width="stretch",
         column_config={"最近登录": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                        "创建时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 

@@ -42,7 +42,7 @@ def labels(items: pd.DataFrame) -> pd.Series:
 
 
 def _title(text: str, shown: int, total: int) -> alt.TitleParams:
-    sub = f"仅显示预算最大的 {shown} 个（共 {total} 个）" if shown < total else ""
+    sub = f"仅显示预算最大的 {shown} 个（共 {total:,} 个）" if shown < total else ""
     return alt.TitleParams(text, subtitle=sub, subtitleFont=FONT, subtitleColor="#666")
 
 

@@ -44,3 +44,18 @@ def test_fresh_database_loads_and_labels_sample(monkeypatch, tmp_path):
     assert metrics["项目数"] == "12 个"
     assert metrics["全年预算数（万元）"] == "636.98"
     assert metrics["执行率"] == "99.77%"
+
+
+def test_tables_show_a_dash_not_none_for_missing_values(app_env, frame):
+    """st.dataframe draws a missing value as "None" unless told otherwise: a reported rate left blank must
+    read "—" to a performance officer, and an empty editor cell must look empty."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/execution.py").run()
+    assert not at.exception
+    assert at.dataframe and {d.proto.placeholder for d in at.dataframe} == {"—"}
+    at.switch_page("pages/indicators_edit.py").run()
+    assert not at.exception
+    editors = [e for e in at.dataframe if e.proto.editing_mode]
+    assert editors and all(e.proto.placeholder == "" for e in editors)

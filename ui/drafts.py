@@ -90,7 +90,7 @@ def indicator_table(d: Draft, levels: dict) -> None:
     h = editing.EDITOR_COLUMNS
     sel = st.column_config.SelectboxColumn
     edited = st.data_editor(
-        editing.editor_frame(inputs[key]), key=key, num_rows="dynamic", hide_index=True, width="stretch",
+        editing.editor_frame(inputs[key]), key=key, num_rows="dynamic", hide_index=True, placeholder="", width="stretch",
         column_order=list(h.values()),
         column_config={
             editing.ID_COLUMN: None,

@@ -107,7 +107,7 @@ def table(df, money=(), rates=(), wide=(), widths=None, height="auto", key=None)
                 st.column_config.Column(width=w))
         config[c] = kind
     config = {c: v for c, v in config.items() if c in df.columns}
-    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    st.dataframe(df, hide_index=True, placeholder="—", width="stretch", height=height, column_config=config, key=key)
 
 
 REPORT_ROWS = 100
@@ -117,7 +117,7 @@ def report_table(df, money=(), rates=(), flag=None) -> None:
     """A static table whose long texts (reasons, measures) wrap instead of hiding in a cell; numbers
     formatted as 万元 and percentages. Past REPORT_ROWS rows it falls back to a scrolling table."""
     if len(df) > REPORT_ROWS:
-        st.caption(f"共 {len(df)} 行，可滚动查看、点击列名排序。")
+        st.caption(f"共 {len(df):,} 行，可滚动查看、点击列名排序。")
         table(df, money=money, rates=rates, wide=[c for c in df.columns if pd.api.types.is_string_dtype(df[c])][-2:])
         return
     shown = df.copy()
