@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import matching
+from . import matching, scope
 from .db import Store
 from .display import met_text
 from .filters import Filters
@@ -463,7 +463,7 @@ def indicator_comparison(store: Store, base_id: int | None, target_id: int | Non
 # ---------------------------------------------------------------- trend and labels
 def trend(store: Store, filters: Filters) -> pd.DataFrame:
     """summary.totals() per year under the filters (every year), oldest first (queries/compare_trend.sql)."""
-    df = store.df("compare_trend", filters.with_year(None).params(bands(store)))
+    df = scope.run(store, "compare_trend", filters.with_year(None))
     rate = [s / b if b > 0 else None for s, b in zip(df["spent_wan"].tolist(), df["budget_wan"].tolist())]
     return pd.DataFrame({"year": df["year"].astype(int), "projects": df["projects"].astype(int),
                          "budget_wan": df["budget_wan"].astype(float), "spent_wan": df["spent_wan"].astype(float),
