@@ -319,19 +319,7 @@ def match(base: pd.DataFrame, target: pd.DataFrame, decisions: pd.DataFrame | No
     amb = pd.concat(ambiguous, ignore_index=True)
     amb = amb[amb["base_id"].isin(rb["id"]) & amb["target_id"].isin(rt["id"])]
     fuzzy = _without(fuzzy_candidates(rb, rt, threshold), pd.concat([rejected[_PAIR_COLS], amb[_PAIR_COLS]]))
-    cand = pd.concat([amb, fuzzy.assign(via="fuzzy")], ignore_index=True)
-    cand = _without(cand, rejected)
-    if len(cand):
-        cand["ambiguous"] = (cand.groupby("base_id")["target_id"].transform("size") > 1) | \
-                            (cand.groupby("target_id")["base_id"].transform("size") > 1)
-    else:
-        cand["ambiguous"] = pd.Series(dtype=bool)
-    cols = ["id", "year", "department", "key", "name"]
-    cand = (cand.merge(b[cols].add_prefix("base_"), on="base_id")
-                .merge(t[cols].add_prefix("target_"), on="target_id"))
-    cand["department"] = cand["target_department"]
-    cand = cand.sort_values(["ambiguous", "score", "target_id"], ascending=[False, False, True]).reset_index(drop=True)
-    return Matches(pairs=pairs[[*_PAIR_COLS, "match", "score"]].reset_index(drop=True), candidates=cand)
+    return _candidates(pairs, amb, fuzzy, rejected, b, t)
 
 
 # ---------------------------------------------------------------- the same in two stages
@@ -393,6 +381,8 @@ def finish(prep: Prepared, decisions: pd.DataFrame | None = None) -> Matches | N
 
 
 def _candidates(pairs, amb, fuzzy, rejected, b, t) -> Matches:
+    """The Matches of match() and finish(): the candidates (ambiguous name pairs and fuzzy ones, less the
+    rejected), flagged ambiguous, labelled with both sides' projects, most doubtful first."""
     cand = pd.concat([amb, fuzzy.assign(via="fuzzy")], ignore_index=True)
     cand = _without(cand, rejected)
     if len(cand):
