@@ -17,7 +17,7 @@ from .display import met_text
 from .filters import Filters
 from .indicators import indicator_rows
 from .sample import sample_in_use
-from .summary import bands, change, projects, totals
+from .summary import change, projects, totals
 
 STATUS_ZH = {"continued": "延续", "new": "新增", "discontinued": "不再安排"}
 
@@ -179,12 +179,6 @@ PAIRS_CACHED = 2            # year pairs kept per store (each ~100 MB at 200,000
 VIEWS_CACHED = 3            # filtered comparisons kept per store (the unfiltered one shares the pair's frames)
 
 
-def _whole_years(store: Store, years: list[int]) -> dict:
-    params = Filters().params(bands(store))
-    params.pop("lights")
-    return {**params, "years": years}
-
-
 def clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
@@ -270,7 +264,7 @@ class _PreparedPair:
 
 
 def _prepared_pair(store: Store, base_year: int, year: int, threshold: float) -> _PreparedPair:
-    frame = store.df("compare_projects", _whole_years(store, [base_year, year]))
+    frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]})
     prep = matching.prepare(_year_rows(frame, base_year), _year_rows(frame, year), threshold)
 
     def side(y):

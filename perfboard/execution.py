@@ -2,10 +2,10 @@
 at a time, and the data of the two charts, all aggregated in DuckDB.
 
 At a province's scale (200,000 projects a year) nothing here pulls every filtered project into
-pandas: queries/execution_groups.sql returns the 合计 figures, the department and funding-source
-groups and the rate buckets in one scan (a few hundred rows), queries/execution_projects.sql a page
-of the project table (or the largest budgets for the chart). Both filter and light projects exactly
-as queries/projects.sql does (its CTEs copied verbatim; tests/test_execution.py checks), so the
+pandas: queries/scoped/execution_groups.sql returns the 合计 figures, the department and funding-source
+groups and the rate buckets in one scan (a few hundred rows), queries/scoped/execution_projects.sql a
+page of the project table (or the largest budgets for the chart). Both read queries/scope.sql's
+scoped_projects, projects.sql's filters and light (tests/test_scope.py checks the copy), so the
 tables add up to the figures of the overview and `summary --json`.
 """
 from __future__ import annotations

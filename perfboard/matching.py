@@ -434,11 +434,9 @@ def decisions(store: Store, base_year: int, year: int) -> pd.DataFrame:
 def match_years(store: Store, base_year: int, year: int, departments: tuple[str, ...] = (),
                 threshold: float | None = None) -> Matches:
     """Match every project of two years (within the given departments; matching is per department)."""
+    from . import scope
     from .filters import Filters
-    from .summary import bands
-    params = Filters(departments=tuple(departments)).params(bands(store))
-    params.pop("lights")
-    df = store.df("compare_projects", {**params, "years": [base_year, year]})
+    df = scope.run(store, "compare_projects", Filters(departments=tuple(departments)), {"years": [base_year, year]})
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", DEFAULT_THRESHOLD))
     return match(df[df["year"] == base_year], df[df["year"] == year], decisions(store, base_year, year), threshold)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import cells
+from . import cells, scope
 from .db import Store
 from .filters import Filters
 from .indicators import STATUS_ZH, indicator_rows, parsed_values, with_status
-from .summary import bands, projects
+from .summary import projects
 from .targets import completion_ratio, effective_direction
 
 SETTING_KEY = "scoring"
@@ -403,7 +403,7 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     until the data version or the scoring settings change."""
     cfg = scoring_settings(store)
     key = (store.data_version(), json.dumps(cfg, ensure_ascii=False))     # dict order counts: class_of
-    pj = store.df("score_projects", filters.params(bands(store)))
+    pj = scope.run(store, "score_projects", filters)
     if not len(pj):
         return pd.DataFrame(columns=SCORE_COLUMNS)
     ids = pj["id"].to_numpy(dtype=np.int64)

@@ -66,14 +66,12 @@ from tests.scale_fixtures import _synthetic_db, departments, synthetic_db_path, 
 
 
 def test_filter_and_light_ctes_are_projects_sql_verbatim():
-    """The light of a project is defined once, in queries/projects.sql; the aggregate queries carry a
-    copy of its CTEs, and this keeps the copies identical."""
+    """The light of a project is defined once, in queries/projects.sql (queries/scope.sql's scoped_projects
+    is its tested copy); every aggregate query reads scoped_projects instead of carrying CTEs of its own."""
     cte = re.search(r"WITH p AS \(.*?\n    FROM p\n\)", QUERIES["projects"].sql, re.S).group(0)
     assert "AS light" in cte and "$green" in cte
-    assert cte in QUERIES["compare_projects"].sql
-    # the 预算执行 queries read the one definition, queries/scope.sql's scoped_projects
     from perfboard.scope import SCOPED
-    for name in ("execution_groups", "execution_projects", "compare_trend"):
+    for name in ("execution_groups", "execution_projects", "compare_trend", "compare_projects", "score_projects"):
         assert "FROM scoped_projects($year, $departments, $funding_sources, $search, $lights, $green, $yellow)" \
             in SCOPED[name].sql and "WITH p AS" not in SCOPED[name].sql, name
 

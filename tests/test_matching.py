@@ -249,9 +249,8 @@ from tests.scale_fixtures import _synthetic_db, synthetic_db_path, synthetic_sto
 
 
 def whole_years(store, base_year, year):
-    params = Filters().params(store.get_setting("rate_bands", {"green": 0.95, "yellow": 0.9}))
-    params.pop("lights")
-    df = store.df("compare_projects", {**params, "years": [base_year, year]})
+    from perfboard import scope
+    df = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]})
     return df[df["year"] == base_year], df[df["year"] == year]
 
 

@@ -275,7 +275,8 @@ def test_scores_are_kept_until_the_data_or_the_settings_change(sample_store, mon
 def test_a_text_missing_from_the_lists_falls_back_to_the_per_project_path(sample_store, monkeypatch):
     import perfboard.scoring as scoring
     f = Filters(year=2024)
-    pj = sample_store.df("score_projects", f.params())
+    from perfboard import scope
+    pj = scope.run(sample_store, "score_projects", f)
     texts = {"level1": [""], "judgement": [""]}               # as if a row was written after the labels query
     ind = sample_store.df("score_indicators", {"spaces": " ", "level1_texts": texts["level1"],
                                                "judgement_texts": texts["judgement"], "lo": 0, "hi": 10 ** 9})
