@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/execution.py", title="预算执行", icon=":material/payments:"),
     st.Page("pages/deviations.py", title="偏离分析", icon=":material/report:"),
+    st.Page("pages/review.py", title="自评复核", icon=":material/fact_check:"),
     st.Page("pages/compare.py", title="同比分析", icon=":material/compare_arrows:"),
     st.Page("pages/indicators_edit.py", title="指标填报", icon=":material/edit_note:"),
     st.Page("pages/history.py", title="修改记录", icon=":material/history:"),

@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_score_parser(sub)
     _add_compare_parser(sub)
     _add_export_parsers(sub)
+    from .review_cli import add_parser as _add_review_parser
+    _add_review_parser(sub, _db_arg, _filter_args)
     return ap
 
 
@@ -382,3 +384,11 @@ def _export_command(name):
 
 
 COMMANDS.update({name: _export_command(name) for name in ("export", "forms", "report", "brief")})
+
+
+def _cmd_review(a) -> int:
+    from .review_cli import cmd_review
+    return cmd_review(a)
+
+
+COMMANDS["review"] = _cmd_review

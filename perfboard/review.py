@@ -280,6 +280,9 @@ def _indicator_findings(df: pd.DataFrame, cfg: dict) -> list[pd.DataFrame]:
                                   {"target": target[m], "actual": actual[m], "weight": d["weight"],
                                    "reported_score": d["reported_score"], "judgement": d["judgement"]}, True))
     m = df["cost_direction"].fillna(False).astype(bool)
+    if m.any():     # a plain "5万元" is stored as ≥ (targets.effective_direction): only an operator as written counts
+        from .targets import parse_value
+        m[m] = [parse_value(t).direction in (">", "≥") for t in df.loc[m, "target_text"]]
     if m.any():
         d = df[m]
         fact = "“" + _s(d["level3"]) + "”的年度指标值为 " + target[m] + "：成本指标是支出上限，应写作“≤”或“=”。"
@@ -489,63 +492,51 @@ def copied_text(store: Store, filters: Filters, cfg: dict, stats: CopyStats | No
     cutoff = float(cfg["copied_similarity"])
     budget = [int(cfg["copied_max_pairs"])]
     block = int(cfg["copied_block"])
-    best: dict[tuple[int, str], list] = {}       # (project row, field) -> [other row, score, count]
-    pid = t["project_id"].to_numpy()
-
-    def note(a: int, b: int, score: int) -> None:
-        if pid[a] == pid[b]:
-            return
-        for x, y in ((a, b), (b, a)):
-            cur = best.get(x)
-            if cur is None:
-                best[x] = [y, score, {pid[y]}]
-            else:
-                cur[2].add(pid[y])
-                if score > cur[1]:
-                    cur[0], cur[1] = y, score
-
-    for (_, _), g in t.groupby(["year", "field"], sort=False):
+    hits: dict[int, tuple[int, int, int]] = {}      # row of t -> (a similar row, its similarity, similar projects)
+    for _, g in t.groupby(["year", "field"], sort=False):
         rows = g.index.to_numpy()
-        # exact copies: one representative per distinct text
-        codes, uniq = pd.factorize(g["norm"])
-        first = {}
+        codes, uniq = pd.factorize(g["norm"])        # exact copies share a code: compared once, as one text
+        members = [[] for _ in range(len(uniq))]
         for r, c in zip(rows.tolist(), codes.tolist()):
-            if c in first:
-                note(first[c], r, 100)
-            else:
-                first[c] = r
-        reps = np.array([first[c] for c in range(len(uniq))])
+            members[c].append(r)
         texts = [str(u) for u in uniq]
-        seen = set()
+        near: dict[int, dict[int, int]] = {}          # distinct text -> {similar distinct text: similarity}
         for key_of in (lambda s: s[:6], lambda s: s[-6:]):
             blocks: dict[str, list[int]] = {}
             for k, s in enumerate(texts):
                 blocks.setdefault(key_of(s), []).append(k)
-            for members in blocks.values():
-                if len(members) < 2:
+            for ks in blocks.values():
+                if len(ks) < 2 or stats.capped:
                     continue
-                for i, j, score in _similar_pairs([texts[k] for k in members], cutoff, block, budget, stats):
-                    a, b = members[i], members[j]
-                    if (a, b) in seen:
-                        continue
-                    seen.add((a, b))
-                    note(int(reps[a]), int(reps[b]), score)
-                if stats.capped:
-                    break
-            if stats.capped:
-                break
+                for i, j, score in _similar_pairs([texts[k] for k in ks], cutoff, block, budget, stats):
+                    a, b = ks[i], ks[j]
+                    near.setdefault(a, {})[b] = score
+                    near.setdefault(b, {})[a] = score
+        for c, rs in enumerate(members):
+            nb = near.get(c, {})
+            if len(rs) < 2 and not nb:
+                continue
+            others = sum(len(members[o]) for o in nb)
+            if len(rs) > 1:
+                best_other, best_score = None, 100
+            else:
+                o = max(nb, key=lambda x: (nb[x], -x))
+                best_other, best_score = members[o][0], nb[o]
+            for r in rs:
+                other = best_other if best_other is not None else next(x for x in rs if x != r)
+                hits[r] = (other, best_score, len(rs) - 1 + others)
         if stats.capped:
             break
-    stats.similar_pairs = sum(len(v[2]) for v in best.values()) // 2
-    if not best:
+    stats.similar_pairs = sum(h[2] for h in hits.values()) // 2
+    if not hits:
         return pd.DataFrame()
-    rows = np.array(sorted(best))
+    rows = np.array(sorted(hits))
     d = t.loc[rows].copy()
-    other = t.loc[[best[r][0] for r in rows]]
+    other = t.loc[[hits[r][0] for r in rows]]
     d["similar_to"] = other["project"].to_numpy()
     d["similar_department"] = other["department"].to_numpy()
-    d["similarity"] = [best[r][1] for r in rows]
-    d["similar_count"] = [len(best[r][2]) for r in rows]
+    d["similarity"] = [hits[r][1] for r in rows]
+    d["similar_count"] = [hits[r][2] for r in rows]
     d["text_md5"] = [hashlib.md5(s.encode()).hexdigest() for s in d["norm"]]
     field = d["field"].map(FIELD_ZH)
     where = pd.Series(np.where(d["similar_department"] == d["department"], "本单位",

@@ -1,0 +1,98 @@
+"""自评复核: the review rules' findings under the sidebar filters, the units that need attention first, each
+finding grouped by severity and 维度, linked to its project in 指标填报, and marked 已核实 / 不采纳 by a reviewer
+(perfboard.review; the same rows as `python -m perfboard review --json`)."""
+import streamlit as st
+
+from perfboard import review
+from perfboard.auth import PermissionDenied
+from perfboard.export.workpaper import workpaper_xlsx
+from ui import render, state
+from ui.export import XLSX_MIME, file_name
+from ui.paging import page_slice
+
+K_RULES, K_SEVERITY, K_STATUS, K_PICK = "rv_rules", "rv_severity", "rv_status", "rv_pick"
+TABLE_COLUMNS = {"dimension": "复核维度", "title": "规则", "department": "主管部门", "project": "项目",
+                 "location": "位置", "message": "复核发现", "status_zh": "复核状态"}
+
+f = state.filters()
+st.title("自评复核" + (f"　{f.year} 年度" if f.year else ""))
+state.show_flash()
+if f.year is None:
+    render.needs_data()
+store = state.store()
+st.caption(f"{f.describe()}　·　按复核规则检查自评数据（规则与阈值见“设置 › 自评复核规则”），"
+           "逐条核实后标记“已核实”或“不采纳”。")
+
+c1, c2, c3 = st.columns([3, 1, 1])
+rules = c1.multiselect("复核规则", list(review.RULES), key=K_RULES, placeholder="全部规则",
+                       format_func=lambda c: f"{review.RULES[c].title}（{c}）")
+severities = c2.multiselect("等级", list(review.SEVERITIES), key=K_SEVERITY, placeholder="全部等级")
+statuses = c3.multiselect("复核状态", list(review.STATUSES), key=K_STATUS, placeholder="全部状态",
+                          format_func=review.STATUS_ZH.get)
+found = review.findings(store, f, rules, severities, statuses)
+
+m = st.columns(5)
+for i, sev in enumerate(review.SEVERITIES):
+    m[i].metric(review.SEVERITY_ZH[sev], f"{int((found['severity'] == sev).sum()):,}")
+m[3].metric("待核实", f"{int((found['status'] == 'open').sum()):,}")
+m[4].metric("涉及单位", f"{found[['year', 'department']].drop_duplicates().shape[0]:,}")
+st.download_button("导出复核底稿（Excel）", data=lambda: workpaper_xlsx(found, f.describe()),
+                   file_name=file_name("自评复核底稿", f, "xlsx"), mime=XLSX_MIME, key="rv_workpaper",
+                   icon=":material/download:", on_click="ignore", disabled=not len(found))
+if not len(found):
+    st.success("当前筛选条件下未发现问题。", icon=":material/check_circle:")
+    st.stop()
+
+st.markdown("**各单位发现**（待核实的 P0、P1 多的单位在前）")
+units = review.unit_counts(found).rename(columns={"year": "年度", "department": "主管部门", "open": "待核实",
+                                                  "total": "合计"})
+render.table(units.head(200), key="rv_units")
+
+found = found.assign(title=found["code"].map(lambda c: review.RULES[c].title),
+                     status_zh=found["status"].map(review.STATUS_ZH))
+for sev in review.SEVERITIES:
+    part = found[found["severity"] == sev].sort_values(["dimension", "code"], kind="stable")
+    if not len(part):
+        continue
+    dims = "、".join(f"{d} {n:,}" for d, n in part["dimension"].value_counts(sort=False).items())
+    st.subheader(f"{review.SEVERITY_ZH[sev]}（{len(part):,} 条：{dims}）")
+    limit, offset = page_slice(len(part), f"rv_page_{sev}")
+    shown = part.iloc[offset:offset + limit]
+    event = st.dataframe(shown[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS), hide_index=True,
+                         width="stretch", placeholder="—", on_select="rerun", selection_mode="single-row",
+                         key=f"rv_table_{sev}")
+    if event.selection.rows:
+        st.session_state[K_PICK] = shown.iloc[event.selection.rows[0]]["key"]
+
+picked = found[found["key"] == st.session_state.get(K_PICK)]
+if not len(picked):
+    st.info("在上面的表格中点选一条发现，查看事实及判定、核验依据，并标记复核结论。", icon=":material/touch_app:")
+    st.stop()
+
+r = picked.iloc[0]
+rule = review.RULES[r["code"]]
+st.divider()
+st.markdown(f"**[{r['severity']}] {render.md(rule.title)}**　{render.md(r['dimension'])}　·　"
+            f"{render.md(r['department'])}" + (f" · {render.md(r['project'])}" if isinstance(r["project"], str) else "")
+            + f"  \n位置：{render.md(r['location'])}  \n复核发现：{render.md(r['message'])}"
+            f"  \n事实及判定：{render.md(r['fact'])}  \n处理建议：{render.md(rule.suggestion)}"
+            f"  \n核验依据：{render.md(rule.basis)}  \n复核状态：**{review.STATUS_ZH[r['status']]}**"
+            + (f"（{render.md(r['decided_by'])}：{render.md(r['reason'])}）" if isinstance(r["reason"], str) else ""))
+if isinstance(r["project"], str) and r["project_id"] is not None:
+    if st.button("在指标填报中打开此项目", icon=":material/edit_note:"):
+        st.session_state[state.K_EDIT_PROJECT] = int(r["project_id"])
+        state.flash(f"自评复核：{r['location']} — {r['message']}", "info")
+        st.switch_page("pages/indicators_edit.py")
+
+with st.form("rv_decide", width=640):
+    choice = st.radio("复核结论", ["verified", "rejected", "open"], horizontal=True,
+                      format_func={"verified": "已核实", "rejected": "不采纳", "open": "待核实（撤销结论）"}.get)
+    reason = st.text_input("理由（不采纳时必填）", max_chars=500)
+    if st.form_submit_button("保存复核结论", type="primary"):
+        try:
+            review.decide(store, r.to_dict(), choice, reason, state.user_name())
+        except (PermissionDenied, review.DecisionError) as exc:
+            st.error(f"未保存：{exc}")
+        else:
+            state.flash(f"已保存复核结论：{review.STATUS_ZH[choice]}（{rule.title} · {r['location']}）")
+            st.rerun()

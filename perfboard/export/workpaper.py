@@ -1,0 +1,107 @@
+"""复核底稿: the findings of perfboard.review as an .xlsx workpaper, one row per finding in the layout of
+published review workpapers, a summary sheet per unit and the rules with their basis. Text cells are
+written as strings (never formulas) and any text a spreadsheet could take for a formula gets a quote
+prefix (export.tables.is_risky, the guard of every exported table)."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pandas as pd
+
+from ..review import RULES, SEVERITIES, SEVERITY_ZH, STATUS_ZH, unit_counts
+from .tables import is_missing, is_risky
+
+HEADERS = ["等级", "复核维度", "对象", "位置", "复核发现", "事实及判定", "处理建议", "核验依据", "复核状态", "复核意见"]
+WIDTHS = [7, 14, 36, 34, 34, 60, 40, 50, 10, 30]
+SUMMARY_HEADERS = ["年度", "主管部门", *SEVERITIES, "合计", "待核实", "主要问题"]
+RULE_HEADERS = ["规则代码", "名称", "复核维度", "等级", "说明", "核验依据", "处理建议", "发现数"]
+
+
+def workpaper_rows(f: pd.DataFrame) -> list[list[str]]:
+    """The workpaper's rows (HEADERS) of findings() rows, in their order."""
+    rows = []
+    for r in f.itertuples(index=False):
+        rule = RULES[r.code]
+        obj = r.department if not isinstance(r.project, str) else f"{r.department} · {r.project}"
+        where = f"{int(r.year)} 年度 · {r.location}" if not is_missing(r.year) else str(r.location)
+        reason = r.reason if isinstance(r.reason, str) else ""
+        rows.append([r.severity, r.dimension, obj, where, r.message, r.fact, rule.suggestion, rule.basis,
+                     STATUS_ZH.get(r.status, r.status), reason])
+    return rows
+
+
+def summary_rows(f: pd.DataFrame) -> list[list]:
+    """Per unit, the units needing attention first (review.unit_counts), with its three most frequent rules."""
+    units = unit_counts(f)
+    top = {}
+    if len(f):
+        for (y, d), g in f.groupby(["year", "department"]):
+            vc = g["code"].value_counts().head(3)
+            top[(y, d)] = "；".join(f"{RULES[c].title} {n}" for c, n in vc.items())
+    return [[int(u["year"]), u["department"], *[int(u[s]) for s in SEVERITIES], int(u["total"]), int(u["open"]),
+             top.get((u["year"], u["department"]), "")] for u in units.to_dict("records")]
+
+
+def workpaper_xlsx(f: pd.DataFrame, description: str = "", now: datetime | None = None) -> bytes:
+    """The workpaper of findings `f` (review.findings()): sheets 复核底稿, 单位汇总, 复核规则."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    wrap_q = wb.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
+    sev_fmt = {"P0": wb.add_format({"bold": True, "font_color": "#C00000", "valign": "top"}),
+               "P1": wb.add_format({"bold": True, "font_color": "#C65911", "valign": "top"}),
+               "P2": wb.add_format({"valign": "top"})}
+
+    def text(ws, r, c, v, fmt=wrap):
+        s = "" if is_missing(v) else str(v)
+        if not s:
+            return
+        ws.write_string(r, c, s, wrap_q if is_risky(s) else fmt)
+
+    ws = wb.add_worksheet("复核底稿")
+    for c, (h, w) in enumerate(zip(HEADERS, WIDTHS)):
+        ws.write_string(0, c, h, head)
+        ws.set_column(c, c, w)
+    for i, row in enumerate(workpaper_rows(f), start=1):
+        for c, v in enumerate(row):
+            text(ws, i, c, v, sev_fmt.get(v, wrap) if c == 0 else wrap)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(f), 1), len(HEADERS) - 1)
+
+    ws = wb.add_worksheet("单位汇总")
+    for c, h in enumerate(SUMMARY_HEADERS):
+        ws.write_string(0, c, h, head)
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, 6, 9)
+    ws.set_column(7, 7, 50)
+    for i, row in enumerate(summary_rows(f), start=1):
+        for c, v in enumerate(row):
+            if isinstance(v, int):
+                ws.write_number(i, c, v)
+            else:
+                text(ws, i, c, v)
+    ws.freeze_panes(1, 0)
+
+    ws = wb.add_worksheet("复核规则")
+    for c, h in enumerate(RULE_HEADERS):
+        ws.write_string(0, c, h, head)
+    for c, w in enumerate([22, 16, 14, 8, 50, 50, 40, 8]):
+        ws.set_column(c, c, w)
+    counts = f["code"].value_counts() if len(f) else pd.Series(dtype="int64")
+    sev = dict(zip(f["code"], f["severity"])) if len(f) else {}
+    for i, rule in enumerate(RULES.values(), start=1):
+        for c, v in enumerate([rule.code, rule.title, rule.dimension, sev.get(rule.code, rule.severity),
+                               rule.description, rule.basis, rule.suggestion]):
+            text(ws, i, c, v)
+        ws.write_number(i, 7, int(counts.get(rule.code, 0)))
+    now = now or datetime.now()
+    wb.set_properties({"title": "自评复核底稿", "author": "PerfBoard",
+                       "comments": f"{description}；生成时间 {now:%Y-%m-%d %H:%M}；等级：" + "、".join(SEVERITY_ZH.values())})
+    wb.close()
+    return buf.getvalue()
