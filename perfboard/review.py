@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,8 +121,10 @@ DEFAULTS: dict = {
                     "有所提升", "不断提高", "不断提升", "进一步提高", "进一步提升", "大幅提高", "显著提高", "显著提升"],
     "copied_min_chars": 30,                # shorter texts (without spaces and punctuation) are not compared
     "copied_similarity": 90,               # RapidFuzz ratio (0-100) at or above which two texts are copies
-    "copied_block": 2000,                  # texts compared all-pairs at once; bigger blocks go in length windows
-    "copied_max_pairs": 30_000_000,        # comparisons at most per run (the result then says 已截断)
+    # each distinct text is compared with this many neighbours in sorted order, forwards and backwards
+    # (RapidFuzz's ratio costs ~1 µs a pair on Chinese texts of 80 characters)
+    "copied_window": 6,
+    "copied_max_pairs": 10_000_000,        # comparisons at most per run (the page then says 已截断)
 }
 LEVEL1_CLASSES = {"产出指标": "n_output", "效益指标": "n_benefit", "满意度指标": "n_satisfaction"}
 SETTINGS_ZH = {
@@ -131,7 +134,7 @@ SETTINGS_ZH = {
     "thin_min_output": "产出指标最少条数",
     "copied_min_chars": "文字雷同：参与比较的最短字数",
     "copied_similarity": "文字雷同：相似度阈值（0–100）",
-    "copied_block": "文字雷同：一次全量比较的文字条数",
+    "copied_window": "文字雷同：每条文字比较的相邻文字数",
     "copied_max_pairs": "文字雷同：每次最多比较的文字对数",
 }
 
@@ -145,7 +148,7 @@ def validate_settings(cfg: dict) -> list[str]:
             if sev.get(code) not in SEVERITIES:
                 problems.append(f"规则 {code} 的等级应为 P0、P1 或 P2。")
         for key in ("score_inflation_min_projects", "score_inflation_min_judged", "thin_min_output",
-                    "copied_min_chars", "copied_block", "copied_max_pairs"):
+                    "copied_min_chars", "copied_window", "copied_max_pairs"):
             v = cfg[key]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v or v < 1:
                 problems.append(f"{SETTINGS_ZH[key]}应为不小于 1 的整数。")
@@ -235,12 +238,14 @@ def _finding_frame(code: str, rows: pd.DataFrame, message, fact, evidence: dict,
     evidence field -> Series. Key and severity are added later (all rules at once)."""
     n = len(rows)
     idx = rows.index
-    ev_cols = list(evidence)
-    ev_frame = pd.DataFrame({k: (v if isinstance(v, pd.Series) else pd.Series([v] * n, index=idx))
-                             for k, v in evidence.items()}, index=idx)
-    ev_frame = ev_frame.astype(object).where(ev_frame.notna(), None)
-    ev = ev_frame.to_dict("records") if ev_cols else [{} for _ in range(n)]
-    return pd.DataFrame({
+    cols = []
+    for v in evidence.values():
+        v = v if isinstance(v, pd.Series) else pd.Series([v] * n, index=idx)
+        cols.append([_jsonable(x) for x in v.astype(object).tolist()])
+    names = list(evidence)
+    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    ev = [dumps(dict(zip(names, vals))) for vals in zip(*cols)] if cols else ["{}"] * n
+    return _compact(pd.DataFrame({
         "key": None, "code": code, "severity": None, "dimension": RULES[code].dimension,
         "year": rows["year"].astype("int64").to_numpy() if n else np.zeros(0, dtype=np.int64),
         "department": rows["department"].to_numpy(dtype=object),
@@ -257,72 +262,33 @@ def _finding_frame(code: str, rows: pd.DataFrame, message, fact, evidence: dict,
         # the indicator's place: part of the key, not shown
         "_l1": _s(rows["level1"]).to_numpy(dtype=object) if indicator else "",
         "_l2": _s(rows["level2"]).to_numpy(dtype=object) if indicator else "",
-    }, index=range(n))
+    }, index=range(n)))
 
 
-def _indicator_findings(df: pd.DataFrame, cfg: dict) -> list[pd.DataFrame]:
-    out = []
-    if not len(df):
-        return out
-    target, actual = _s(df["target_text"]).str.strip(), _s(df["actual_text"]).str.strip()
-    shown_target = target.where(target != "", "（未填写）")
+_TEXT_COLUMNS = ("code", "dimension", "department", "project", "project_code", "indicator", "location", "message",
+                 "fact", "evidence", "_l1", "_l2")
 
-    m = df["below_target"].fillna(False).astype(bool)
-    if m.any():
-        d = df[m]
-        by_score = (pd.to_numeric(d["weight"]) > 0) & \
-            (pd.to_numeric(d["reported_score"]) >= pd.to_numeric(d["weight"]) - 1e-12)
-        how = pd.Series(np.where(by_score, "得分 " + _num(d["reported_score"]) + " 分等于分值 " + _num(d["weight"]) + " 分",
-                                 "判定为“达成”"), index=d.index)
-        fact = ("年度指标值 " + target[m] + "，实际完成值 " + actual[m] + "，未达到目标，但" + how
-                + "。未完成的定量指标应按完成比例计分。")
-        out.append(_finding_frame("full-score-below-target", d, "实际完成值未达到年度指标值，但" + how, fact,
-                                  {"target": target[m], "actual": actual[m], "weight": d["weight"],
-                                   "reported_score": d["reported_score"], "judgement": d["judgement"]}, True))
-    m = df["cost_direction"].fillna(False).astype(bool)
-    if m.any():     # a plain "5万元" is stored as ≥ (targets.effective_direction): only an operator as written counts
-        from .targets import parse_value
-        m[m] = [parse_value(t).direction in (">", "≥") for t in df.loc[m, "target_text"]]
-    if m.any():
-        d = df[m]
-        fact = "“" + _s(d["level3"]) + "”的年度指标值为 " + target[m] + "：成本指标是支出上限，应写作“≤”或“=”。"
-        out.append(_finding_frame("cost-direction", d, "成本指标的年度指标值写为“" + _s(d["direction"]) + "”", fact,
-                                  {"level2": d["level2"], "target": target[m], "direction": d["direction"]}, True))
-    m = df["unit_mismatch"].fillna(False).astype(bool)
-    if m.any():
-        d = df[m]
-        fact = ("年度指标值 " + target[m] + "（单位“" + _s(d["target_unit"]) + "”），实际完成值 " + actual[m]
-                + "（单位“" + _s(d["actual_unit"]) + "”）：单位不同，无法直接比较是否达成。")
-        out.append(_finding_frame("unit-mismatch", d, "年度指标值与实际完成值的计量单位不一致（"
-                                  + _s(d["target_unit"]) + " 与 " + _s(d["actual_unit"]) + "）", fact,
-                                  {"target": target[m], "actual": actual[m], "target_unit": d["target_unit"],
-                                   "actual_unit": d["actual_unit"]}, True))
-    m = df["vague"].fillna(False).astype(bool)
-    if m.any():
-        d = df[m]
-        t = target[m]
-        words = t.str.contains(_regex(cfg["vague_words"]), regex=True)
-        l2 = _s(d["level2"])
-        quant = l2.str.contains(_regex(cfg["quantitative_level2"]), regex=True)
-        why = pd.Series(np.select([words, quant], [
-            "为模糊表述，无法衡量是否完成",
-            "属于" + l2 + "，却没有可计量的数值和单位"],
-            "是满意度指标，却没有数值目标（满意度应以调查结果衡量）"), index=d.index)
-        out.append(_finding_frame("vague-target", d, "年度指标值“" + t + "”无法考核", "年度指标值“" + t + "”" + why + "。",
-                                  {"target": t, "level2": d["level2"]}, True))
-    m = df["no_reason"].fillna(False).astype(bool)
-    if m.any():
-        d = df[m]
-        fact = "年度指标值 " + shown_target[m] + "，实际完成值 " + actual[m] + "，判定未达成；“偏差原因分析及改进措施”为空。"
-        out.append(_finding_frame("missing-reason", d, "指标未达成但未填写偏差原因", fact,
-                                  {"target": target[m], "actual": actual[m]}, True))
-    m = df["zero_no_reason"].fillna(False).astype(bool)
-    if m.any():
-        d = df[m]
-        fact = "实际完成值 " + actual[m] + "（年度指标值 " + shown_target[m] + "），未说明原因。"
-        out.append(_finding_frame("zero-without-reason", d, "实际完成值为 0 且未说明原因", fact,
-                                  {"target": target[m], "actual": actual[m]}, True))
-    return out
+
+def _compact(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Arrow-backed strings (a province's findings are ~700,000 rows: Python str objects
+    would take several times the memory)."""
+    for c in _TEXT_COLUMNS:
+        if c in df and df[c].dtype == object:
+            df[c] = df[c].astype("str")
+    return df
+
+
+def _jsonable(x):
+    """A cell as JSON can hold it: numpy numbers as Python ones, NaN/NA as None, whole floats as ints."""
+    if x is None or x is pd.NA:
+        return None
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return None if x != x else (int(x) if float(x).is_integer() and abs(x) < 1e15 else float(x))
+    return x
 
 
 def _project_findings(df: pd.DataFrame, cfg: dict) -> list[pd.DataFrame]:
@@ -444,99 +410,112 @@ class CopyStats:
     pairs_compared: int = 0
     similar_pairs: int = 0
     capped: bool = False
+    seconds: float = 0.0
 
 
 FIELD_ZH = {"achievement": "实际完成情况", "deviation_reason": "偏离原因"}
 
 
-def _similar_pairs(norms: list[str], cutoff: float, block: int, budget: list[int], stats: CopyStats) -> list[tuple]:
-    """(i, j, score) of texts at least `cutoff` similar among `norms` (indices into it), i < j. Blocks bigger
-    than `block` are compared in windows of texts sorted by length (similar texts have similar lengths)."""
+def _neighbour_pairs(texts: list[str], window: int, cutoff: float, budget: list[int],
+                     stats: CopyStats) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, score) arrays, i < j, of `texts` at least `cutoff` similar (RapidFuzz ratio), found by sorted
+    neighbourhood: the texts sorted as written and sorted back to front (a copy that differs near its end sorts
+    next to its source, one that differs near its start sorts next to it read backwards), each compared with
+    the `window` texts after it in either order, element-wise (process.cpdist: no all-pairs matrix)."""
     from rapidfuzz import fuzz, process
-    m = len(norms)
-    if m < 2:
-        return []
-    order = sorted(range(m), key=lambda i: len(norms[i]))
-    half = max(block // 2, 1)
-    starts = [0] if m <= block else list(range(0, m, half))
-    out = []
-    for s in starts:
-        rows = order[s:s + half] if m > block else order
-        cols = order[s:s + 2 * half] if m > block else order
-        cost = len(rows) * len(cols)
-        if budget[0] - cost < 0:
-            stats.capped = True
-            return out
-        budget[0] -= cost
-        stats.pairs_compared += cost
-        mat = process.cdist([norms[i] for i in rows], [norms[j] for j in cols], scorer=fuzz.ratio,
-                            score_cutoff=cutoff, dtype=np.uint8, workers=1)
-        r, c = np.nonzero(mat)
-        for a, b in zip(r.tolist(), c.tolist()):
-            i, j = rows[a], cols[b]
-            if i != j:
-                out.append((min(i, j), max(i, j), int(mat[a, b])))
-    return out
+    m = len(texts)
+    found = []
+    if m >= 2:
+        for keyed in (texts, [t[::-1] for t in texts]):
+            order = np.array(sorted(range(m), key=keyed.__getitem__), dtype=np.int64)
+            for k in range(1, min(window, m - 1) + 1):
+                a, b = order[:-k], order[k:]
+                if budget[0] < len(a):
+                    stats.capped = True
+                    break
+                budget[0] -= len(a)
+                stats.pairs_compared += len(a)
+                score = process.cpdist([texts[i] for i in a], [texts[j] for j in b], scorer=fuzz.ratio,
+                                       score_cutoff=cutoff, dtype=np.uint8, workers=1)
+                hit = np.flatnonzero(score)
+                found.append((np.minimum(a[hit], b[hit]), np.maximum(a[hit], b[hit]), score[hit]))
+            if stats.capped:
+                break
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8)
+    i, j, sc = (np.concatenate(x) for x in zip(*found))
+    _, first = np.unique(i * m + j, return_index=True)      # a pair found both ways counts once
+    return i[first], j[first], sc[first]
+
 
 
 def copied_text(store: Store, filters: Filters, cfg: dict, stats: CopyStats | None = None) -> pd.DataFrame:
     """copied-text findings: 实际完成情况 / 偏离原因 texts nearly identical (RapidFuzz ratio ≥ copied_similarity,
-    after removing spaces and punctuation) to another project's, across units. Exact copies are grouped by text;
-    near copies are compared within blocks that share the first or the last six characters (a template keeps
-    its opening or its ending), per year and field, with at most copied_max_pairs comparisons in all."""
+    after removing spaces and punctuation) to another project's, across units. Per year and field: exact copies
+    are grouped by text (compared once, as one text); the distinct texts are compared by sorted neighbourhood
+    (_neighbour_pairs, copied_window neighbours), at most copied_max_pairs comparisons in all (stats.capped)."""
     stats = stats if stats is not None else CopyStats()
+    started = time.perf_counter()
+    try:
+        return _copied_text(store, filters, cfg, stats)
+    finally:
+        stats.seconds = time.perf_counter() - started
+
+
+def _copied_text(store: Store, filters: Filters, cfg: dict, stats: CopyStats) -> pd.DataFrame:
     t = scope.run(store, "review_texts", filters, {"min_chars": int(cfg["copied_min_chars"])})
     stats.texts = len(t)
     if len(t) < 2:
         return pd.DataFrame()
     cutoff = float(cfg["copied_similarity"])
     budget = [int(cfg["copied_max_pairs"])]
-    block = int(cfg["copied_block"])
-    hits: dict[int, tuple[int, int, int]] = {}      # row of t -> (a similar row, its similarity, similar projects)
+    window = int(cfg["copied_window"])
+    rows_out, other_out, score_out, count_out = [], [], [], []
     for _, g in t.groupby(["year", "field"], sort=False):
         rows = g.index.to_numpy()
         codes, uniq = pd.factorize(g["norm"])        # exact copies share a code: compared once, as one text
-        members = [[] for _ in range(len(uniq))]
-        for r, c in zip(rows.tolist(), codes.tolist()):
-            members[c].append(r)
-        texts = [str(u) for u in uniq]
-        near: dict[int, dict[int, int]] = {}          # distinct text -> {similar distinct text: similarity}
-        for key_of in (lambda s: s[:6], lambda s: s[-6:]):
-            blocks: dict[str, list[int]] = {}
-            for k, s in enumerate(texts):
-                blocks.setdefault(key_of(s), []).append(k)
-            for ks in blocks.values():
-                if len(ks) < 2 or stats.capped:
-                    continue
-                for i, j, score in _similar_pairs([texts[k] for k in ks], cutoff, block, budget, stats):
-                    a, b = ks[i], ks[j]
-                    near.setdefault(a, {})[b] = score
-                    near.setdefault(b, {})[a] = score
-        for c, rs in enumerate(members):
-            nb = near.get(c, {})
-            if len(rs) < 2 and not nb:
-                continue
-            others = sum(len(members[o]) for o in nb)
-            if len(rs) > 1:
-                best_other, best_score = None, 100
-            else:
-                o = max(nb, key=lambda x: (nb[x], -x))
-                best_other, best_score = members[o][0], nb[o]
-            for r in rs:
-                other = best_other if best_other is not None else next(x for x in rs if x != r)
-                hits[r] = (other, best_score, len(rs) - 1 + others)
+        n_text = len(uniq)
+        size = np.bincount(codes, minlength=n_text)
+        i, j, sc = _neighbour_pairs([str(u) for u in uniq], window, cutoff, budget, stats)
+        a, b, s2 = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([sc, sc]).astype(np.int64)
+        others = np.bincount(a, weights=size[b], minlength=n_text).astype(np.int64)
+        best_text = np.full(n_text, -1, dtype=np.int64)
+        best_score = np.zeros(n_text, dtype=np.int64)
+        if len(a):
+            order = np.lexsort((b, -s2, a))                 # per text: the most similar other first
+            lead = order[np.r_[True, a[order][1:] != a[order][:-1]]]
+            best_text[a[lead]], best_score[a[lead]] = b[lead], s2[lead]
+        # first and second row holding each distinct text
+        first_pos = np.full(n_text, -1, dtype=np.int64)
+        second_pos = np.full(n_text, -1, dtype=np.int64)
+        uniq_codes, first_idx = np.unique(codes, return_index=True)
+        first_pos[uniq_codes] = first_idx
+        rest = np.ones(len(codes), dtype=bool)
+        rest[first_idx] = False
+        rc, ri = np.unique(codes[rest], return_index=True)
+        second_pos[rc] = np.flatnonzero(rest)[ri]
+        flagged = (size[codes] > 1) | (others[codes] > 0)
+        pos = np.flatnonzero(flagged)
+        c = codes[pos]
+        copy = size[c] > 1
+        other_pos = np.where(copy, np.where(first_pos[c] == pos, second_pos[c], first_pos[c]),
+                             first_pos[np.maximum(best_text[c], 0)])
+        rows_out.append(rows[pos])
+        other_out.append(rows[other_pos])
+        score_out.append(np.where(copy, 100, best_score[c]))
+        count_out.append(size[c] - 1 + others[c])
         if stats.capped:
             break
-    stats.similar_pairs = sum(h[2] for h in hits.values()) // 2
-    if not hits:
+    rows_all = np.concatenate(rows_out) if rows_out else np.zeros(0, np.int64)
+    stats.similar_pairs = int(np.concatenate(count_out).sum() // 2) if count_out else 0
+    if not len(rows_all):
         return pd.DataFrame()
-    rows = np.array(sorted(hits))
-    d = t.loc[rows].copy()
-    other = t.loc[[hits[r][0] for r in rows]]
+    d = t.loc[rows_all].copy()
+    other = t.loc[np.concatenate(other_out)]
     d["similar_to"] = other["project"].to_numpy()
     d["similar_department"] = other["department"].to_numpy()
-    d["similarity"] = [hits[r][1] for r in rows]
-    d["similar_count"] = [hits[r][2] for r in rows]
+    d["similarity"] = np.concatenate(score_out)
+    d["similar_count"] = np.concatenate(count_out)
     d["text_md5"] = [hashlib.md5(s.encode()).hexdigest() for s in d["norm"]]
     field = d["field"].map(FIELD_ZH)
     where = pd.Series(np.where(d["similar_department"] == d["department"], "本单位",
@@ -551,16 +530,29 @@ def copied_text(store: Store, filters: Filters, cfg: dict, stats: CopyStats | No
 
 
 # ---------------------------------------------------------------- all rules
+def _identity(code, name) -> str:
+    """A project's identity in a finding key, as queries/scoped/review_indicators.sql writes it."""
+    if isinstance(code, str) and code.strip():
+        return "code:" + code.strip()
+    return "name:" + re.sub(r"\s", "", str(name)) if isinstance(name, str) else ""
+
+
 def _key_strings(f: pd.DataFrame) -> list[str]:
-    from .matching import project_key
-    pk = [project_key(c, n) if n is not None else "" for c, n in zip(f["project_code"], f["project"])]
-    if "_keyev" in f:
-        ev = [k if isinstance(k, str) else json.dumps(e, ensure_ascii=False, sort_keys=True, default=str)
-              for k, e in zip(f["_keyev"], f["evidence"])]
-    else:
-        ev = [json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) for e in f["evidence"]]
-    return [hashlib.md5("|".join(map(str, parts)).encode()).hexdigest()
-            for parts in zip(f["code"], f["year"], f["department"], pk, f["_l1"], f["_l2"], f["indicator"].fillna(""), ev)]
+    """Each finding's key (the formula of review_indicators.sql): md5 of code | year | department | project
+    identity | 一级 | 二级 | 三级 | evidence JSON (copied-text: the field and its own text's md5)."""
+    pairs = pd.MultiIndex.from_arrays([f["project_code"].astype(object).where(f["project_code"].notna(), ""),
+                                       f["project"].astype(object).where(f["project"].notna(), "")])
+    codes, uniq = pd.factorize(pairs)
+    ident = np.array([_identity(c, n or None) for c, n in uniq], dtype=object)[codes]
+    ev = f["_keyev"].where(f["_keyev"].notna(), f["evidence"]) if "_keyev" in f else f["evidence"]
+    parts = zip(f["code"].tolist(), f["year"].astype(str).tolist(), f["department"].tolist(), ident.tolist(),
+                f["_l1"].tolist(), f["_l2"].tolist(), f["indicator"].where(f["indicator"].notna(), "").tolist(),
+                ev.tolist())
+    md5 = hashlib.md5
+    return [md5("|".join(p).encode()).hexdigest() for p in parts]
+
+
+ID_SLICE = 20_000      # project ids per run of review_indicators.sql (bounds DuckDB's memory at a province's scale)
 
 
 def run_rules(store: Store, filters: Filters = Filters(), cfg: dict | None = None,
@@ -568,35 +560,49 @@ def run_rules(store: Store, filters: Filters = Filters(), cfg: dict | None = Non
     """Every rule over the projects under `filters`: one row per finding (FINDING_COLUMNS without the
     decision columns), ordered by severity, rule, year, department, project, indicator position."""
     cfg = cfg or review_settings(store)
+    cp = copied_text(store, filters, cfg, stats)        # first: its working memory is gone before the rest
     from .scoring import scoring_settings
     scfg = scoring_settings(store)
-    ind = scope.run(store, "review_indicators", filters, {
-        "score_tolerance": float(scfg["score_tolerance"]), "vague_regex": _regex(cfg["vague_words"]),
-        "quant_regex": _regex(cfg["quantitative_level2"])})
+    extra = {"score_tolerance": float(scfg["score_tolerance"]), "vague_regex": _regex(cfg["vague_words"]),
+             "quant_regex": _regex(cfg["quantitative_level2"])}
+    lo, hi = scope.run(store, "review_id_range", filters).iloc[0]
+    slices = [] if pd.isna(lo) else [
+        scope.run(store, "review_indicators", filters, {**extra, "lo": int(a), "hi": int(min(a + ID_SLICE - 1, hi))})
+        for a in range(int(lo), int(hi) + 1, ID_SLICE)]
+    slices = [x for x in slices if len(x)]
+    ind = pd.concat(slices, ignore_index=True) if len(slices) > 1 else slices[0] if slices else pd.DataFrame()
     need = set(cfg["required_level1"])
     proj = scope.run(store, "review_projects", filters, {
         "need_output": "产出指标" in need, "need_benefit": "效益指标" in need,
         "need_satisfaction": "满意度指标" in need, "thin_min": int(cfg["thin_min_output"]),
         "total": float(scfg["total"]), "execution_weight": float(scfg["execution_weight"])})
     units = scope.run(store, "review_units", filters, {"min_projects": int(cfg["score_inflation_min_projects"])})
-    parts = (_unit_findings(units, cfg) + _indicator_findings(ind, cfg) + _project_findings(proj, cfg)
-             + _score_findings(store, filters, cfg))
-    cp = copied_text(store, filters, cfg, stats)
+    parts = _unit_findings(units, cfg) + _project_findings(proj, cfg) + _score_findings(store, filters, cfg)
+    del proj, units
     if len(cp):
         parts.append(cp)
     parts = [p for p in parts if len(p)]
+    if parts:
+        py = pd.concat(parts, ignore_index=True)
+        py["key"] = _key_strings(py)
+        parts = [py[_RULE_COLUMNS]]
+    if len(ind):
+        ind["severity"] = None
+        ind["dimension"] = ind["code"].map({c: r.dimension for c, r in RULES.items()})
+        parts.append(ind[_RULE_COLUMNS])
     if not parts:
         return pd.DataFrame(columns=_RULE_COLUMNS)
-    f = pd.concat(parts, ignore_index=True)
-    f["key"] = _key_strings(f)
-    f["severity"] = f["code"].map(cfg["severity"])
-    f = f.drop_duplicates("key")         # the same rule twice on one row (a score finding and a rate one)
-    order = {c: i for i, c in enumerate(RULES)}
-    f["_sev"] = f["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    f["_rule"] = f["code"].map(order)
-    f["_pid"] = pd.to_numeric(f["project_id"], errors="coerce").fillna(-1)
-    f = f.sort_values(["_sev", "_rule", "year", "department", "_pid"], kind="stable")
-    return f[_RULE_COLUMNS].reset_index(drop=True)
+    f = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    del parts, ind
+    f["severity"] = f["code"].map(cfg["severity"]).astype("str")
+    dup = f["key"].duplicated().to_numpy()     # the same rule twice on one row (a score finding and a rate one)
+    sev = f["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).to_numpy()
+    rule = f["code"].map({c: i for i, c in enumerate(RULES)}).to_numpy()
+    dept = pd.factorize(f["department"], sort=True)[0]
+    pid = pd.to_numeric(f["project_id"], errors="coerce").fillna(-1).to_numpy()
+    order = np.lexsort((np.arange(len(f)), pid, dept, f["year"].to_numpy(), rule, sev))
+    order = order[~dup[order]]
+    return f.take(order).reset_index(drop=True)
 
 
 _CACHE: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
@@ -745,7 +751,7 @@ def to_json(f: pd.DataFrame) -> dict:
             "project": r.project if isinstance(r.project, str) else None,
             "indicator": r.indicator if isinstance(r.indicator, str) and r.indicator else None,
             "location": r.location, "message": r.message, "fact": r.fact,
-            "evidence": {k: _plain(v) for k, v in (r.evidence or {}).items()},
+            "evidence": json.loads(r.evidence) if isinstance(r.evidence, str) else {},
             "status": r.status, "reason": r.reason if isinstance(r.reason, str) else None,
         })
     units = unit_counts(f)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from perfboard import auth, review
@@ -71,7 +72,7 @@ def test_score_inflation_all_full_marks(store):
     for k in range(3):
         complete(store, add_project(store, f"项目{k}", reported_total_score=100.0))
     f = found(store, "score-inflation")
-    assert len(f) == 1 and f.iloc[0]["department"] == "甲局" and f.iloc[0]["project"] is None
+    assert len(f) == 1 and f.iloc[0]["department"] == "甲局" and pd.isna(f.iloc[0]["project"])
     assert "全部 3 个项目填报总分均为满分" in f.iloc[0]["fact"]
 
 
@@ -125,7 +126,8 @@ def test_unit_mismatch(store):
     add_indicator(store, pid, "产出指标", "数量指标", "实际无单位", "3项", "3")
     f = found(store, "unit-mismatch")
     assert f["indicator"].tolist() == ["处个", "名人", "万元元"]
-    assert f.iloc[0]["evidence"]["target_unit"] == "处" and f.iloc[0]["evidence"]["actual_unit"] == "个"
+    assert json.loads(f.iloc[0]["evidence"])["target_unit"] == "处"
+    assert json.loads(f.iloc[0]["evidence"])["actual_unit"] == "个"
 
 
 def test_vague_target(store):
@@ -201,7 +203,7 @@ def test_missing_improvement_and_missing_reason_of_budget(store):
     complete(store, add_project(store, "足额执行", budget=10, spent=10))
     assert found(store, "missing-improvement")["project"].tolist() == ["低执行无措施"]
     f = found(store, "missing-reason")
-    assert f["project"].tolist() == ["低执行无原因"] and f.iloc[0]["indicator"] is None
+    assert f["project"].tolist() == ["低执行无原因"] and pd.isna(f.iloc[0]["indicator"])
     assert "执行率 60.00%（红）" in f.iloc[0]["fact"]
 
 
@@ -253,26 +255,38 @@ def test_copied_text_across_units(store):
     f = found(store, "copied-text")
     assert sorted(f["project"]) == ["乙项目", "甲项目"]
     row = f[f["project"] == "甲项目"].iloc[0]
-    assert row["evidence"]["similar_to"] == "乙项目" and row["evidence"]["similarity"] >= 90
+    ev = json.loads(row["evidence"])
+    assert ev["similar_to"] == "乙项目" and ev["similarity"] >= 90
     assert "乙局" in row["fact"]
 
 
 def test_copied_text_exact_copies_in_a_bigger_block(store):
-    # more texts than one block (copied_block 2): compared in length windows, exact copies grouped first
-    review.save_review_settings(store, {"copied_block": 2})
+    # exact copies are grouped before any comparison: each copy is similar to the three others
+    review.save_review_settings(store, {"copied_window": 1})
     for k in range(4):
         complete(store, add_project(store, f"复制{k}", achievement=TEMPLATE))
     complete(store, add_project(store, "独立", achievement="完成数据平台升级改造，新增接口二十个，日均处理业务量提升一倍，"
                                                         "系统可用率达到百分之九十九点九。"))
     f = found(store, "copied-text")
     assert sorted(f["project"]) == [f"复制{k}" for k in range(4)]
-    assert set(e["similar_projects"] for e in f["evidence"]) == {3}
+    assert set(json.loads(e)["similar_projects"] for e in f["evidence"]) == {3}
+
+
+def test_copied_text_found_backwards_when_the_start_differs(store):
+    # with one neighbour, texts sorting between the copy and its source hide it forwards, not backwards
+    review.save_review_settings(store, {"copied_window": 1})
+    complete(store, add_project(store, "源", achievement=TEMPLATE))
+    complete(store, add_project(store, "改头", dept="乙局", achievement="今年" + TEMPLATE[2:]))
+    complete(store, add_project(store, "无关一", achievement="完成数据平台升级改造，新增接口二十个，日均处理业务量提升一倍。"))
+    complete(store, add_project(store, "无关二", achievement="对照年初目标，建成农村公路三十公里，改造危桥四座，通行能力显著提高。"))
+    assert sorted(found(store, "copied-text")["project"]) == ["改头", "源"]
 
 
 def test_copied_text_pair_cap_says_so(store):
     complete(store, add_project(store, "甲", achievement=TEMPLATE))
     complete(store, add_project(store, "乙", achievement=TEMPLATE.replace("建设", "培训")))
     stats = review.CopyStats()
+    complete(store, add_project(store, "丙", achievement=TEMPLATE.replace("建设", "维修")))
     cfg = {**review.review_settings(store), "copied_max_pairs": 1}
     assert review.copied_text(store, Filters(), cfg, stats).empty and stats.capped
 
@@ -300,7 +314,8 @@ def test_sample_2024(sample_store):
     f = review.findings(sample_store, Filters(year=2024))
     by = lambda code: f[f["code"] == code]                                            # noqa: E731
     assert by("missing-improvement")["project"].tolist() == ["2024 年招商引资"]
-    units = {(r.indicator, r.evidence["target_unit"], r.evidence["actual_unit"]) for r in by("unit-mismatch").itertuples()}
+    units = {(r.indicator, json.loads(r.evidence)["target_unit"], json.loads(r.evidence)["actual_unit"])
+             for r in by("unit-mismatch").itertuples()}
     assert units == {("建成张掖市科技大市场", "处", "个"), ("全年引进落地项目", "项", "家"),
                      ("给予补助并发放荣誉证书人数", "名", "人")}
     rate = by("reported-vs-computed")
