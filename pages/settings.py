@@ -68,5 +68,8 @@ if admin:
                     state.flash(f"已保存：空闲 {int(minutes)} 分钟后自动退出登录。")
                     st.rerun()
 
+from ui import review_settings  # noqa: E402  (issue 18: the 自评复核 rules' severities and thresholds)
+review_settings.panel()
+
 from ui import backup  # noqa: E402  (issue 10: administrators back up from here while the app runs)
 backup.panel()

@@ -77,3 +77,21 @@ def test_pick_decide_and_link(app_env):
     assert not at.exception
     assert at.session_state[state.K_EDIT_PROJECT] == 4
     assert any("改进措施" in i.value for i in at.info)
+
+
+def test_settings_panel_changes_a_rule_and_is_audited(app_env):
+    from tests.dashboard_helpers import opened
+    at = open_page("pages/settings.py")
+    at.selectbox(key="rv_sev_unit-mismatch").set_value("P0")
+    at.number_input(key="rv_set_thin_min_output").set_value(2)
+    at.button(key="FormSubmitter:review_rules-保存").click().run()
+    assert not at.exception
+    with opened(app_env) as s:
+        cfg = s.get_setting("review")
+        log = s.sql_df("SELECT key FROM settings_log")["key"].tolist()
+    assert cfg["severity"]["unit-mismatch"] == "P0" and cfg["thin_min_output"] == 2 and log == ["review"]
+    at.switch_page(PAGE).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["P0 严重"] == "4"          # the rate mismatch and the three unit mismatches
+    thin = [r[1] for r in _shown(at) if r[0] == "产出指标过少"]
+    assert thin == ["2024 年第一、二批省级科技计划项目资金"]        # 1 产出; those with 2 no longer count
