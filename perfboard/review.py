@@ -100,12 +100,47 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "实际完成情况或偏离原因的文字与其他项目（含其他单位）高度相似，疑似套用模板。",
          BASIS_SCORING + "：自评应如实反映本项目的实际完成情况。",
          "按本项目实际情况重写，写明具体完成内容和数据。"),
+    Rule("missing-actual", "报告内容逻辑", "P1", "缺实际完成值",
+         "指标没有填写实际完成值，无法判断是否达成（总览“数据检查”中的“缺实际完成值”）。",
+         BASIS_SCORING + "：自评应填写各项指标的实际完成值。",
+         "补填实际完成值；确实无法取得的，说明原因。"),
+    Rule("missing-target", "指标设置", "P1", "缺年度指标值",
+         "指标没有填写年度指标值（目标），无法判断是否达成（总览“数据检查”中的“缺年度指标值”）。",
+         BASIS_INDICATORS + "：绩效指标应设置明确的指标值。",
+         "按批复的绩效目标补填年度指标值。"),
     Rule("zero-without-reason", "报告内容逻辑", "P1", "实际值为零无说明",
          "实际完成值为 0，但未填写原因。",
          BASIS_FORM + "：未完成绩效目标的，应说明原因。",
          "说明实际完成值为 0 的原因（未实施、结转、口径错误等），必要时更正数据。"),
 )}
 DIMENSIONS = tuple(dict.fromkeys(r.dimension for r in RULES.values()))
+
+# The overview's data-quality strip (deviations.QUALITY_CHECKS, counted in figures.sql) and these rules are one
+# list: each check is a rule here, over the same definitions (scope.sql's rate_mismatch, blank_text, the stored
+# status), and tests/test_review_quality.py checks the counts agree. The strip counts in one SQL row for the
+# overview; the review page lists the findings. check -> (rule code, which of its findings).
+QUALITY_CHECK_RULES = {
+    "rate_mismatch": ("reported-vs-computed", "执行率"),       # its findings located at 执行率
+    "budget_no_reason": ("missing-reason", "project"),        # project-level findings
+    "missing_actual": ("missing-actual", None),
+    "missing_target": ("missing-target", None),
+    "unmet_no_reason": ("missing-reason", "indicator"),       # indicator-level findings
+}
+
+
+def quality_counts(f: pd.DataFrame) -> dict[str, int]:
+    """The data-quality strip's counts (deviations.QUALITY_CHECKS keys) from review findings `f`."""
+    out = {}
+    for check, (code, part) in QUALITY_CHECK_RULES.items():
+        g = f[f["code"] == code]
+        if part == "project":
+            g = g[g["indicator_id"].isna()]
+        elif part == "indicator":
+            g = g[g["indicator_id"].notna()]
+        elif part is not None:
+            g = g[g["location"] == part]
+        out[check] = len(g)
+    return out
 
 # ---------------------------------------------------------------- settings
 SETTING_KEY = "review"
