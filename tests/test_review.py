@@ -459,3 +459,31 @@ def test_cli_reads_only_the_users_departments(store, tmp_path, monkeypatch, caps
     out = json.loads(capsys.readouterr().out)
     assert {i["department"] for i in out["findings"]} == {"乙局"}
     assert main(["review", "--db", str(path), "--json"]) == 1          # users exist: --user required
+
+
+# ---------------------------------------------------------------- the report's optional section
+def test_report_section_is_optional_and_leaves_out_rejected(sample_store):
+    import docx
+
+    from perfboard.export.report import report_docx
+    f = Filters(year=2024)
+    texts = lambda data: [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]     # noqa: E731
+    assert "附：自评复核发现" not in texts(report_docx(sample_store, f))
+    rate = found(sample_store, "reported-vs-computed", f).iloc[0].to_dict()
+    review.decide(sample_store, rate, "rejected", "报告中已更正", "张三")
+    got = texts(report_docx(sample_store, f, include_review=True))
+    at = got.index("附：自评复核发现")
+    section = "\n".join(got[at:])
+    n = len(review.findings(sample_store, f, statuses=["open", "verified"]))
+    assert f"共发现问题 {n} 条" in section
+    assert "【P1·偏离未写改进措施】张掖市科学技术局“2024 年招商引资”" in section
+    assert "填报执行率" not in section                                   # the rejected finding is left out
+
+
+def test_cli_report_with_review(sample_db_path, tmp_path):
+    import docx
+
+    from perfboard.cli import main
+    out = tmp_path / "r.docx"
+    assert main(["report", "--db", str(sample_db_path), "--year", "2024", "--with-review", "--out", str(out)]) == 0
+    assert "附：自评复核发现" in [p.text for p in docx.Document(out).paragraphs]

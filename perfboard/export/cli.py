@@ -28,6 +28,7 @@ def add_parsers(sub, db_arg, filter_args) -> None:
 
     p = sub.add_parser("report", help="生成绩效自评报告（.docx）")
     p.add_argument("--with-achievement", action="store_true", help="附上填报的“实际完成情况”原文")
+    p.add_argument("--with-review", action="store_true", help="附上自评复核发现（不含已标记“不采纳”的）")
     p.add_argument("--out", required=True)
     db_arg(p)
     filter_args(p)
@@ -92,7 +93,8 @@ def cmd_report(a) -> int:
     from .report import report_docx
     store, filters, user = _store_and_filters(a)
     try:
-        data = report_docx(store, filters, include_achievement=a.with_achievement, user=user)
+        data = report_docx(store, filters, include_achievement=a.with_achievement, user=user,
+                           include_review=a.with_review)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED

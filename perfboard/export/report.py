@@ -377,9 +377,10 @@ def _write_para(doc, para: Para) -> None:
 
 
 def report_docx(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
-                now: datetime | None = None, user=None) -> bytes:
+                now: datetime | None = None, user=None, include_review: bool = False) -> bytes:
     """The self-evaluation report of the projects under the filters (within the departments `user` may
-    export); raises ValueError if there are none."""
+    export); raises ValueError if there are none. include_review appends the 自评复核 findings
+    (export.review_section)."""
     model = report_model(store, filters, include_achievement, now, user)
     if not model.groups:
         raise ValueError("当前筛选条件下没有项目，无法生成自评报告。")
@@ -405,6 +406,9 @@ def report_docx(store: Store, filters: Filters = Filters(), include_achievement:
             doc.add_heading("（三）偏离绩效目标的原因和下一步改进措施", level=2)
             for para in s.deviation:
                 _write_para(doc, para)
+    if include_review:
+        from .review_section import write_review_section
+        write_review_section(doc, store, filters, user)
     doc.core_properties.title = model.title
     doc.core_properties.author = "PerfBoard"
     buf = io.BytesIO()
