@@ -47,6 +47,17 @@ st.markdown("**各单位发现**（待核实的 P0、P1 多的单位在前）")
 units = review.unit_counts(found).rename(columns={"year": "年度", "department": "主管部门", "open": "待核实",
                                                   "total": "合计"})
 render.table(units.head(200), key="rv_units")
+with st.expander("复核记录（最近 200 条）"):
+    log = review.decision_log(store, f)
+    if len(log):
+        log = log.assign(old_status=log["old_status"].map(review.STATUS_ZH), new_status=log["new_status"].map(review.STATUS_ZH))
+        st.dataframe(log.rename(columns={"changed_at": "时间", "user_name": "复核人", "code": "规则", "year": "年度",
+                                         "department": "主管部门", "project_name": "项目", "indicator": "指标",
+                                         "old_status": "原状态", "new_status": "新状态", "reason": "理由"}),
+                     hide_index=True, width="stretch", placeholder="—")
+    else:
+        st.caption("还没有复核记录。")
+
 
 found = found.assign(title=found["code"].map(lambda c: review.RULES[c].title),
                      status_zh=found["status"].map(review.STATUS_ZH))
@@ -96,3 +107,4 @@ with st.form("rv_decide", width=640):
         else:
             state.flash(f"已保存复核结论：{review.STATUS_ZH[choice]}（{rule.title} · {r['location']}）")
             st.rerun()
+

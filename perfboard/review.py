@@ -757,9 +757,15 @@ def _int_or_none(v):
         return None
 
 
-def decision_log(store: Store, limit: int = 200) -> pd.DataFrame:
+def decision_log(store: Store, filters: Filters = Filters(), limit: int = 200) -> pd.DataFrame:
+    """The latest decision changes, newest first, of the filters' year and departments (the user's own, once
+    auth.scope_filters narrowed them; none chosen: all)."""
     return store.sql_df("SELECT changed_at, user_name, code, year, department, project_name, indicator, old_status, "
-                        "new_status, reason FROM review_decision_log ORDER BY id DESC LIMIT ?", [limit])
+                        "new_status, reason FROM review_decision_log "
+                        "WHERE (? IS NULL OR year = ?) AND (? IS NULL OR list_contains(?, department)) "
+                        "ORDER BY id DESC LIMIT ?",
+                        [filters.year, filters.year, list(filters.departments) or None,
+                         list(filters.departments) or None, limit])
 
 
 # ---------------------------------------------------------------- JSON (the CLI; the page shows the same rows)

@@ -360,6 +360,8 @@ def test_decision_is_recorded_and_audited(store):
     assert _one(store, "unit-mismatch")["status"] == "open"
     log = store.sql_df("SELECT user_name, old_status, new_status FROM review_decision_log ORDER BY id")
     assert log.values.tolist() == [["张三", "open", "rejected"], ["李四", "rejected", "open"]]
+    assert review.decision_log(store, Filters(departments=("甲局",)))["user_name"].tolist() == ["李四", "张三"]
+    assert review.decision_log(store, Filters(departments=("乙局",))).empty
     assert "unit-mismatch" in review.findings(store, Filters(), statuses=["open"])["code"].tolist()
     review.decide(store, finding, "verified", None, "李四")
     assert review.findings(store, Filters(), statuses=["verified"])["code"].tolist() == ["unit-mismatch"]
