@@ -600,20 +600,21 @@ def run_rules(store: Store, filters: Filters = Filters(), cfg: dict | None = Non
     scfg = scoring_settings(store)
     extra = {"score_tolerance": float(scfg["score_tolerance"]), "vague_regex": _regex(cfg["vague_words"]),
              "quant_regex": _regex(cfg["quantitative_level2"])}
+    need = set(cfg["required_level1"])
+    pextra = {"need_output": "产出指标" in need, "need_benefit": "效益指标" in need,
+              "need_satisfaction": "满意度指标" in need, "thin_min": int(cfg["thin_min_output"]),
+              "total": float(scfg["total"]), "execution_weight": float(scfg["execution_weight"])}
     lo, hi = scope.run(store, "review_id_range", filters).iloc[0]
-    slices = [] if pd.isna(lo) else [
-        scope.run(store, "review_indicators", filters, {**extra, "lo": int(a), "hi": int(min(a + ID_SLICE - 1, hi))})
-        for a in range(int(lo), int(hi) + 1, ID_SLICE)]
+    slices, parts = [], []
+    for a in ([] if pd.isna(lo) else range(int(lo), int(hi) + 1, ID_SLICE)):
+        ids = {"lo": int(a), "hi": int(min(a + ID_SLICE - 1, hi))}
+        slices.append(scope.run(store, "review_indicators", filters, {**extra, **ids}))
+        parts += _project_findings(scope.run(store, "review_projects", filters, {**pextra, **ids}), cfg)
     slices = [x for x in slices if len(x)]
     ind = pd.concat(slices, ignore_index=True) if len(slices) > 1 else slices[0] if slices else pd.DataFrame()
-    need = set(cfg["required_level1"])
-    proj = scope.run(store, "review_projects", filters, {
-        "need_output": "产出指标" in need, "need_benefit": "效益指标" in need,
-        "need_satisfaction": "满意度指标" in need, "thin_min": int(cfg["thin_min_output"]),
-        "total": float(scfg["total"]), "execution_weight": float(scfg["execution_weight"])})
+    del slices
     units = scope.run(store, "review_units", filters, {"min_projects": int(cfg["score_inflation_min_projects"])})
-    parts = _unit_findings(units, cfg) + _project_findings(proj, cfg) + _score_findings(store, filters, cfg)
-    del proj, units
+    parts += _unit_findings(units, cfg) + _score_findings(store, filters, cfg)
     if len(cp):
         parts.append(cp)
     parts = [p for p in parts if len(p)]

@@ -10,6 +10,7 @@
 --   rate_mismatch    reported-vs-computed: the stated 执行率 differs from spent ÷ budget (scope.sql)
 WITH sp AS (
     SELECT * FROM scoped_projects($year, $departments, $funding_sources, $search, $lights, $green, $yellow)
+    WHERE id BETWEEN $lo AND $hi          -- a slice of the projects at a time (perfboard.review: memory)
 ), ic AS (
     SELECT project_id, count(*) AS n_indicators,
            count(*) FILTER (cls = '产出') AS n_output,
