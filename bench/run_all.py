@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 OUT = HERE / "out"
-NAMES = ["import", "pages", "matching", "export", "load"]
+NAMES = ["import", "pages", "matching", "export", "load", "review"]
 
 FULL = {"import_n": 10_000, "pages": (200_000, 5, 60), "page_timeout": 900, "matching_n": 200_000,
         "matching_sample": 2000, "export_rows": 50_000, "export_repeats": 3}
@@ -149,8 +149,22 @@ print(json.dumps({{"rows": b.run(quick={quick})}}, default=str))
     return rows, raw
 
 
+def bench_review(cfg: dict) -> tuple[list[dict], dict]:
+    n, years, _ = cfg["pages"]          # the pages' database (built once, shared)
+    raw = _sub(f"""
+import json, bench_review as b
+print(json.dumps(b.run({n}, {years})))
+""")
+    rows = [{"benchmark": f"自评复核: every rule over one year ({raw['projects']:,} projects, {raw['indicators']:,} indicators)",
+             "measured": f"{raw['seconds']:.2f} s, peak {raw['peak_rss_mb']:,} MB (copied-text {raw['copied_text_seconds']:.2f} s, "
+                         f"{raw['pairs_compared']:,} pairs{', capped' if raw['capped'] else ''}; {raw['findings']:,} findings)",
+             "baseline": "-", "goal": "-" if cfg.get("quick") else raw["goal"],
+             "met": None if cfg.get("quick") else raw["met"], "load": _load()}]
+    return rows, raw
+
+
 BENCHES = {"import": bench_import, "pages": bench_pages, "matching": bench_matching, "export": bench_export,
-           "load": bench_load}
+           "load": bench_load, "review": bench_review}
 
 
 def markdown(rows: list[dict]) -> str:

@@ -29,7 +29,8 @@ rules = c1.multiselect("复核规则", list(review.RULES), key=K_RULES, placehol
 severities = c2.multiselect("等级", list(review.SEVERITIES), key=K_SEVERITY, placeholder="全部等级")
 statuses = c3.multiselect("复核状态", list(review.STATUSES), key=K_STATUS, placeholder="全部状态",
                           format_func=review.STATUS_ZH.get)
-found = review.findings(store, f, rules, severities, statuses)
+with st.spinner("正在按复核规则检查（全省数据首次约需十余秒，之后直到数据或设置改变前不再重算）…"):
+    found = review.findings(store, f, rules, severities, statuses)
 
 m = st.columns(5)
 for i, sev in enumerate(review.SEVERITIES):

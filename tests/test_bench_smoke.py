@@ -74,3 +74,12 @@ def test_page_bench_times_a_page_and_its_queries(tiny_db):
     # a cold render runs more queries than a rerun that hits the caches
     assert res["steps"]["cold"]["queries"] > res["steps"]["rerun"]["queries"]
     assert 50 < res["peak_rss_mb"] < 4000
+
+
+def test_review_bench_runs_every_rule_on_the_tiny_database(tiny_db):
+    import bench_review
+    r = bench_review.run(db=tiny_db, year=int(duckdb.connect(tiny_db, read_only=True).execute(
+        "SELECT max(year) FROM projects").fetchall()[0][0]))
+    assert r["projects"] == 300 and r["texts"] >= 300 and r["findings"] > 0
+    assert r["by_code"].get("copied-text", 0) > 0          # the written texts include verbatim copies
+    assert r["peak_rss_mb"] > 0 and not r["capped"]
