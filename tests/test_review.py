@@ -419,6 +419,7 @@ def test_workpaper_columns_rows_and_formula_guard(store):
     ws = wb["复核底稿"]
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0][:8]) == ["等级", "复核维度", "对象", "位置", "复核发现", "事实及判定", "处理建议", "核验依据"]
+    assert list(rows[0]) == HEADERS
     assert len(rows) == 1 + len(f)
     for row in ws.iter_rows(min_row=2):
         for cell in row:
