@@ -37,6 +37,14 @@ class Batch:
     # reported again as orphans (the project's own error says what to fix)
     rejected: set[tuple] = field(default_factory=set)
 
+    @property
+    def project_count(self) -> int:        # monitoring batches (monitoring_forms.MonitorBatch) count their own rows
+        return len(self.projects)
+
+    @property
+    def indicator_count(self) -> int:
+        return len(self.indicators)
+
     def scopes(self) -> list[tuple[int, str]]:
         return sorted({(p["year"], p["department"]) for p in self.projects})
 

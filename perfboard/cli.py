@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_parsers(sub)
     from .review_cli import add_parser as _add_review_parser
     _add_review_parser(sub, _db_arg, _filter_args)
+    from .monitor_cli import add_parser as add_monitor_parser     # issue 17
+    add_monitor_parser(sub, _db_arg, _filter_args)
     return ap
 
 
@@ -392,3 +394,11 @@ def _cmd_review(a) -> int:
 
 
 COMMANDS["review"] = _cmd_review
+
+
+def cmd_monitor(a) -> int:
+    from .monitor_cli import run
+    return run(a)
+
+
+COMMANDS["monitor"] = cmd_monitor

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from . import auth, cells, flat, forms
+from . import auth, cells, flat, forms, monitoring, monitoring_forms
 from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
 from .db import Store
 from .indicators import STATUS_INPUTS, compute_status
@@ -46,11 +46,11 @@ class ImportPlan:
 
     @property
     def projects(self) -> int:
-        return sum(len(b.projects) for b in self.batches)
+        return sum(b.project_count for b in self.batches)
 
     @property
     def indicators(self) -> int:
-        return sum(len(b.indicators) for b in self.batches)
+        return sum(b.indicator_count for b in self.batches)
 
 
 def _is_flat(book) -> bool:
@@ -70,6 +70,8 @@ def parse_file(file_name: str, data: bytes, department: str | None = None, max_m
     book = read_book(file_name, data, batch.report, max_mb)
     if book is None:
         return batch
+    if monitoring_forms.is_monitoring(book):         # in-year monitoring forms / sheets (issue 17)
+        return monitoring_forms.parse(book, batch, department)
     if _is_flat(book):
         flat.parse_flat(book, batch, department)
     else:
@@ -99,6 +101,7 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
         plan.batches.append(b)
         plan.report.extend(b.report)
     if store is None:
+        monitoring.check_plan(None, plan)
         return plan
     for b in plan.batches:
         when = store.scalar("SELECT max(imported_at) FROM import_log WHERE content_hash = ? AND outcome <> 'refused'",
@@ -112,6 +115,7 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
     if plan.existing_scopes and not replace:
         for y, d in plan.existing_scopes:
             plan.report.add("replace-needed", ERROR, value=f"{y} 年度“{d}”")
+    monitoring.check_plan(store, plan)               # monitoring periods already held, duplicates across files
     return plan
 
 
@@ -136,6 +140,11 @@ def commit(store: Store, plan: ImportPlan, user: "auth.User | str | None" = None
         next_indicator = Store.next_id(cur, "indicators")
         next_log = Store.next_id(cur, "import_log")
         for b in plan.batches:
+            if isinstance(b, monitoring_forms.MonitorBatch):
+                monitoring.write(cur, b, plan, next_log, now, actor)
+                log_ids.append(next_log)
+                next_log += 1
+                continue
             ids = list(range(next_project, next_project + len(b.projects)))
             next_project += len(b.projects)
             proj_rows = [{**{c: p.get(c) for c in PROJECT_COLUMNS}, "id": ids[i], "import_id": next_log,

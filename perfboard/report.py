@@ -41,6 +41,18 @@ MESSAGES = {
     "no-data": "文件中没有可导入的项目数据。",
     "bad-judgement": "评价结论“{value}”无效，应为 达成 / 部分达成 / 未达成 / 不适用。",
     "no-department": "没有主管部门：请在文件中填写“主管部门”列，或在导入时指定部门。",
+    # 项目支出绩效目标执行监控表 and the flat monitoring sheets (monitoring_forms.py, issue 17)
+    "monitor-form-found": "识别为项目支出绩效目标执行监控表（{value}）。",
+    "monitor-no-year": "监控表中没有年度：请在标题（如“2024年度项目支出绩效目标执行监控表”）或“年度”栏填写年度。",
+    "monitor-no-period": "找不到监控期：执行数、执行情况的表头应写明月份，如“1—7月执行数”，或填写“监控月份”列。",
+    "monitor-period-mismatch": "表中的监控期不一致（{value}）：资金与指标的表头应为同一月份。",
+    "monitor-bad-month": "监控月份“{value}”无效，应为 1—12 的月份（如 7 或“1—7月”）。",
+    "monitor-rate-mismatch": "填报执行率 {value} 与按 执行数÷预算数 计算的 {limit} 相差超过 0.05 个百分点。",
+    "monitor-bad-tick": "勾选栏填写了“{value}”：按已勾选导入；勾选请写 √、✓、是 或 1，未勾选留空。",
+    "monitor-bad-likelihood": "完成目标可能性“{value}”无法识别，应为 确定能 / 有可能 / 完全不可能；未导入该项。",
+    "monitor-likelihood-several": "完成目标可能性勾选了多项（{value}），按最不利的“{limit}”导入。",
+    "monitor-empty-row": "空的指标行（只有一级、二级指标），已跳过。",
+    "monitor-replace-needed": "{value} 的监控数据已存在；如需用本文件替换，请确认“替换已有数据”。",
     # 项目支出绩效自评表 (forms.py)
     "no-form": "未找到可识别的工作表：既没有名为“项目”的数据表，也没有项目支出绩效自评表（需含“项目名称”“年度资金总额”“全年预算数”“全年执行数”“三级指标”等栏目）。",
     "form-incomplete": "未找到‘{value}’：本表不是完整的绩效自评表，未导入。",
