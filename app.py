@@ -14,6 +14,7 @@ st.set_page_config(page_title="PerfBoard 绩效看板", page_icon="📊", layout
 PAGES = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/execution.py", title="预算执行", icon=":material/payments:"),
+    st.Page("pages/monitoring.py", title="执行监控", icon=":material/monitor_heart:"),
     st.Page("pages/deviations.py", title="偏离分析", icon=":material/report:"),
     st.Page("pages/review.py", title="自评复核", icon=":material/fact_check:"),
     st.Page("pages/compare.py", title="同比分析", icon=":material/compare_arrows:"),

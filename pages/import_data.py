@@ -12,7 +12,8 @@ K_UPLOAD, K_DEPT, K_REPLACE = "imp_files", "imp_department", "imp_replace"
 st.title("数据导入")
 state.show_flash()
 st.markdown("上传一个或多个文件：扁平导入表（“项目”“绩效指标”两个工作表）、项目支出绩效自评表（每个工作表一个项目），"
-            "或 CSV（UTF-8 或 GBK 编码均可）。系统先**校验**并**预览**，确认后才写入数据库。")
+            "或 CSV（UTF-8 或 GBK 编码均可）；年中的《项目支出绩效目标执行监控表》和运行监控模板也在这里导入（见“执行监控”页）。"
+            "系统先**校验**并**预览**，确认后才写入数据库。")
 st.download_button("下载空白导入模板（.xlsx）", template_bytes(), file_name="PerfBoard导入模板.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -38,11 +39,11 @@ else:
 if plan.existing_scopes:
     st.checkbox("替换已有数据：" + "、".join(f"{y} 年度 {d}" for y, d in plan.existing_scopes), key=K_REPLACE)
 
-if plan.batches and any(b.projects for b in plan.batches):
+if plan.batches and any(b.project_count for b in plan.batches):
     st.subheader("导入预览")
     for b in plan.batches:
-        if b.projects:
-            st.markdown(f"**{b.file_name}**：{len(b.projects):,} 个项目，{len(b.indicators):,} 条指标")
+        if b.project_count:
+            st.markdown(f"**{b.file_name}**：{b.project_count:,} 个项目，{b.indicator_count:,} 条指标")
             st.dataframe(b.projects_frame(), hide_index=True, placeholder="—", width="stretch",
                          column_config={"执行率": st.column_config.NumberColumn(format="percent"),
                                         "填报执行率": st.column_config.NumberColumn(format="percent"),

@@ -76,3 +76,6 @@ st.markdown("**数据检查**（点击查看具体项目或指标）")
 render.quality_strip(o["quality"], o["quality_labels"], "pages/deviations.py")
 st.page_link("pages/review.py", label="自评复核：以上检查及指标设置、自评口径等全部复核规则的逐条发现",
              icon=":material/fact_check:")
+
+from ui import monitor  # noqa: E402  (issue 17: 运行监控轨迹 when the year has monitoring snapshots)
+monitor.overview_trajectory(f)

@@ -71,5 +71,8 @@ if admin:
 from ui import review_settings  # noqa: E402  (issue 18: the 自评复核 rules' severities and thresholds)
 review_settings.panel()
 
+from ui import monitor  # noqa: E402  (issue 17: the monitoring thresholds)
+monitor.settings_panel()
+
 from ui import backup  # noqa: E402  (issue 10: administrators back up from here while the app runs)
 backup.panel()

@@ -307,15 +307,21 @@ def table(store: Store, filters: Filters, year: int, period: int, limit: int | N
 def at_risk(store: Store, filters: Filters, year: int, period: int, limit: int = 20) -> list[dict]:
     """The worst at-risk projects with their reasons and the 偏差原因 / 完成目标可能性 of their indicators."""
     df = rows(store, filters, year, period, limit, 0, worst_first=True, at_risk_only=True)
+    ids = [int(i) for i in df["id"]]
+    details = run(store, "risk_details", {"ids": ids}) if ids else pd.DataFrame(columns=["project_id"])
+    by_id = {int(r.project_id): r for r in details.itertuples(index=False)}
     out = []
     for r in df.itertuples(index=False):
-        inds = project_indicators(store, filters, year, period, int(r.id))
-        causes = sorted({c for lst in inds["reasons"] for c in (lst if lst is not None else [])})
+        d = by_id.get(int(r.id))
+        causes = list(d.causes) if d is not None and d.causes is not None else []
+        likelihood: dict[str, int] = {}
+        for word in (list(d.likelihoods) if d is not None and d.likelihoods is not None else []):
+            likelihood[word] = likelihood.get(word, 0) + 1
         out.append({"id": int(r.id), "name": r.name, "department": r.department, "light": r.light,
                     "execution_rate": _num(r.execution_rate), "gap_pp": _num(r.gap_pp),
                     "forecast_spent": _num(r.forecast_spent), "budget": _num(r.budget),
                     "risk_reasons": list(r.risk_reasons if r.risk_reasons is not None else []), "causes": causes,
-                    "likelihood": inds["likelihood"].dropna().value_counts().to_dict()})
+                    "likelihood": {k: likelihood[k] for k in ("完全不可能", "有可能", "确定能") if k in likelihood}})
     return out
 
 

@@ -264,8 +264,12 @@ def _title_text(sheet: Sheet, r0: int, r1: int) -> str:
 
 
 def _is_form_sheet(sheet: Sheet) -> bool:
-    text = _title_text(sheet, 0, DETECT_ROWS)
-    return "监控表" in text or ("全年预计" in text and bool(PERIOD.search(text)) and "项目名称" in text)
+    """A 项目名称 label cell and a “1—M月执行数” column label, under a 监控 title or with 全年预计 columns (a notes
+    sheet that only mentions the form in a sentence is not one)."""
+    fields = {match(v)[0] for row in sheet.rows[:DETECT_ROWS] for v in row[:MAX_COLS] if not cells.is_blank(v)}
+    if not {"project_name", "spent_to_date"} <= fields:
+        return False
+    return "监控" in _title_text(sheet, 0, DETECT_ROWS) or "forecast_spent" in fields
 
 
 def _flat_header(sheet: Sheet) -> tuple[int, dict] | None:
@@ -761,3 +765,24 @@ class _FlatReader(_Values):
             ind.update({"ref": ref, "position": positions.get(ref, 0)})
             positions[ref] = positions.get(ref, 0) + 1
             self.batch.monitor_indicators.append(ind)
+
+
+# ---------------------------------------------------------------- the flat template's columns (template.py, README)
+TEMPLATE_PROJECT_HEADERS = ["年度", "监控月份", "主管部门", "实施单位", "项目编码", "项目名称", "年初预算数（万元）",
+                            "调整后预算数（万元）", "执行数（万元）", "执行率", "全年预计执行数（万元）", "年度总体目标"]
+TEMPLATE_INDICATOR_HEADERS = ["年度", "监控月份", "项目编码", "项目名称", "一级指标", "二级指标", "三级指标", "年度指标值",
+                              "执行情况", "全年预计完成情况", "经费保障", "制度保障", "人员保障", "硬件条件保障", "其他",
+                              "完成目标可能性", "备注"]
+TEMPLATE_INSTRUCTIONS = [
+    "PerfBoard 运行监控导入模板（由程序生成，与导入程序读取的列名一致）",
+    "1. “执行监控”工作表每行一个项目的一期监控数据；必填：年度、监控月份（截至第几月，如 7 表示 1—7月）、主管部门、"
+    "项目名称、年初预算数（或调整后预算数）、执行数（1 月至监控月份的累计执行数）。",
+    "2. 金额单位为万元；表头写“（元）”时按元换算。执行率可写 0.3、30% 或 30，程序按 执行数÷预算数 复核。",
+    "3. “监控指标”工作表每行一个三级指标，用“项目名称”（或“项目编码”）及年度、监控月份关联到项目。",
+    "4. 执行情况 = 1 月至监控月份的完成值（如“5个”“100%”，定性指标写 达到 / 部分达到 / 未达到）；"
+    "全年预计完成情况 = 预计全年完成值。",
+    "5. 偏差原因：经费保障、制度保障、人员保障、硬件条件保障四栏勾选（√、✓、是 或 1），其他原因写在“其他”栏；"
+    "完成目标可能性填 确定能 / 有可能 / 完全不可能。",
+    "6. 同一年度、同一监控月份、同一主管部门再次导入时，需确认“替换已有数据”（命令行 --replace）；其他月份的数据保留。",
+    "7. 也可直接上传各单位填报的《项目支出绩效目标执行监控表》（每个工作表一张或多张），程序按标题和栏目自动识别。",
+]

@@ -59,3 +59,29 @@ def template_bytes() -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def monitoring_template_bytes() -> bytes:
+    """The blank flat monitoring template (issue 17): 执行监控 and 监控指标 sheets and the instructions, from the
+    monitoring reader's own header lists (tests import it back)."""
+    from .monitoring_forms import TEMPLATE_INDICATOR_HEADERS, TEMPLATE_INSTRUCTIONS, TEMPLATE_PROJECT_HEADERS
+    wb = Workbook()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for title, headers in (("执行监控", TEMPLATE_PROJECT_HEADERS), ("监控指标", TEMPLATE_INDICATOR_HEADERS)):
+        ws = wb.active if title == "执行监控" else wb.create_sheet(title)
+        ws.title = title
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            ws.column_dimensions[cell.column_letter].width = max(10, min(30, len(str(cell.value)) * 2 + 4))
+        ws.freeze_panes = "A2"
+    notes = wb.create_sheet("说明")
+    for line in TEMPLATE_INSTRUCTIONS:
+        notes.append([line])
+    notes.column_dimensions["A"].width = 120
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -273,3 +273,22 @@ def test_monitor_text_output(store, tmp_path):
         assert cli.main(["monitor", "--db", str(db), "--year", "2024", "--period", "7"]) == 0
     text = buf.getvalue()
     assert "序时进度 58.3%" in text and "风险项目 2 个" in text
+
+
+def test_the_template_imports_back(store):
+    from openpyxl import load_workbook
+
+    from perfboard.template import monitoring_template_bytes
+    wb = load_workbook(io.BytesIO(monitoring_template_bytes()))
+    wb["执行监控"].append([2024, 7, "测试局", "测试单位", "P1", "项目A", 100, 120, 60, "50%", 110, "目标"])
+    wb["监控指标"].append([2024, 7, "P1", "项目A", "产出指标", "数量指标", "数量", "≥12个", "7个", "12个", "√", None, None,
+                         None, "原因", "有可能", "备注"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    plan = load(store, buf.getvalue())
+    assert [p.code for p in plan.report.problems] == ["sheet-skipped"]          # the 说明 sheet
+    item = monitoring.monitor_json(store)["items"][0]
+    assert (item["budget_wan"], item["spent_to_date_wan"], item["forecast_spent_wan"]) == (120.0, 60.0, 110.0)
+    assert item["execution_rate"] == pytest.approx(0.5) and item["light"] == "黄"
+    assert item["indicators"] == [{"name": "数量", "target": "≥12个", "actual_to_date": "7个", "forecast": "12个",
+                                   "light": "绿", "likelihood": "有可能", "reasons": ["经费保障", "原因"]}]

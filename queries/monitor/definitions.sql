@@ -76,14 +76,17 @@ SELECT lit.*, coalesce(imp.n, 0) AS impossible, imp.names AS impossible_names,
            + coalesce(lit.gap_pp, 0) AS severity
 FROM lit LEFT JOIN imp ON imp.project_id = lit.id
 WHERE f_lights IS NULL OR list_contains(f_lights, lit.light);
+-- The 偏差原因 of an indicator as a list: the ticked causes, then the 其他 text.
+CREATE OR REPLACE TEMP MACRO monitor_reasons(funding, system, staff, hardware, other) AS
+    list_filter([CASE WHEN funding THEN '经费保障' END, CASE WHEN system THEN '制度保障' END,
+                 CASE WHEN staff THEN '人员保障' END, CASE WHEN hardware THEN '硬件条件保障' END, other],
+                lambda x: x IS NOT NULL);
 -- The indicators of the projects in scope with their lights and reasons (ticked causes, then 其他).
 CREATE OR REPLACE TEMP MACRO monitor_indicator_rows(f_year, f_period, f_departments, f_search, f_lights,
                                                     f_yellow_gap, f_floor, f_red, f_yellow, f_blue) AS TABLE
 SELECT i.*, s.name AS project_name, s.department,
        monitor_indicator_light(i.direction, i.level1, i.level2, i.target_value, i.actual_value, i.actual_text,
                                s.period_month, f_red, f_yellow, f_blue) AS light,
-       list_filter([CASE WHEN i.reason_funding THEN '经费保障' END, CASE WHEN i.reason_system THEN '制度保障' END,
-                    CASE WHEN i.reason_staff THEN '人员保障' END, CASE WHEN i.reason_hardware THEN '硬件条件保障' END,
-                    i.reason_other], lambda x: x IS NOT NULL) AS reasons
+       monitor_reasons(i.reason_funding, i.reason_system, i.reason_staff, i.reason_hardware, i.reason_other) AS reasons
 FROM monitor_indicators i
 JOIN monitor_scope(f_year, f_period, f_departments, f_search, f_lights, f_yellow_gap, f_floor) s ON s.id = i.project_id;
