@@ -292,3 +292,20 @@ def test_the_template_imports_back(store):
     assert item["execution_rate"] == pytest.approx(0.5) and item["light"] == "黄"
     assert item["indicators"] == [{"name": "数量", "target": "≥12个", "actual_to_date": "7个", "forecast": "12个",
                                    "light": "绿", "likelihood": "有可能", "reasons": ["经费保障", "原因"]}]
+
+
+def test_chart_caps_bars_and_draws_the_time_progress_line(store):
+    from perfboard.charts_monitor import monitor_rate_chart
+    rows = [(f"项目{i:02d}", 100, i, 100) for i in range(20)]
+    load(store, _flat_projects(rows, month=6))
+    fig = monitoring.figures(store, Filters(), 2024, 6)
+    chart = fig["chart"]
+    assert len(chart) == monitoring.TOP_N + 1
+    assert chart["name"].iloc[-1] == "其他 5 个项目"
+    assert chart["execution_rate"].iloc[-1] == pytest.approx((15 + 16 + 17 + 18 + 19) / 500)
+    spec = monitor_rate_chart(chart, fig["time_progress"]).to_dict()        # validated against Vega-Lite
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    assert len(rules) == 1
+    assert spec["datasets"][rules[0]["data"]["name"]][0]["value"] == 0.5
+    dept = fig["by_department"]
+    assert dept[["主管部门", "项目数", "红", "状态"]].values.tolist() == [["测试局", 20, 20, "红"]]
