@@ -22,6 +22,7 @@ st.caption(f"{year} 年 1—{period}月运行监控　·　序时进度 {tp:.1%}
            "执行率状态（按监控灯：绿、黄、红）适用于本页；资金来源不适用于监控表。")
 if t is None:
     render.nothing_matches(f.describe())
+monitor.brief_buttons(f, year, period)
 
 rate = t["spent"] / t["budget"] if t["budget"] else None
 c = st.columns(6)

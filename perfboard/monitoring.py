@@ -31,6 +31,7 @@ RULES_ZH = {"yellow_gap": "执行进度黄灯幅度（落后序时进度不足�
             "indicator_blue": "指标蓝灯下限（达到标准的此比例及以上为蓝）"}
 LIGHTS = ("绿", "黄", "红", "无预算")
 INDICATOR_LIGHTS = ("绿", "黄", "红", "蓝")
+CAUSE_ORDER = ["经费保障", "制度保障", "人员保障", "硬件条件保障"]      # the form's order; 其他 texts after
 
 _Q = load_queries(QUERIES_DIR / "monitor")
 DEFINITIONS = _Q.pop("definitions")
@@ -313,7 +314,8 @@ def at_risk(store: Store, filters: Filters, year: int, period: int, limit: int =
     out = []
     for r in df.itertuples(index=False):
         d = by_id.get(int(r.id))
-        causes = list(d.causes) if d is not None and d.causes is not None else []
+        causes = sorted(list(d.causes) if d is not None and d.causes is not None else [],
+                        key=lambda c: (CAUSE_ORDER.index(c) if c in CAUSE_ORDER else len(CAUSE_ORDER), c))
         likelihood: dict[str, int] = {}
         for word in (list(d.likelihoods) if d is not None and d.likelihoods is not None else []):
             likelihood[word] = likelihood.get(word, 0) + 1
