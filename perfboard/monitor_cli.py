@@ -17,10 +17,14 @@ def add_parser(sub, db_arg, filter_args) -> None:
 def run(a) -> int:
     from .cli import EXIT_OK, EXIT_USAGE, scoped_filters
     from .db import Store
-    from .monitoring import monitor_json
+    from .monitoring import monitor_json_text
     with Store(a.db) as store:
         filters = scoped_filters(store, a)[0]
-        out = monitor_json(store, filters, a.year, a.period)
+        text = monitor_json_text(store, filters, a.year, a.period)
+    if a.json and not text.endswith('"items": []}'):
+        sys.stdout.write(text + "\n")
+        return EXIT_OK
+    out = json.loads(text)
     if out["time_progress"] is None:
         what = (f"{a.year} 年度" if a.year else "") + (f"1—{a.period}月" if a.period else "")
         print(f"错误：没有{what}的运行监控数据：请先导入项目支出绩效目标执行监控表（python -m perfboard import 文件.xlsx）。",
