@@ -3,7 +3,6 @@ department, the chart against the 序时进度 line, the projects at risk with t
 import streamlit as st
 
 from perfboard import monitoring
-from perfboard.charts_monitor import monitor_rate_chart
 from ui import monitor, render, state
 from ui.export import download_buttons
 from ui.fmt import count, pct, wan
@@ -40,7 +39,7 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     st.markdown(f"**各项目执行率与序时进度**（落后最多的 {monitoring.TOP_N} 个，其余合为“其他”）")
     if len(fig["chart"]):
-        st.altair_chart(monitor_rate_chart(fig["chart"], tp, state.chart_font()), width="stretch")
+        monitor.rate_chart(fig["chart"], tp, state.chart_font())
     else:
         st.info("筛选出的项目都没有预算数，无法计算执行率。")
 with right:

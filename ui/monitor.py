@@ -138,3 +138,15 @@ def brief_buttons(filters, year: int, period: int) -> None:
                        icon=":material/picture_as_pdf:", on_click="ignore", disabled=font_problem is not None)
     if font_problem:
         st.caption(font_problem)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _chart_spec(rows, time_progress: float, font_size: int) -> dict:
+    from perfboard.charts_monitor import monitor_rate_chart
+    # not validated on every build (tests/test_monitoring.py validates the chart): a rerun reuses the spec
+    return monitor_rate_chart(rows, time_progress, font_size).to_dict(validate=False)
+
+
+def rate_chart(rows, time_progress: float, font_size: int) -> None:
+    """The execution chart; building the Altair spec costs more than the query behind it, so it is cached."""
+    st.vega_lite_chart(spec=_chart_spec(rows, time_progress, font_size), width="stretch")
