@@ -114,3 +114,15 @@ def test_overview_shows_the_trajectory_only_with_snapshots(frame, db):  # noqa: 
     assert len(exp) == 1 and "1 个项目" in exp[0].label
     table = at.dataframe[-1].value
     assert table["执行进度"].tolist() == [f"6月 30.0% → 7月 45.0% → 年末 {spent / budget:.1%}"]
+
+
+def test_text_from_files_is_shown_escaped(frame, db):  # noqa: F811
+    hostile = "**粗体**[链接](http://example.com)<b>x</b>"
+    rows = [[2024, 7, "张掖市科学技术局", hostile, 100, 10, 100]]
+    inds = [[2024, 7, hostile, "产出指标", "数量指标", "指标_*x*_", "≥10项", "1项", None, None, None, None, None,
+             "原因[点我](javascript:alert(1))", "完全不可能", None]]
+    _import(db, flat_book(rows, inds))
+    at = open_page(PAGE)
+    card = next(m.value for m in at.markdown if "粗体" in m.value)
+    assert r"\*\*粗体\*\*\[链接\]\(http://example.com\)\<b\>x\</b\>" in card
+    assert r"原因\[点我\]\(javascript:alert\(1\)\)" in card and r"指标\_\*x\*\_" in card
