@@ -17,14 +17,15 @@ def add_parser(sub, db_arg, filter_args) -> None:
 def run(a) -> int:
     from .cli import EXIT_OK, EXIT_USAGE, scoped_filters
     from .db import Store
-    from .monitoring import monitor_json_text
+    from .monitoring import monitor_json_chunks, pick_period
     with Store(a.db) as store:
         filters = scoped_filters(store, a)[0]
-        text = monitor_json_text(store, filters, a.year, a.period)
-    if a.json and not text.endswith('"items": []}'):
-        sys.stdout.write(text + "\n")
-        return EXIT_OK
-    out = json.loads(text)
+        if a.json and pick_period(store, a.year if a.year is not None else filters.year, a.period) is not None:
+            for piece in monitor_json_chunks(store, filters, a.year, a.period):      # streamed: 200,000 items
+                sys.stdout.write(piece)
+            sys.stdout.write("\n")
+            return EXIT_OK
+        out = json.loads("".join(monitor_json_chunks(store, filters, a.year, a.period)))
     if out["time_progress"] is None:
         what = (f"{a.year} 年度" if a.year else "") + (f"1—{a.period}月" if a.period else "")
         print(f"错误：没有{what}的运行监控数据：请先导入项目支出绩效目标执行监控表（python -m perfboard import 文件.xlsx）。",

@@ -220,24 +220,36 @@ def _num(v):
     return float(v)
 
 
-def monitor_json_text(store: Store, filters: Filters = Filters(), year: int | None = None,
-                      period: int | None = None) -> str:
-    """The `monitor --json` object as JSON text: year, period_month, time_progress and every project of the
-    snapshot (the latest of `year`, else the latest held, unless `period` is given); items written by DuckDB."""
+def monitor_json_chunks(store: Store, filters: Filters = Filters(), year: int | None = None,
+                        period: int | None = None, batch: int = 5000):
+    """The `monitor --json` object as pieces of JSON text (the CLI writes them as they come, so 200,000 items
+    never sit in memory twice): year, period_month, time_progress and every project of the snapshot (the latest
+    of `year`, else the latest held, unless `period` is given); items written by DuckDB."""
     picked = pick_period(store, year if year is not None else filters.year, period)
     if picked is None:
         head = {"year": year if year is not None else filters.year, "period_month": period, "time_progress": None}
-        return json.dumps({**head, "items": []}, ensure_ascii=False)
+        yield json.dumps({**head, "items": []}, ensure_ascii=False)
+        return
     y, m = picked
     q = _Q["items"]
     cur = store.cursor()
     try:
         cur.execute(DEFINITIONS.sql)
-        items = [r[0] for r in cur.execute(q.sql, _bind("items", params(store, filters, y, m))).fetchall()]
+        res = cur.execute(q.sql, _bind("items", params(store, filters, y, m)))
+        yield json.dumps({"year": y, "period_month": m, "time_progress": m / 12}, ensure_ascii=False)[:-1]
+        yield ', "items": ['
+        first = True
+        while rows := res.fetchmany(batch):
+            yield ("" if first else ", ") + ", ".join(r[0] for r in rows)
+            first = False
+        yield "]}"
     finally:
         cur.close()
-    head = json.dumps({"year": y, "period_month": m, "time_progress": m / 12}, ensure_ascii=False)
-    return head[:-1] + ', "items": [' + ", ".join(items) + "]}"
+
+
+def monitor_json_text(store: Store, filters: Filters = Filters(), year: int | None = None,
+                      period: int | None = None) -> str:
+    return "".join(monitor_json_chunks(store, filters, year, period))
 
 
 def monitor_json(store: Store, filters: Filters = Filters(), year: int | None = None,
