@@ -5,7 +5,7 @@ from perfboard.filters import LIGHTS
 from perfboard.sample import sample_in_use
 from perfboard.summary import filter_options
 from ui import state, style
-from perfboard.auth import can, filter_departments
+from perfboard.auth import can, department_scope
 from ui.auth import current_user, gate as auth_gate
 from ui.state import K_DEPTS, K_FUNDS, K_LIGHTS, K_PRESENT, K_SEARCH, K_YEAR
 
@@ -30,8 +30,8 @@ page = st.navigation(PAGES)
 user = auth_gate()   # login, or single-user local mode; after st.navigation so no page runs ungated
 
 store = state.store()
-opts = state.load(filter_options)
-opts["departments"] = filter_departments(user, opts["departments"])   # a viewer/editor sees own departments
+# a viewer/editor is offered only the years, departments and funding sources of their own departments
+opts = state.load(filter_options, department_scope(user))
 
 
 def _clear_filters():

@@ -4,9 +4,11 @@ import streamlit as st
 from perfboard import charts_compare as charts
 from perfboard import compare as cmp
 from perfboard import matching
+from perfboard.auth import PermissionDenied, can, department_scope
 from perfboard.scoring import grade_line, project_scores
 from perfboard.summary import filter_options, previous_year
 from ui import state
+from ui.auth import current_user
 from ui.export import download_buttons
 from ui.paging import page_slice
 
@@ -16,7 +18,7 @@ NUM = st.column_config.NumberColumn(format="%.2f")
 st.title("同比分析")
 st.caption("任选两个年度对比（默认：左侧所选年度与其上一年度），沿用左侧的部门、资金来源等筛选条件。")
 state.show_flash()
-years = state.load(filter_options)["years"]
+years = state.load(filter_options, department_scope(current_user()))["years"]
 if len(years) < 2:
     st.info("同比分析需要至少两个年度的数据，目前只有" + ("、".join(f"{y} 年度" for y in years) or "0 个年度")
             + "。请到“数据导入”页面导入其他年度的数据。")
@@ -103,14 +105,29 @@ with t_groups:
 
 
 def decide(pair, decision):
-    matching.decide(state.store(), pair, decision, user="匿名")
-    state.flash(f"已{'确认' if decision == 'confirmed' else '拒绝'}：{pair['base_name']} → {pair['target_name']}")
+    try:       # perfboard checks the user again: editors of both departments only (issue 20)
+        matching.decide(state.store(), pair, decision, user=current_user())
+    except PermissionDenied as exc:
+        state.flash(str(exc), "error")
+    else:
+        state.flash(f"已{'确认' if decision == 'confirmed' else '拒绝'}：{pair['base_name']} → {pair['target_name']}")
 
 
 def undo(pair):
-    matching.undo(state.store(), pair)
-    state.flash(f"已撤销对 {pair['base_name']} → {pair['target_name']} 的决定。", "info")
+    try:
+        matching.undo(state.store(), pair, user=current_user())
+    except PermissionDenied as exc:
+        state.flash(str(exc), "error")
+    else:
+        state.flash(f"已撤销对 {pair['base_name']} → {pair['target_name']} 的决定。", "info")
 
+
+def may_decide(r) -> bool:
+    me = current_user()
+    return all(can(me, "edit", r[f"{side}_department"]) for side in ("base", "target"))
+
+
+NO_RIGHT = "只有两个项目所属部门的编辑者或管理员可以确认、拒绝或撤销匹配。"
 
 with t_match:
     st.caption("名称相近但不能自动认定为同一项目的候选，需人工确认；系统不会自动采用。确认或拒绝后会保存，可撤销。")
@@ -120,8 +137,11 @@ with t_match:
         a, b1, b2 = st.columns([6, 1, 1])
         a.markdown(cmp.candidate_text(r))
         k = f"{r['base_key']}|{r['target_key']}"
-        b1.button("确认", key=f"cmp_ok|{k}", on_click=decide, args=(r, "confirmed"), type="primary")
-        b2.button("拒绝", key=f"cmp_no|{k}", on_click=decide, args=(r, "rejected"))
+        off = not may_decide(r)
+        b1.button("确认", key=f"cmp_ok|{k}", on_click=decide, args=(r, "confirmed"), type="primary", disabled=off,
+                  help=NO_RIGHT if off else None)
+        b2.button("拒绝", key=f"cmp_no|{k}", on_click=decide, args=(r, "rejected"), disabled=off,
+                  help=NO_RIGHT if off else None)
     if n_cand > 20:
         st.caption(f"共 {n_cand:,} 对候选，仅显示前 20 对。")
     if len(c.decisions):
@@ -129,7 +149,9 @@ with t_match:
     for r in c.decisions.head(50).to_dict("records"):
         a, b1 = st.columns([7, 1])
         a.markdown(cmp.decision_text(r))
-        b1.button("撤销", key=f"cmp_undo|{r['base_key']}|{r['target_key']}", on_click=undo, args=(r,))
+        off = not may_decide(r)
+        b1.button("撤销", key=f"cmp_undo|{r['base_key']}|{r['target_key']}", on_click=undo, args=(r,), disabled=off,
+                  help=NO_RIGHT if off else None)
 with t_ind:
     rows = shown.to_dict("records")          # the projects of the page shown in 项目对比
     pick = st.selectbox("选择项目" + ("（“项目对比”当前页）" if len(c.items) > len(shown) else ""), range(len(rows)),

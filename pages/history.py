@@ -15,7 +15,7 @@ HISTORY_EXPORT = [("saved_at", "时间", "date"), ("user_name", "操作人"), ("
                   ("year", "年度", "int"), ("department", "主管部门"), ("project_name", "项目名称"), ("summary", "修改内容"),
                   ("reverted_by", "撤销于第几次保存", "int")]
 PERIODS = {"全部时间": None, "今天": 0, "近 7 天": 7, "近 30 天": 30}
-KIND_BADGE = {"edit": "blue", "undo": "orange", "import": "green"}
+KIND_BADGE = {"edit": "blue", "undo": "orange", "import": "green", "match": "violet"}
 _MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-!|~$"})
 
 
@@ -38,7 +38,7 @@ pid = c[0].selectbox("项目（按左侧筛选）", [ALL, *idents], key=state.K_
                      format_func=lambda p: "全部项目" if p == ALL else f"{idents[p][0]} 年 · {idents[p][2]}")
 kinds = c[1].multiselect("类型", list(editing.KIND_ZH), key=state.K_HIST_KINDS, format_func=editing.KIND_ZH.get,
                          placeholder="全部类型")
-users = c[2].multiselect("操作人", state.load(editing.history_users), key=state.K_HIST_USERS, placeholder="全部人员")
+users = c[2].multiselect("操作人", state.load(editing.history_users, f.departments), key=state.K_HIST_USERS, placeholder="全部人员")
 period = c[3].selectbox("时间", list(PERIODS), key=state.K_HIST_PERIOD)
 search = c[4].text_input("搜索", key=state.K_HIST_SEARCH, placeholder="项目名称或修改内容")
 

@@ -82,7 +82,7 @@ def local_admin(label: str = LOCAL_ADMIN.name) -> User:
 
 # ---------------------------------------------------------------- permissions
 def _dept_key(d: str) -> str:
-    return cells.norm(d)
+    return cells.department(d)      # the form the importer stores: full-width and spacing variants are one
 
 
 def can(user: User | None, action: str, department: str | None = None) -> bool:
@@ -113,6 +113,13 @@ def require(user: User | None, action: str, department: str | None = None) -> No
 def filter_departments(user: User | None, departments, action: str = "view") -> list[str]:
     """The departments of `departments` the user may see (read paths: filters, summaries, exports)."""
     return [d for d in departments if can(user, action, d)]
+
+
+def department_scope(user: User | None) -> tuple[str, ...] | None:
+    """The departments `user` may view, for narrowing pickers: None = every department; () = none."""
+    if user is None or user.disabled:
+        return ()
+    return None if user.all_departments else tuple(user.departments)
 
 
 NO_DEPARTMENT = "\x00（无可查看的部门）"     # a department no project has: the filter then matches nothing
@@ -237,7 +244,7 @@ def add_user(store: Store, name: str, password: str, role: str, departments=(), 
     name = _validate_name(name)
     if role not in ROLES:
         raise UserError(f"角色须为 {'/'.join(ROLES)} 之一。")
-    depts = list(dict.fromkeys(d.strip() for d in departments if d and d.strip()))
+    depts = list(dict.fromkeys(cells.department(d) for d in departments if d and d.strip()))
     if role != "admin" and not depts:
         raise UserError("查看者和编辑者至少需要一个主管部门（--department；“*”表示全部部门）。")
     validate_password(password)

@@ -22,6 +22,13 @@ def norm(s) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", str(s)))
 
 
+def department(s) -> str | None:
+    """The one stored form of a 主管部门 name (issue 20): NFKC (full-width letters, digits and spaces become
+    half-width) and no whitespace at all, so names that differ only in spacing or width are one department.
+    The importer stores this form and perfboard.auth compares user departments in it."""
+    return None if s is None else norm(s)
+
+
 def text(v) -> str | None:
     """Cell as stored text: numbers without a spurious '.0', dates ISO, surrounding space trimmed."""
     if type(v) is str:              # the common case, ~10 calls per indicator row

@@ -57,7 +57,7 @@ TARGET_FIELDS = ("target_text", "direction", "target_unit")
 FIELD_ZH = {**PROJECT_FIELDS, **EDITOR_COLUMNS, "position": "排序", "target_value": "指标值（数值）",
             "actual_value": "实际完成值（数值）", "actual_unit": "实际完成值单位", "reported_score": "填报得分",
             "source_sheet": "来源工作表", "source_row": "来源行", "*": "整条指标"}
-KIND_ZH = {"edit": "修改", "undo": "撤销", "import": "导入"}
+KIND_ZH = {"edit": "修改", "undo": "撤销", "import": "导入", "match": "同比匹配"}
 ACTION_ZH = {"update": "修改", "insert": "新增", "delete": "删除"}
 RATE_TOLERANCE = 0.0005
 
@@ -814,10 +814,13 @@ def history(store: Store, f: HistoryFilter = HistoryFilter(), limit: int = 200) 
     return df.astype(object).where(df.notna(), None)
 
 
-def history_users(store: Store) -> list[str]:
-    return [r[0] for r in store.cursor().execute(
-        "SELECT user_name FROM saves UNION SELECT user_name FROM import_log WHERE user_name IS NOT NULL ORDER BY 1"
-    ).fetchall()]
+def history_users(store: Store, departments: tuple[str, ...] | None = None) -> list[str]:
+    """The operators of the history rows in `departments` (None = all): the 操作人 picker of a viewer
+    names only people who changed something the viewer may see."""
+    f = HistoryFilter(departments=tuple(departments or ()))
+    q = QUERIES["history"]
+    sql = f"SELECT DISTINCT user_name FROM ({q.sql}) ORDER BY 1"
+    return [r[0] for r in store.cursor().execute(sql, q.bind(f.params(2 ** 62))).fetchall()]
 
 
 def save_details(store: Store, save_id: int) -> pd.DataFrame:

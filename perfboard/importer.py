@@ -90,6 +90,7 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
     for name, data in files:
         b = parse_file(name, data, department, max_mb)
         for p in b.projects:
+            p["department"] = cells.department(p["department"])     # one spelling per department (issue 20)
             key = (p["year"], p["department"], p["project_code"] or cells.norm(p["name"]))
             if key in seen:
                 b.report.add("duplicate-project", ERROR, sheet=p["source_sheet"], row=p["source_row"],

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from . import auth
 from .db import Store
 
 DEFAULT_THRESHOLD = 60.0        # fuzz.ratio on name stems, 0-100; a setting ("match_threshold")
@@ -454,30 +455,56 @@ def pair_of(base: dict, target: dict, score: float | None = None) -> dict:
             "score": score}
 
 
-def decide(store: Store, pair: dict, decision: str, user: str | None = None) -> None:
-    """Store a person's decision on a pair (a candidates row or pair_of()), replacing an earlier one."""
+def _actor(store: Store, pair: dict, user):
+    """The acting user of a decision: allowed to edit both projects' departments (a decision changes
+    what 同比分析 shows everyone). None (or a name) is the local administrator, only in single-user mode."""
+    actor = auth.resolve(store, user)
+    for department in dict.fromkeys([str(pair["base_department"]), str(pair["target_department"])]):
+        auth.require(actor, "edit", department)
+    return actor
+
+
+def decide(store: Store, pair: dict, decision: str, user=None) -> None:
+    """Store a person's decision on a pair (a candidates row or pair_of()), replacing an earlier one, as
+    `user` (a perfboard.auth.User; PermissionDenied unless they may edit both departments). The decision
+    is logged in match_log (修改记录)."""
     assert decision in ("confirmed", "rejected"), decision
+    actor = _actor(store, pair, user)
     key = _key(pair)
     score = pair.get("score")
     score = None if score is None or pd.isna(score) else float(score)
+    now = datetime.now()
     with store.transaction() as cur:
         before = _version(cur)
         _delete(cur, key)
         _delete(cur, key[3:] + key[:3])
         cur.execute("INSERT INTO project_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [*key, pair.get("base_name"), pair.get("target_name"), decision, score, user or "匿名",
-                     datetime.now()])
+                    [*key, pair.get("base_name"), pair.get("target_name"), decision, score, actor.name, now])
+        _log(cur, now, actor.name, decision, key, pair, score)
     _record_decision(store, before)
 
 
-def undo(store: Store, pair: dict) -> None:
-    """Forget the decision on a pair (in either orientation): it becomes a candidate again."""
+def undo(store: Store, pair: dict, user=None) -> None:
+    """Forget the decision on a pair (in either orientation): it becomes a candidate again. Same
+    permission as decide(); the undo is logged too."""
+    actor = _actor(store, pair, user)
     key = _key(pair)
+    now = datetime.now()
     with store.transaction() as cur:
         before = _version(cur)
         _delete(cur, key)
         _delete(cur, key[3:] + key[:3])
+        _log(cur, now, actor.name, "undone", key, pair, None)
     _record_decision(store, before)
+
+
+def _log(cur, now, user_name: str, action: str, key: list, pair: dict, score) -> None:
+    next_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM match_log").fetchall()[0][0]
+    cur.execute("INSERT INTO match_log (id, decided_at, user_name, action, base_year, base_department, base_key,"
+                " base_name, target_year, target_department, target_key, target_name, score)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [next_id, now, user_name, action, *key[:3], pair.get("base_name"), *key[3:], pair.get("target_name"),
+                 score])
 
 
 def _version(cur) -> int:

@@ -5,6 +5,7 @@ import math
 
 import pandas as pd
 
+from . import cells
 from .db import Store
 from .filters import DEFAULT_BANDS, Filters
 
@@ -43,8 +44,13 @@ def summary(store: Store, filters: Filters = Filters()) -> dict:
     return out
 
 
-def filter_options(store: Store) -> dict:
+def filter_options(store: Store, departments: tuple[str, ...] | None = None) -> dict:
+    """Years, departments and funding sources the sidebar offers. `departments` (None = all) narrows every
+    list to what occurs in those departments: a viewer's pickers show nothing of other departments."""
     df = store.df("filter_options")
+    if departments is not None:
+        keys = {cells.department(d) for d in departments}
+        df = df[[cells.department(d) in keys for d in df["department"]]]
     return {"years": sorted({int(y) for y in df["year"]}, reverse=True),
             "departments": sorted(set(df["department"])),
             "funding_sources": sorted(set(df["funding_source"]))}

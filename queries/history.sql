@@ -1,4 +1,6 @@
--- The change history, newest first: saves and undos (table saves) merged with imports (import_log).
+-- The change history, newest first: saves and undos (table saves) merged with imports (import_log) and
+-- 同比分析's match decisions (match_log: kind 'match', named by the target-year project; a department
+-- filter matches either side of the pair).
 -- Filters are NULL for "all". A project is named by its identity (year, department, name) so its
 -- history survives re-imports; an import belongs to a project when its scope holds the project's
 -- "year department" pair.
@@ -15,12 +17,23 @@ WITH h AS (
            l.projects + l.indicators, NULL::BIGINT, NULL::BIGINT, l.scope
     FROM import_log l
     WHERE l.outcome <> 'refused'
+    UNION ALL
+    SELECT NULL::BIGINT, NULL::BIGINT, m.decided_at, m.user_name, 'match',
+           m.target_year, m.target_department, m.target_name,
+           CASE m.action WHEN 'confirmed' THEN '确认为同一项目：' WHEN 'rejected' THEN '拒绝匹配：'
+                ELSE '撤销匹配决定：' END
+               || coalesce(m.base_name, m.base_key) || '（' || m.base_year || ' 年度，' || m.base_department || '）→ '
+               || coalesce(m.target_name, m.target_key) || '（' || m.target_year || ' 年度，' || m.target_department || '）',
+           1, NULL::BIGINT, NULL::BIGINT,
+           m.base_year || ' ' || m.base_department
+    FROM match_log m
 )
 SELECT save_id, import_id, saved_at, user_name, kind, year, department, project_name, summary, changes,
        reverted_by, reverts, scope
 FROM h
-WHERE ($year IS NULL OR year = $year OR (kind = 'import' AND contains(scope, CAST($year AS VARCHAR) || ' ')))
+WHERE ($year IS NULL OR year = $year OR (kind = 'match' AND scope LIKE CAST($year AS VARCHAR) || ' %') OR (kind = 'import' AND contains(scope, CAST($year AS VARCHAR) || ' ')))
   AND ($departments IS NULL OR list_contains($departments, department)
+       OR (kind = 'match' AND list_contains($departments, regexp_replace(scope, '^\d+ ', '')))
        OR (kind = 'import' AND list_has_any($departments, list_transform(string_split(scope, '；'),
                                                          lambda x: regexp_replace(x, '^\d+ ', '')))))
   AND ($p_year IS NULL OR (year = $p_year AND department = $p_department AND project_name = $p_name)
