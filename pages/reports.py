@@ -8,7 +8,7 @@ from perfboard.export.forms import VARIANTS, forms_xlsx
 from perfboard.export.report import report_docx
 from ui import state
 from ui import picker
-from ui.auth import current_user
+from ui.auth import download
 from ui.export import DOCX_MIME, PDF_MIME, XLSX_MIME, file_name
 
 K_VARIANT, K_PROJECT, K_FILL, K_ACHIEVEMENT = "rep_variant", "rep_project", "rep_fill", "rep_achievement"
@@ -17,7 +17,8 @@ ALL = "全部"
 st.title("报表导出")
 f = state.filters()
 store = state.store()
-user = current_user()      # the export functions check the user's departments again (issue 10)
+# data=download(...): the bytes are built at the click, only for a session still valid then, and the export
+# functions check that user's departments again (issues 10, 20)
 kept = st.session_state.get(K_PROJECT)
 idents, total = picker.projects(f, keep=None if kept in (None, ALL) else kept)
 st.caption(f"筛选：{f.describe()}　·　{total:,} 个项目。导出内容随左侧筛选变化。")
@@ -40,7 +41,7 @@ fill = c3.radio("得分", ["computed", "stored"], key=K_FILL,
                      "原样填入：填报的执行率和得分，不作计算（便于与原表核对，可原样重新导入）。")
 ids = None if pick == ALL else [pick]
 too_many = ids is None and total > picker.MAX_EXPORT
-st.download_button("下载自评表（.xlsx）", data=lambda: forms_xlsx(store, f, variant, ids, fill, user=user),
+st.download_button("下载自评表（.xlsx）", data=download(lambda u: forms_xlsx(store, f, variant, ids, fill, user=u)),
                    file_name=file_name(f"项目支出绩效自评表_{VARIANTS[variant].label}", f, "xlsx"), mime=XLSX_MIME,
                    key="rep_forms_dl", icon=":material/table_view:", on_click="ignore", type="primary",
                    disabled=too_many)
@@ -53,8 +54,8 @@ st.caption("按“一、项目名称 /（一）项目基本情况 /（二）绩�
            "逐项目生成，可在 Word/WPS 中编辑。缺失的数据以红色括号标出，不会编造。")
 with_achievement = st.checkbox("附上填报的“实际完成情况”原文", key=K_ACHIEVEMENT)
 with_review = st.checkbox("附上自评复核发现（不含已标记“不采纳”的）", key="rep_with_review")
-st.download_button("下载自评报告（.docx）", data=lambda: report_docx(store, f, with_achievement, user=user,
-                                                                 include_review=with_review),
+st.download_button("下载自评报告（.docx）", data=download(lambda u: report_docx(store, f, with_achievement, user=u,
+                                                                          include_review=with_review)),
                    file_name=file_name("绩效自评报告", f, "docx"), mime=DOCX_MIME, key="rep_report_dl",
                    icon=":material/description:", on_click="ignore", type="primary", disabled=total > picker.MAX_EXPORT)
 if total > picker.MAX_EXPORT:
@@ -68,9 +69,9 @@ try:
 except FontMissing as exc:
     font, font_problem = None, str(exc)
 b1, b2, _ = st.columns([1, 1, 3])
-b1.download_button("下载简报（.docx）", data=lambda: brief_docx(store, f, user=user), file_name=file_name("会议简报", f, "docx"),
+b1.download_button("下载简报（.docx）", data=download(lambda u: brief_docx(store, f, user=u)), file_name=file_name("会议简报", f, "docx"),
                    mime=DOCX_MIME, key="rep_brief_docx", icon=":material/slideshow:", on_click="ignore")
-b2.download_button("下载简报（.pdf）", data=lambda: brief_pdf(store, f, user=user), file_name=file_name("会议简报", f, "pdf"),
+b2.download_button("下载简报（.pdf）", data=download(lambda u: brief_pdf(store, f, user=u)), file_name=file_name("会议简报", f, "pdf"),
                    mime=PDF_MIME, key="rep_brief_pdf", icon=":material/picture_as_pdf:", on_click="ignore",
                    disabled=font is None)
 if font_problem:

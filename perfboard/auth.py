@@ -260,7 +260,7 @@ def add_user(store: Store, name: str, password: str, role: str, departments=(), 
     return get_user(store, name)
 
 
-def _update(store: Store, name: str, sets: str, params: list, by, new_value=None) -> None:
+def _update(store: Store, name: str, sets: str, params: list, by, new_value=None, end_sessions: str | None = None) -> None:
     actor = _admin(store, by)
     now = datetime.now()
     with store.transaction(bump_version=False) as cur:
@@ -271,6 +271,9 @@ def _update(store: Store, name: str, sets: str, params: list, by, new_value=None
         cur.execute(f"UPDATE users SET {sets}, updated_at = ? WHERE name = ?", [*params, now, name])
         new = _row_to_user(cur.execute(f"SELECT {_COLS} FROM users WHERE name = ?", [name]).fetchall()[0])
         log_change(cur, actor, "user:" + name, _account(old), new_value or _account(new), now)
+        if end_sessions:            # every open tab of the account is logged out on its next run or download
+            cur.execute("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE user_name = ? AND ended_at IS NULL",
+                        [now, end_sessions, name])
 
 
 def set_password(store: Store, name: str, password: str, by: User | str | None = None) -> None:
@@ -286,7 +289,7 @@ def disable_user(store: Store, name: str, disabled: bool = True, by: User | str 
     name = (name or "").strip()
     if disabled and isinstance(by, User) and not by.local and by.name == name:
         raise UserError("不能停用自己的账户。")
-    _update(store, name, "disabled = ?", [disabled], by)
+    _update(store, name, "disabled = ?", [disabled], by, end_sessions="disabled" if disabled else None)
 
 
 # ---------------------------------------------------------------- settings changes (audited)
@@ -345,19 +348,57 @@ def lock_duration(failures: int) -> timedelta | None:
     return min(LOCK_BASE * (2 ** exponent), LOCK_MAX)
 
 
-def authenticate(store: Store, name: str, password: str, now: datetime | None = None) -> User:
+# Per client address (issue 20): ADDRESS_MAX_FAILURES wrong passwords from one address within ADDRESS_WINDOW
+# lock that address for ADDRESS_LOCK, for every account, without counting against the accounts tried, so
+# one address cannot keep every account locked. Stored in login_failures, so new tabs do not reset it.
+ADDRESS_MAX_FAILURES = 20
+ADDRESS_WINDOW = timedelta(minutes=15)
+ADDRESS_LOCK = timedelta(minutes=15)
+LOCAL_ADDRESS = "本机"          # a client on this machine (or a proxy that did not pass the address on)
+
+
+def address_locked(store: Store, address: str | None, now: datetime | None = None) -> bool:
+    until = store.scalar("SELECT locked_until FROM login_failures WHERE address = ?", [address or LOCAL_ADDRESS])
+    return until is not None and (now or datetime.now()) < until
+
+
+def _address_failed(cur, address: str | None, now: datetime) -> None:
+    address = address or LOCAL_ADDRESS
+    rows = cur.execute("SELECT failures, first_failure FROM login_failures WHERE address = ?", [address]).fetchall()
+    if not rows or now - rows[0][1] > ADDRESS_WINDOW:
+        failures, first = 1, now
+    else:
+        failures, first = rows[0][0] + 1, rows[0][1]
+    locked = now + ADDRESS_LOCK if failures >= ADDRESS_MAX_FAILURES else None
+    if rows:
+        cur.execute("UPDATE login_failures SET failures = ?, first_failure = ?, locked_until = ? WHERE address = ?",
+                    [0 if locked else failures, now if locked else first, locked, address])
+    else:
+        cur.execute("INSERT INTO login_failures VALUES (?, ?, ?, ?)", [address, failures, first, locked])
+
+
+def authenticate(store: Store, name: str, password: str, now: datetime | None = None,
+                 address: str | None = None) -> User:
     """The user, or AuthError(GENERIC_FAILURE) for an unknown name, a wrong password, a disabled or
-    locked account alike. While locked, even the right password fails (and does not extend the lock)."""
+    locked account alike. While locked, even the right password fails (and does not extend the lock).
+    `address` is the client's (None: this machine); a locked address fails every attempt the same way."""
     now = now or datetime.now()
     name = (name or "").strip()
+    if address_locked(store, address, now):
+        _dummy_check(password or "")
+        raise AuthError(GENERIC_FAILURE)
     rows = store.cursor().execute("SELECT password_hash, disabled, failed_attempts, locked_until FROM users "
                                   "WHERE name = ?", [name]).fetchall()
     if not rows:
         _dummy_check(password or "")
+        with store.transaction(bump_version=False) as cur:
+            _address_failed(cur, address, now)
         raise AuthError(GENERIC_FAILURE)
     pw_hash, disabled, failures, locked_until = rows[0]
     if locked_until is not None and now < locked_until:
         _dummy_check(password or "")
+        with store.transaction(bump_version=False) as cur:
+            _address_failed(cur, address, now)      # counts for the address, does not extend the account's lock
         raise AuthError(GENERIC_FAILURE)
     ok = check_password(password or "", pw_hash)
     if ok and not disabled:
@@ -371,4 +412,5 @@ def authenticate(store: Store, name: str, password: str, now: datetime | None = 
         with store.transaction(bump_version=False) as cur:
             cur.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE name = ?",
                         [failures, now + lock if lock else None, name])
+            _address_failed(cur, address, now)
     raise AuthError(GENERIC_FAILURE)

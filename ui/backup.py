@@ -10,9 +10,16 @@ import streamlit as st
 from perfboard import auth
 from perfboard.db import StoreError, backup
 from ui import state
-from ui.auth import current_user
+from ui.auth import current_user, download
 
 K_BACKUP_FILE = "backup_file"
+
+
+def _backup_bytes(path: str, user) -> bytes:
+    """Read at the click, for an administrator whose session is still valid then (the file holds every
+    password hash)."""
+    auth.require(user, "admin")
+    return Path(path).read_bytes()
 
 
 def panel() -> None:
@@ -33,6 +40,6 @@ def panel() -> None:
     path = st.session_state.get(K_BACKUP_FILE)
     if path and Path(path).is_file():
         st.success(f"已备份到服务器：{path}")
-        st.download_button("下载备份文件", Path(path).read_bytes(), file_name=Path(path).name,
+        st.download_button("下载备份文件", data=download(lambda u: _backup_bytes(path, u)), file_name=Path(path).name,
                            mime="application/octet-stream", key="backup_download")
     st.caption("恢复：先关闭应用，再运行 `python -m perfboard restore --from 备份文件`（原数据库文件会保留一份）。")

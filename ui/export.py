@@ -1,7 +1,8 @@
 """Download buttons for any table a page shows: .xlsx and .csv of exactly that DataFrame.
 
 The bytes are built only when a button is clicked (Streamlit calls the `data` callable then), so a page
-with several tables pays nothing for its exports until someone downloads one.
+with several tables pays nothing for its exports until someone downloads one; and only if the session is
+still valid at that moment (ui.auth.download: not idle, not logged out, the account not disabled).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 import streamlit as st
 
 from perfboard.export.tables import MAX_XLSX_ROWS, to_csv, to_xlsx
+from ui.auth import download
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -51,12 +53,12 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
     too_long = bool(rows) and rows > MAX_XLSX_ROWS
     # in a narrow column the usual 1:1:5 split leaves no room for the labels (icons only)
     left, right, _ = st.columns([1, 1, 0.2] if narrow else [1, 1, 5], gap="small")
-    left.download_button("导出 Excel", data=lambda: export_bytes(make(), title, filters, spec, totals, "xlsx"),
+    left.download_button("导出 Excel", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "xlsx")),
                          file_name=file_name(title, filters, "xlsx"), mime=XLSX_MIME, key=f"{key}_xlsx",
                          icon=":material/download:", on_click="ignore", disabled=disabled or too_long,
                          help=(f"共 {rows:,} 行，超过 Excel 工作表的行数上限，请导出 CSV 或缩小筛选范围" if too_long
                                else f"“{title}”为 Excel 工作簿（含标题、筛选条件与导出时间）"))
-    right.download_button("导出 CSV", data=lambda: export_bytes(make(), title, filters, spec, totals, "csv"),
+    right.download_button("导出 CSV", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "csv")),
                           file_name=file_name(title, filters, "csv"), mime=CSV_MIME, key=f"{key}_csv",
                           icon=":material/download:", on_click="ignore", disabled=disabled,
                           help="UTF-8 编码（带 BOM），Excel/WPS 可直接打开")
