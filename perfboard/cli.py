@@ -134,6 +134,7 @@ def _add_user_parsers(sub) -> None:
 def _add_backup_parsers(sub) -> None:
     p = sub.add_parser("backup", help="备份数据库到一个文件（应用运行时请用应用内的备份）")
     p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help="覆盖已存在的同名文件")
     _db_arg(p)
     p = sub.add_parser("restore", help="用备份文件替换数据库（须先关闭应用）")
     p.add_argument("--from", dest="source", required=True)
@@ -286,7 +287,10 @@ def cmd_backup(a) -> int:
               "或关闭应用后再运行本命令。", file=sys.stderr)
         return EXIT_STORE
     try:
-        out = backup(store, a.out)
+        out = backup(store, a.out, overwrite=a.force)
+    except StoreError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
     finally:
         store.close()
     print(f"已备份到 {out}")
@@ -299,6 +303,9 @@ def cmd_restore(a) -> int:
         kept = restore(a.source, a.db)
     except StoreLockedError as exc:
         print(f"错误：{exc}\n恢复会替换整个数据库文件，请先关闭应用再运行本命令。", file=sys.stderr)
+        return EXIT_STORE
+    except StoreError as exc:        # the backup failed its check: the database file was not touched
+        print(f"错误：{exc}\n数据库文件未改动。", file=sys.stderr)
         return EXIT_STORE
     print("已从备份恢复数据库。" + (f"原数据库文件已保留为 {kept}" if kept else ""))
     return EXIT_OK

@@ -1,6 +1,7 @@
 """The one module that touches DuckDB: opening the file, migrations, queries, transactions."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -124,17 +125,34 @@ def _explain_open_error(path: Path, exc: Exception) -> StoreError:
     return StoreError(f"无法打开数据库文件 {path}：文件可能已损坏或不是 PerfBoard 数据库。（{text.splitlines()[0][:200]}）")
 
 
+PRIVATE = 0o600          # database and backup files hold password hashes: owner only (issue 20)
+
+
+def private_files() -> None:
+    """Make every file this process creates from now on owner-only (umask 077): the database, its
+    write-ahead log (recreated after every checkpoint), backups, the kept file of a restore."""
+    old = os.umask(0o077)
+    os.umask(old | 0o077)
+
+
 class Store:
-    """A DuckDB file with PerfBoard's schema. One per process; use a cursor per thread."""
+    """A DuckDB file with PerfBoard's schema. One per process; use a cursor per thread. Opening one for
+    writing makes the process's new files owner-only (private_files); a new database file is 0600."""
 
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
         self.path = resolve_db_path(path)
+        new = False
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            new = not self.path.exists()
+            if not read_only:
+                private_files()
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise _explain_open_error(self.path, exc) from exc
+        if new and self.path.exists():
+            os.chmod(self.path, PRIVATE)
         self._write_lock = threading.Lock()
         if not read_only:
             try:
@@ -241,13 +259,17 @@ def _sql_string(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def backup(store: Store, out: str | os.PathLike) -> Path:
-    """Write a consistent copy of the store's database to `out` (a new DuckDB file), from inside the
-    process that holds it: COPY FROM DATABASE reads one transaction's snapshot, so saves and imports
-    may go on meanwhile. Written to a temporary name and renamed, so `out` is never half a file."""
+def backup(store: Store, out: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a consistent copy of the store's database to `out` (a new DuckDB file, mode 0600), from inside
+    the process that holds it: COPY FROM DATABASE reads one transaction's snapshot, so saves and imports
+    may go on meanwhile. Written to a temporary name and renamed, so `out` is never half a file. An
+    existing `out` is refused unless overwrite=True (the CLI's --force)."""
     out = Path(out).resolve()
     if str(store.path) != ":memory:" and out == Path(store.path).resolve():
         raise StoreError("备份文件不能与数据库文件相同。")
+    if out.exists() and not overwrite:
+        raise StoreError(f"文件 {out} 已存在，未覆盖。请换一个文件名，或确认覆盖（命令行加 --force）。")
+    private_files()
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + f".part-{os.getpid()}")
     for p in (part, Path(str(part) + ".wal")):
@@ -272,13 +294,33 @@ def backup(store: Store, out: str | os.PathLike) -> Path:
     finally:
         cur.close()
     Path(str(out) + ".wal").unlink(missing_ok=True)     # a stale log would be replayed onto the copy
+    os.chmod(part, PRIVATE)
     os.replace(part, out)
+    checksum_file(out).write_text(f"{file_digest(out)}  {out.name}\n", encoding="utf-8")
     return out
 
 
+def checksum_file(path: Path) -> Path:
+    """The SHA-256 written beside every backup (<name>.sha256, sha256sum's format); restore checks it."""
+    return path.with_name(path.name + ".sha256")
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+REQUIRED_TABLES = {"schema_migrations", "projects", "indicators", "import_log", "settings", "data_version"}
+
+
 def check_backup(path: str | os.PathLike) -> int:
-    """Open a backup file read-only and return its schema version; StoreError if it is not a
-    PerfBoard database."""
+    """Open a backup file read-only and check it completely; return its schema version. StoreError if it
+    is not a PerfBoard database, was written by a newer version (unknown migrations), or any table cannot
+    be read in full: every row of every table is read (hash of each whole row), so DuckDB verifies the
+    checksum of every data block."""
     path = Path(path)
     if not path.is_file():
         raise StoreError(f"找不到备份文件 {path}。")
@@ -287,33 +329,93 @@ def check_backup(path: str | os.PathLike) -> int:
     except duckdb.Error as exc:
         raise _explain_open_error(path, exc) from exc
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if not {"schema_migrations", "projects", "import_log"} <= tables:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                            "current_database() ORDER BY table_name").fetchall()]
+        if not REQUIRED_TABLES <= set(tables):
             raise StoreError(f"{path} 不是 PerfBoard 的数据库备份（缺少必需的数据表）。")
-        return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0])
+        applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        unknown = sorted(applied - {n for n, _, _ in migrations()})
+        if unknown:
+            raise StoreError(f"备份 {path} 来自更新版本的 PerfBoard（含本版本未知的数据库迁移 "
+                             f"{'、'.join(f'{n:03d}' for n in unknown)}），不能恢复。请先升级 PerfBoard。")
+        for t in tables:
+            q = '"' + t.replace('"', '""') + '"'
+            con.execute(f"SELECT count(*), sum(hash(r)) FROM {q} AS r").fetchall()
+        return max(applied, default=0)
     except duckdb.Error as exc:
-        raise _explain_open_error(path, exc) from exc
+        raise StoreError(f"备份 {path} 已损坏或无法完整读取，未恢复：{str(exc).splitlines()[0][:200]}") from exc
+    finally:
+        con.close()
+
+
+def _verify_checksum(path: Path) -> bool:
+    """Compare a backup with the SHA-256 written beside it; False when there is none (older backups)."""
+    side = checksum_file(path)
+    if not side.is_file():
+        return False
+    want = side.read_text(encoding="utf-8").split()[:1]
+    if not want or want[0].lower() != file_digest(path):
+        raise StoreError(f"备份 {path} 与其校验和文件 {side.name} 不符：文件已损坏或被改动，未恢复。")
+    return True
+
+
+def _rebuild(source: Path, part: Path) -> None:
+    """A fresh database file holding everything `source` holds, copied table by table (COPY FROM DATABASE):
+    every row is read (and its blocks checksummed) and the indexes are built anew, not copied."""
+    alias = f"perfboard_restore_{os.getpid()}"
+    con = duckdb.connect(str(part))
+    try:
+        con.execute(f"ATTACH {_sql_string(str(source))} AS {alias} (READ_ONLY)")
+        try:
+            target = con.execute("SELECT current_database()").fetchall()[0][0]
+            con.execute(f'COPY FROM DATABASE {alias} TO "{target.replace(chr(34), chr(34) * 2)}"')
+        finally:
+            con.execute(f"DETACH {alias}")
+    except duckdb.Error as exc:
+        raise StoreError(f"备份 {source} 已损坏或无法完整读取，未恢复：{str(exc).splitlines()[0][:200]}") from exc
     finally:
         con.close()
 
 
 def restore(backup_path: str | os.PathLike, db_path: str | os.PathLike | None = None) -> Path | None:
-    """Replace the database file with a backup. The database must not be open anywhere (a running app
-    holds it: StoreLockedError names the process). The file being replaced is kept beside it as
-    <name>.before-restore-<time>; returns that path (None if there was no database yet)."""
+    """Replace the database file with a backup, atomically and only after checking it in full:
+    1. its SHA-256 against the <backup>.sha256 written by backup() (when there is one);
+    2. check_backup: a PerfBoard database, no migration unknown to this version, every table readable;
+    3. rebuilt into a new file next to the database (every row read, indexes built anew), checked again
+       and migrated to this version;
+    4. only then renamed over the database (os.replace), so the live file is never missing, half-written
+       or a corrupt backup. The replaced file is kept as <name>.before-restore-<time> (mode 0600).
+    The database must not be open anywhere (a running app holds it: StoreLockedError names the process).
+    Returns the kept file (None if there was no database). Any refusal leaves the database untouched."""
     target = resolve_db_path(db_path)
-    check_backup(backup_path)
-    if Path(backup_path).resolve() == target.resolve():
+    backup_path = Path(backup_path)
+    if not backup_path.is_file():
+        raise StoreError(f"找不到备份文件 {backup_path}。")
+    if backup_path.resolve() == target.resolve():
         raise StoreError("备份文件与数据库文件相同，无需恢复。")
-    kept = None
-    if target.exists():
-        Store(target).close()           # fails with the holder's PID if open elsewhere; checkpoints the WAL
-        kept = target.with_name(f"{target.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
-        os.replace(target, kept)
+    _verify_checksum(backup_path)
+    check_backup(backup_path)
+    private_files()
     target.parent.mkdir(parents=True, exist_ok=True)
-    Path(str(target) + ".wal").unlink(missing_ok=True)
     part = target.with_name(target.name + f".restoring-{os.getpid()}")
-    shutil.copyfile(backup_path, part)
-    os.replace(part, target)
-    Store(target).close()               # migrate a backup written by an older version
+    leftovers = (part, Path(str(part) + ".wal"))
+    for p in leftovers:
+        p.unlink(missing_ok=True)
+    try:
+        _rebuild(backup_path, part)
+        os.chmod(part, PRIVATE)
+        check_backup(part)
+        Store(part).close()             # migrate a backup written by an older version, checkpointed
+        kept = None
+        if target.exists():
+            Store(target).close()       # fails with the holder's PID if open elsewhere; checkpoints the WAL
+            kept = target.with_name(f"{target.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
+            shutil.copyfile(target, kept)
+            os.chmod(kept, PRIVATE)
+        Path(str(part) + ".wal").unlink(missing_ok=True)
+        Path(str(target) + ".wal").unlink(missing_ok=True)
+        os.replace(part, target)        # atomic: readers see the old file or the new one, never neither
+    finally:
+        for p in leftovers:
+            p.unlink(missing_ok=True)
     return kept
