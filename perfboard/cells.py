@@ -25,7 +25,9 @@ def norm(s) -> str:
 def department(s) -> str | None:
     """The one stored form of a 主管部门 name (issue 20): NFKC (full-width letters, digits and spaces become
     half-width) and no whitespace at all, so names that differ only in spacing or width are one department.
-    The importer stores this form and perfboard.auth compares user departments in it."""
+    The importer stores this form and perfboard.auth compares user departments in it. Rows imported before
+    (issue 20) keep their spelling: no migration rewrites them, since folding could silently merge two
+    scopes of one year; permission checks still fold them, and re-importing a scope stores this form."""
     return None if s is None else norm(s)
 
 
