@@ -7,6 +7,7 @@ from perfboard import review
 from perfboard.auth import PermissionDenied
 from perfboard.export.workpaper import workpaper_xlsx
 from ui import render, state
+from ui.auth import download
 from ui.export import XLSX_MIME, file_name
 from ui.paging import page_slice
 
@@ -37,7 +38,7 @@ for i, sev in enumerate(review.SEVERITIES):
     m[i].metric(review.SEVERITY_ZH[sev], f"{int((found['severity'] == sev).sum()):,}")
 m[3].metric("待核实", f"{int((found['status'] == 'open').sum()):,}")
 m[4].metric("涉及单位", f"{found[['year', 'department']].drop_duplicates().shape[0]:,}")
-st.download_button("导出复核底稿（Excel）", data=lambda: workpaper_xlsx(found, f.describe()),
+st.download_button("导出复核底稿（Excel）", data=download(lambda _user: workpaper_xlsx(found, f.describe())),
                    file_name=file_name("自评复核底稿", f, "xlsx"), mime=XLSX_MIME, key="rv_workpaper",
                    icon=":material/download:", on_click="ignore", disabled=not len(found))
 if not len(found):

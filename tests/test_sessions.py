@@ -104,7 +104,7 @@ def _viewer_on(page, db, downloads):
     return at
 
 
-@pytest.mark.parametrize("page", ["pages/reports.py", "pages/execution.py"])
+@pytest.mark.parametrize("page", ["pages/reports.py", "pages/execution.py", "pages/review.py"])
 def test_download_refused_after_the_account_is_disabled(app_env, frame, fast, downloads, page):
     _viewer_on(page, app_env, downloads)
     label, data = next(iter(downloads.items()))

@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from perfboard import auth, bands, editing, matching
+from perfboard import auth, bands, editing, matching, review
 from perfboard.auth import PermissionDenied, User
 from perfboard.importer import commit, prepare
 
@@ -69,8 +69,14 @@ def _import(store, user):
     commit(store, plan, user=user)
 
 
+def _review(store, user):
+    finding = review.findings(store).iloc[0].to_dict()
+    review.decide(store, finding, "rejected", "测试理由", user=user)
+
+
 # name -> (driver, department-scoped?, where the actor's name is recorded)
 WRITES = {
+    "review.decide": (_review, True, "SELECT user_name FROM review_decision_log ORDER BY id DESC LIMIT 1"),
     "editing.save": (_edit, True, "SELECT user_name FROM saves WHERE kind = 'edit' ORDER BY id DESC LIMIT 1"),
     "editing.undo": (_undo, True, "SELECT user_name FROM saves WHERE kind = 'undo'"),
     "matching.decide": (lambda s, u: matching.decide(s, _pair(s), "confirmed", user=u), True,
@@ -92,7 +98,7 @@ WRITES = {
 }
 
 TABLES = ["projects", "indicators", "project_funds", "import_log", "saves", "audit_log", "project_matches",
-          "match_log", "settings", "settings_log", "users"]
+          "match_log", "settings", "settings_log", "users", "review_decisions", "review_decision_log"]
 
 
 def snapshot(store) -> dict:
@@ -108,11 +114,12 @@ def test_every_write_path_is_listed():
     """A new write function in perfboard/ must join WRITES: each module's public writers are named here."""
     import inspect
 
-    from perfboard import auth as a, bands as b, editing as e, importer as i, matching as m
+    from perfboard import auth as a, bands as b, editing as e, importer as i, matching as m, review as r
     writers = {"editing": {"save", "undo"}, "matching": {"decide", "undo"}, "importer": {"commit"},
+               "review": {"decide"},
                "bands": {"save_bands", "reset_bands"},
                "auth": {"add_user", "set_password", "disable_user", "change_setting"}}
-    for mod in (a, b, e, i, m):
+    for mod in (a, b, e, i, m, r):
         short = mod.__name__.split(".")[-1]
         for name in writers[short]:
             assert f"{short}.{name}" in WRITES
