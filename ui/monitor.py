@@ -120,9 +120,9 @@ def brief_buttons(filters, year: int, period: int) -> None:
     """The one-page monitoring brief (.docx / .pdf) of the period shown, built when a button is clicked."""
     from perfboard.export.fonts import FontMissing, find_cjk_font
     from perfboard.export.monitor_brief import monitor_brief_bytes
-    from ui.auth import current_user
+    from ui.auth import download           # the brief is built at the click, for a session still valid then
     from ui.export import DOCX_MIME, PDF_MIME, file_name
-    store, user = state.store(), current_user()
+    store = state.store()
     try:
         find_cjk_font()
         font_problem = None
@@ -130,10 +130,10 @@ def brief_buttons(filters, year: int, period: int) -> None:
         font_problem = str(exc)
     title = f"运行监控简报-1—{period}月"
     b1, b2, _ = st.columns([1, 1, 3])
-    b1.download_button("监控简报（.docx）", data=lambda: monitor_brief_bytes(store, filters, year, period, "docx", user),
+    b1.download_button("监控简报（.docx）", data=download(lambda u: monitor_brief_bytes(store, filters, year, period, "docx", u)),
                        file_name=file_name(title, filters, "docx"), mime=DOCX_MIME, key="mon_brief_docx",
                        icon=":material/slideshow:", on_click="ignore")
-    b2.download_button("监控简报（.pdf）", data=lambda: monitor_brief_bytes(store, filters, year, period, "pdf", user),
+    b2.download_button("监控简报（.pdf）", data=download(lambda u: monitor_brief_bytes(store, filters, year, period, "pdf", u)),
                        file_name=file_name(title, filters, "pdf"), mime=PDF_MIME, key="mon_brief_pdf",
                        icon=":material/picture_as_pdf:", on_click="ignore", disabled=font_problem is not None)
     if font_problem:
