@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from perfboard import auth, bands, editing, matching, review
+from perfboard import auth, bands, editing, matching, monitoring, review
 from perfboard.auth import PermissionDenied, User
 from perfboard.importer import commit, prepare
 
@@ -87,6 +87,8 @@ WRITES = {
                             "SELECT user_name FROM settings_log WHERE key = 'match_threshold'"),
     "bands.save_bands": (lambda s, u: bands.save_bands(s, 0.8, 0.5, u), False,
                          "SELECT user_name FROM settings_log WHERE key = 'rate_bands'"),
+    "monitoring.save_rules": (lambda s, u: monitoring.save_rules(s, dict(monitoring.DEFAULT_RULES, yellow_gap=0.1), u),
+                              False, "SELECT user_name FROM settings_log WHERE key = 'monitor_rules'"),
     "bands.reset_bands": (lambda s, u: bands.reset_bands(s, u), False,
                           "SELECT user_name FROM settings_log WHERE key = 'rate_bands'"),
     "auth.add_user": (lambda s, u: auth.add_user(s, "新人", PW, "viewer", [DEPT], by=u), False,
@@ -115,11 +117,12 @@ def test_every_write_path_is_listed():
     import inspect
 
     from perfboard import auth as a, bands as b, editing as e, importer as i, matching as m, review as r
+    from perfboard import monitoring as mo
     writers = {"editing": {"save", "undo"}, "matching": {"decide", "undo"}, "importer": {"commit"},
-               "review": {"decide"},
+               "review": {"decide"}, "monitoring": {"save_rules"},
                "bands": {"save_bands", "reset_bands"},
                "auth": {"add_user", "set_password", "disable_user", "change_setting"}}
-    for mod in (a, b, e, i, m, r):
+    for mod in (a, b, e, i, m, r, mo):
         short = mod.__name__.split(".")[-1]
         for name in writers[short]:
             assert f"{short}.{name}" in WRITES
