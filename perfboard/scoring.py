@@ -431,8 +431,9 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     return known.iloc[at].reset_index(drop=True)
 
 
-def _score_projects(store: Store, pj: pd.DataFrame, cfg: dict) -> pd.DataFrame | None:
-    """SCORE_COLUMNS of the projects `pj` (score_projects.sql's rows), ordered by id; None: see project_scores."""
+def _score_projects(store: Store, pj: pd.DataFrame, cfg: dict, rows: bool = False):
+    """SCORE_COLUMNS of the projects `pj` (score_projects.sql's rows), ordered by id (rows=True: and the
+    indicator rows, see _vector_scores); None: see project_scores."""
     ids = pj["id"].to_numpy(dtype=np.int64)
     lo, hi = int(ids.min()), int(ids.max())
     labels = store.df("score_labels", {"lo": lo, "hi": hi})
@@ -443,13 +444,91 @@ def _score_projects(store: Store, pj: pd.DataFrame, cfg: dict) -> pd.DataFrame |
         ind = store.df("score_indicators", {**params, "lo": lo, "hi": hi})
     else:
         ind = store.df("score_indicators_of", params, tables={"project_ids": pd.DataFrame({"id": ids})})
-    return _vector_scores(pj, ind, texts, cfg, lambda row_ids: store.df("score_rows", {"ids": row_ids.tolist()}))
+    return _vector_scores(pj, ind, texts, cfg, lambda row_ids: store.df("score_rows", {"ids": row_ids.tolist()}),
+                          with_rows=rows)
+
+
+ROW_COLUMNS = ["id", "project_id", "weight_used", "score"]
+
+
+def score_table(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """project_scores with each project's identity, in the projects query's order: id, year, department,
+    name, execution_rate (score_project's: spent ÷ budget, None without a positive budget) and
+    SCORE_COLUMNS. What `score --json` and the scores export show."""
+    ident = scope.run(store, "score_identity", filters)
+    s = project_scores(store, filters)
+    if not len(ident):
+        return pd.DataFrame(columns=["id", "year", "department", "name", "execution_rate"] + SCORE_COLUMNS[1:])
+    # same filter, same order; a write in between (another data version) is re-aligned on id
+    if len(s) != len(ident) or not (s["id"].to_numpy() == ident["id"].to_numpy()).all():
+        s = ident[["id"]].merge(s, on="id", how="left")
+    budget, spent = _finite_or_nan(ident["budget"]), _finite_or_nan(ident["spent"])
+    ok = ~np.isnan(budget) & (budget > 0) & ~np.isnan(spent)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(ok, spent / np.where(ok, budget, 1.0), np.nan)
+    out = ident[["id", "year", "department", "name"]].reset_index(drop=True)
+    out["execution_rate"] = pd.Series(rate).astype(object).where(ok, None).to_numpy()
+    for c in SCORE_COLUMNS[1:]:
+        out[c] = s[c].to_numpy()
+    return out
 
 
 def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
-    """`score --json`: per project its identity and scores."""
-    return [{"year": int(p["year"]), "department": p["department"], "name": p["name"], **s.as_dict()}
-            for p, s in scores(store, filters)]
+    """`score --json`: per project its identity and scores (ProjectScore.as_dict), from the vectorised
+    scoring (equal to score_project's, tests/test_scoring_fast.py)."""
+    t = score_table(store, filters)
+    cols = [t[c].tolist() for c in ("year", "department", "name", "execution_rate", "execution_score",
+                                     "indicator_score", "total", "grade", "estimated", "findings")]
+    return [{"year": int(y), "department": d, "name": n, "execution_rate": r, "execution_score": es,
+             "indicator_score": i, "total": tot, "grade": g if isinstance(g, str) else None, "estimated": bool(e),
+             "findings": list(f)}
+            for y, d, n, r, es, i, tot, g, e, f in zip(*cols)]
+
+
+@dataclass
+class FormScore:
+    """What a 自评表 shows of a project's score (the fields of ProjectScore it uses) and, per indicator id,
+    (weight_used, score)."""
+    execution_rate: float | None
+    execution_weight: float
+    execution_score: float
+    indicator_weight: float
+    total: float
+    estimated: bool
+    indicators: dict
+
+
+def form_scores(store: Store, filters: Filters, project_ids) -> dict[int, FormScore]:
+    """{project id: FormScore} for the filtered projects among `project_ids`, vectorised (scores
+    equal to score_project's: tests/test_scoring_fast.py)."""
+    cfg = scoring_settings(store)
+    ids = pd.DataFrame({"id": pd.Series([int(i) for i in project_ids], dtype="int64")})
+    if ids.empty:
+        return {}
+    pj = scope.run(store, "score_projects", filters)
+    pj = pj[pj["id"].isin(ids["id"])].sort_values("id", kind="stable")
+    out: dict[int, FormScore] = {}
+    for start in range(0, len(pj), _CHUNK):
+        part = pj.iloc[start:start + _CHUNK]
+        got = _score_projects(store, part, cfg, rows=True)
+        if got is None:            # a text written in between: the slow way for these projects
+            slow = {int(p["id"]): s for p, s in scores(store, filters) if int(p["id"]) in set(part["id"])}
+            for pid, s in slow.items():
+                out[pid] = FormScore(s.execution_rate, s.execution_weight, s.execution_score, s.indicator_weight,
+                                     s.total, s.estimated,
+                                     {int(r["id"]): (r["weight_used"], r["score"]) for r in s.indicators.to_dict("records")})
+            continue
+        sp, rows = got
+        budget, spent = _finite_or_nan(part["budget"]), _finite_or_nan(part["spent"])
+        by_project = {pid: g for pid, g in rows.groupby("project_id", sort=False)}
+        for p, b, sv in zip(sp.itertuples(index=False), budget, spent):
+            g = by_project.get(p.id)
+            ind = {} if g is None else {int(i): (w, None if np.isnan(sc) else sc)
+                                        for i, w, sc in zip(g["id"].tolist(), g["weight_used"].tolist(), g["score"].tolist())}
+            rate = sv / b if not np.isnan(b) and b > 0 and not np.isnan(sv) else None
+            out[int(p.id)] = FormScore(rate, float(p.execution_weight), float(p.execution_score),
+                                       float(p.indicator_weight), float(p.total), bool(p.estimated), ind)
+    return out
 
 
 # ---------------------------------------------------------------- many projects at once
@@ -513,10 +592,12 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques), codes
 
 
-def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], cfg: dict, fetch_rows) -> pd.DataFrame | None:
+def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], cfg: dict, fetch_rows,
+                   with_rows: bool = False):
     """SCORE_COLUMNS for the projects `pj` (score_projects.sql's rows), ordered by id, from their indicators `ind`
     (score_indicators.sql, any order) and the 一级/判定 texts its codes point into (`texts`, as bound to it).
     `fetch_rows(ids array)` returns score_rows.sql for the few rows numbers alone cannot score.
+    with_rows=True: (that frame with execution_weight and indicator_weight added, ROW_COLUMNS per indicator row).
     None when a row's text is not in `texts` (written in between: the caller scores the slow way)."""
     # projects by id; rows by project, then form order. Sums below are np.bincount over rows in that order,
     # which adds each project's (or group's) values left to right from 0.0: bit for bit Python's sum()
@@ -738,8 +819,14 @@ def _vector_scores(pj: pd.DataFrame, ind: pd.DataFrame, texts: dict[str, list], 
         shared[i] = codes
     findings = shared[inverse]
 
-    return pd.DataFrame({"id": pid, "execution_score": exec_score, "indicator_score": indicator_score, "total": total,
-                         "grade": grade, "estimated": estimated_p, "findings": findings}, columns=SCORE_COLUMNS)
+    out = pd.DataFrame({"id": pid, "execution_score": exec_score, "indicator_score": indicator_score, "total": total,
+                        "grade": grade, "estimated": estimated_p, "findings": findings}, columns=SCORE_COLUMNS)
+    if not with_rows:
+        return out
+    out["execution_weight"], out["indicator_weight"] = exec_weight, indicator_total
+    # score_project's weight_used and score columns: a 不适用 row scores None (NaN here)
+    return out, pd.DataFrame({"id": row_id, "project_id": pid[k], "weight_used": weight_used,
+                              "score": np.where(active, score, np.nan)}, columns=ROW_COLUMNS)
 
 
 # ---------------------------------------------------------------- for the overview and execution pages

@@ -17,8 +17,8 @@ from perfboard.db import Store
 from perfboard.filters import Filters
 from perfboard.flat import indicator_values
 from perfboard.indicators import status_of
-from perfboard.scoring import (DEFAULTS, SCORE_COLUMNS, _round2, project_scores, project_scores_by_project,
-                               save_scoring_settings, score_project, scoring_settings)
+from perfboard.scoring import (DEFAULTS, SCORE_COLUMNS, _round2, form_scores, project_scores, project_scores_by_project,
+                               save_scoring_settings, score_project, score_report, scores, scoring_settings)
 from perfboard.summary import projects
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,32 @@ FILTERS = [Filters(), Filters(year=2024), Filters(year=2023), Filters(lights=("�
 @pytest.mark.parametrize("f", FILTERS, ids=lambda f: f.describe())
 def test_the_sample_scores_the_same_both_ways(sample_store, f):
     assert_same(project_scores(sample_store, f), project_scores_by_project(sample_store, f))
+
+
+def slow_report(store, f) -> list[dict]:
+    """score --json as it was: score_project per project (the reference)."""
+    return [{"year": int(p["year"]), "department": p["department"], "name": p["name"], **s.as_dict()}
+            for p, s in scores(store, f)]
+
+
+@pytest.mark.parametrize("f", FILTERS, ids=lambda f: f.describe())
+def test_score_report_is_the_per_project_report(sample_store, f):
+    assert score_report(sample_store, f) == slow_report(sample_store, f)
+
+
+def test_form_scores_are_score_projects_on_the_sample(sample_store):
+    ref = {int(p["id"]): s for p, s in scores(sample_store, Filters())}
+    got = form_scores(sample_store, Filters(), list(ref))
+    assert set(got) == set(ref) and len(ref) == 24
+    for pid, s in ref.items():
+        g = got[pid]
+        assert (g.execution_rate, g.execution_weight, g.execution_score, g.indicator_weight, g.total, g.estimated) == \
+            (s.execution_rate, s.execution_weight, s.execution_score, s.indicator_weight, s.total, s.estimated)
+        assert g.indicators == {int(r["id"]): (r["weight_used"], r["score"]) for r in s.indicators.to_dict("records")}
+    # only the filtered projects among those asked for
+    y2024 = {int(i) for i in projects(sample_store, Filters(year=2024))["id"]}
+    assert set(form_scores(sample_store, Filters(year=2024), list(ref))) == y2024 and 0 < len(y2024) < len(ref)
+    assert form_scores(sample_store, Filters(), []) == {}
 
 
 def test_hand_checked_figures_of_the_sample(sample_store):
@@ -129,6 +155,7 @@ def test_synthetic_data_scores_the_same_both_ways(store, tmp_path):
     fast = project_scores(store, Filters())
     assert len(fast) == 800
     assert_same(fast, project_scores_by_project(store, Filters()))
+    assert score_report(store, Filters()) == slow_report(store, Filters())
     # the varied data covers every branch: estimates and given weights, each grade, pending, most findings
     assert fast["estimated"].any() and not fast["estimated"].all()
     assert {"优", "良", "中", "差"} <= set(fast["grade"].dropna()) and fast["grade"].isna().any()
@@ -244,6 +271,17 @@ def test_random_indicator_sets_score_as_score_project_does(plist, cfg_change):
         assert (got["execution_score"], got["indicator_score"], got["total"], grade, got["estimated"],
                 got["findings"]) == (s.execution_score, s.indicator_score, s.total, s.grade, s.estimated,
                                      s.finding_codes), (p, s.indicators)
+    # the rows a 自评表 shows: each indicator's weight and score, bit for bit score_project's
+    forms = form_scores(store, Filters(), [p["id"] for p in prow])
+    for p in prow:
+        s = score_project(p, frames[p["id"]] if len(frames[p["id"]]) else frames[p["id"]].reindex(
+            columns=["id", "level1", "level3", "weight", "judgement", "status"]), cfg)
+        f = forms[p["id"]]
+        assert (f.execution_rate, f.execution_weight, f.execution_score, f.indicator_weight, f.total, f.estimated) == \
+            (s.execution_rate, s.execution_weight, s.execution_score, s.indicator_weight, s.total, s.estimated)
+        want = {int(r["id"]): (r["weight_used"], None if r["score"] is None or pd.isna(r["score"]) else r["score"])
+                for r in s.indicators.to_dict("records")}
+        assert f.indicators == want, (p, s.indicators)
 
 
 # ---------------------------------------------------------------- kept per store until a write

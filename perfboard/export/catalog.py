@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..db import Store
@@ -50,12 +51,15 @@ def _attention(store, filters):
 
 
 def _scores(store, filters):
-    from ..scoring import scores
-    rows = [{"项目名称": p["name"], "主管部门": p["department"], "执行率": s.execution_rate,
-             "预算执行得分": s.execution_score, "指标得分": s.indicator_score, "总分": s.total,
-             "等级": s.grade or "待判定", "估算": "是" if s.estimated else "否"} for p, s in scores(store, filters)]
-    return pd.DataFrame(rows, columns=["项目名称", "主管部门", "执行率", "预算执行得分", "指标得分", "总分", "等级",
-                                       "估算"]), None
+    from ..scoring import score_table
+    t = score_table(store, filters)
+    return pd.DataFrame({"项目名称": t["name"].to_numpy(dtype=object), "主管部门": t["department"].to_numpy(dtype=object),
+                         "执行率": t["execution_rate"].to_numpy(dtype=object),
+                         "预算执行得分": t["execution_score"].to_numpy(dtype=float),
+                         "指标得分": t["indicator_score"].to_numpy(dtype=float), "总分": t["total"].to_numpy(dtype=float),
+                         "等级": t["grade"].astype(object).where(t["grade"].notna(), "待判定").to_numpy(dtype=object),
+                         "估算": np.where(t["estimated"].astype(bool), "是", "否").astype(object)},
+                        columns=["项目名称", "主管部门", "执行率", "预算执行得分", "指标得分", "总分", "等级", "估算"]), None
 
 
 TABLES: dict[str, Table] = {

@@ -91,13 +91,14 @@ def _f(x) -> float | None:
     return None if x is None else float(x)
 
 
-def _scores(store: Store, filters: Filters):
-    """{project id: ProjectScore} from perfboard.scoring, or None when scoring is not available."""
+def _scores(store: Store, filters: Filters, project_ids):
+    """{project id: scoring.FormScore} of `project_ids` (vectorised scoring), or None when scoring is not
+    available."""
     try:
-        from ..scoring import scores
+        from ..scoring import form_scores
     except ImportError:
         return None
-    return {int(p["id"]): s for p, s in scores(store, filters)}
+    return form_scores(store, filters, project_ids)
 
 
 def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[int] | None = None,
@@ -117,7 +118,7 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
     funds = store.df("project_funds", tables={"project_ids": pdf[["id"]]})
     extra = store.sql_df("SELECT id, execution_weight, execution_reported_score, reported_total_score FROM projects "
                          "WHERE list_contains(?, id)", [[int(i) for i in pdf["id"]]]).set_index("id")
-    scored = _scores(store, filters) if fill == "computed" else None
+    scored = _scores(store, filters, pdf["id"]) if fill == "computed" else None
     out = []
     for p in pdf.to_dict("records"):
         pid = int(p["id"])
@@ -127,9 +128,7 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
             fund_map[f["kind"]] = (_f(f["initial_budget"]), _f(f["budget"]), _f(f["spent"]))
         rows = ind[ind["project_id"] == pid].sort_values("position")
         s = scored.get(pid) if scored else None
-        score_by_id = {}
-        if s is not None and len(s.indicators):
-            score_by_id = {int(r["id"]): (r["weight_used"], r["score"]) for r in s.indicators.to_dict("records")}
+        score_by_id = s.indicators if s is not None else {}
         indicators = []
         for r in rows.to_dict("records"):
             if fill == "computed" and s is not None:
