@@ -1,6 +1,7 @@
 """PerfBoard 绩效看板: the frame around the pages (page config, shared sidebar filters, navigation)."""
 import streamlit as st
 
+from perfboard.display import md_text, plain
 from perfboard.filters import LIGHTS
 from perfboard.sample import sample_in_use
 from perfboard.summary import filter_options
@@ -51,8 +52,8 @@ with st.sidebar:
         if st.session_state.get(K_YEAR) not in opts["years"]:
             st.session_state[K_YEAR] = opts["years"][0]      # default: the latest year
         st.selectbox("年度", opts["years"], key=K_YEAR, format_func=lambda y: f"{y} 年度")
-    st.multiselect("主管部门", opts["departments"], key=K_DEPTS, placeholder="全部部门")
-    st.multiselect("资金来源", opts["funding_sources"], key=K_FUNDS, placeholder="全部来源")
+    st.multiselect("主管部门", opts["departments"], key=K_DEPTS, placeholder="全部部门", format_func=plain)
+    st.multiselect("资金来源", opts["funding_sources"], key=K_FUNDS, placeholder="全部来源", format_func=plain)
     st.multiselect("执行率状态", LIGHTS, key=K_LIGHTS, placeholder="全部状态",
                    help="按“设置”页的执行率区间判定：绿、黄、红；执行率超过 100% 单独标为“超预算”。")
     st.text_input("项目名称搜索", key=K_SEARCH, placeholder="输入关键字")
@@ -64,7 +65,7 @@ with st.sidebar:
 style.apply(state.presentation())
 samples = state.load(sample_in_use)
 if samples:
-    st.caption(":orange-badge[:material/science: 示例数据] 当前显示的是随附的示例数据（" + "、".join(samples)
+    st.caption(":orange-badge[:material/science: 示例数据] 当前显示的是随附的示例数据（" + md_text("、".join(samples))
                + "），仅供演示。导入本单位数据后即可替换。")
 
 page.run()

@@ -7,7 +7,7 @@ from perfboard import matching
 from perfboard.auth import PermissionDenied, can, department_scope
 from perfboard.scoring import grade_line, project_scores
 from perfboard.summary import filter_options, previous_year
-from ui import state
+from ui import render, state
 from ui.auth import current_user
 from ui.export import download_buttons
 from ui.paging import page_slice
@@ -42,7 +42,7 @@ if base_year is None:
     st.stop()
 
 for y in sorted({base_year, year} & fictional):
-    st.caption(f":orange-badge[示例（虚构）] {y} 年度的数据是虚构的示例（{'、'.join(samples[y])}），仅用于演示同比分析，不是真实数据。")
+    st.caption(f":orange-badge[示例（虚构）] {y} 年度的数据是虚构的示例（{render.md('、'.join(samples[y]))}），仅用于演示同比分析，不是真实数据。")
 
 # Not state.load: compare() keeps its own process-wide cache (the matching of the two whole years per data
 # version, and the filtered views), and returns shared frames instead of pickled copies of 400,000 items.
@@ -53,7 +53,7 @@ if c.items.empty:
 
 for col, m in zip(st.columns(5), cmp.headline(c)):
     col.metric(m["label"], m["value"], m["delta"], help=m["help"], delta_color=m["color"], delta_arrow=m["arrow"])
-st.caption(f"与 {base_year} 年度相比；筛选：{f.with_year(year).describe()}。项目明细含任一年度符合筛选条件的项目。")
+st.caption(f"与 {base_year} 年度相比；筛选：{render.md(f.with_year(year).describe())}。项目明细含任一年度符合筛选条件的项目。")
 scores = {y: state.load(project_scores, f.with_year(y)) for y in (year, base_year)}
 for y in (year, base_year):
     st.markdown(grade_line(scores[y], f"{y} 年度自评等级"))

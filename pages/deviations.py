@@ -21,7 +21,7 @@ if f.year is None:
 d = state.load(figures, f)
 if not d["projects"]:
     render.nothing_matches(f.describe())
-st.caption(f"{f.describe()}　·　{describe_bands(state.load(get_bands))}")
+st.caption(f"{render.md(f.describe())}　·　{describe_bands(state.load(get_bands))}")
 rows = d["rows"]
 
 

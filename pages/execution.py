@@ -23,7 +23,7 @@ e = state.load(figures, f)
 t = e["totals"]
 if not t["projects"]:
     render.nothing_matches(f.describe())
-st.caption(f"{f.describe()}　·　合计 {t['projects']:,} 个项目，全年预算数 {wan_unit(t['budget_wan'])}，"
+st.caption(f"{render.md(f.describe())}　·　合计 {t['projects']:,} 个项目，全年预算数 {wan_unit(t['budget_wan'])}，"
            f"全年执行数 {wan_unit(t['spent_wan'])}，执行率 {pct(t['execution_rate'])}")
 
 st.markdown(grade_line(state.load(project_scores, f)))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from perfboard import auth, editing
 from perfboard.auth import PermissionDenied
-from ui import picker, state
+from ui import picker, render, state
 from ui.auth import current_user
 from ui.export import download_buttons
 
@@ -16,11 +16,7 @@ HISTORY_EXPORT = [("saved_at", "时间", "date"), ("user_name", "操作人"), ("
                   ("reverted_by", "撤销于第几次保存", "int")]
 PERIODS = {"全部时间": None, "今天": 0, "近 7 天": 7, "近 30 天": 30}
 KIND_BADGE = {"edit": "blue", "undo": "orange", "import": "green", "match": "violet"}
-_MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-!|~$"})
-
-
-def md(text) -> str:
-    return str(text).translate(_MD)
+md, name = render.md, render.name
 
 
 st.title("修改记录")
@@ -35,10 +31,11 @@ if st.session_state.get(state.K_HIST_PROJECT) not in idents:
     st.session_state[state.K_HIST_PROJECT] = ALL
 c = st.columns([3, 2, 2, 1.4, 2])
 pid = c[0].selectbox("项目（按左侧筛选）", [ALL, *idents], key=state.K_HIST_PROJECT,
-                     format_func=lambda p: "全部项目" if p == ALL else f"{idents[p][0]} 年 · {idents[p][2]}")
+                     format_func=lambda p: "全部项目" if p == ALL else f"{idents[p][0]} 年 · {render.option(idents[p][2])}")
 kinds = c[1].multiselect("类型", list(editing.KIND_ZH), key=state.K_HIST_KINDS, format_func=editing.KIND_ZH.get,
                          placeholder="全部类型")
-users = c[2].multiselect("操作人", state.load(editing.history_users, f.departments), key=state.K_HIST_USERS, placeholder="全部人员")
+users = c[2].multiselect("操作人", state.load(editing.history_users, f.departments), key=state.K_HIST_USERS, placeholder="全部人员",
+                         format_func=render.option)
 period = c[3].selectbox("时间", list(PERIODS), key=state.K_HIST_PERIOD)
 search = c[4].text_input("搜索", key=state.K_HIST_SEARCH, placeholder="项目名称或修改内容")
 
@@ -47,7 +44,7 @@ since = None if days is None else datetime.combine(datetime.now().date() - timed
 hf = editing.HistoryFilter(year=f.year, departments=f.departments, project=idents.get(pid), users=tuple(users),
                            kinds=tuple(kinds), since=since, search=search or "")
 df = state.load(editing.history, hf, LIMIT)
-scope = f"“{idents[pid][2]}”的" if pid != ALL else f"{f.describe()}　·　"
+scope = f"“{name(idents[pid][2])}”的" if pid != ALL else f"{md(f.describe())}　·　"
 st.caption(f"{scope}{len(df)} 条记录" + (f"（仅显示最近 {LIMIT} 条，可用上方条件缩小范围）" if len(df) >= LIMIT else "")
            + "。导入会整体替换同年度、同部门的数据，不能在此撤销。")
 settings_log = auth.settings_history(store, LIMIT, include_users=auth.can(current_user(), "admin"))
@@ -65,9 +62,9 @@ download_buttons(df, "修改记录", f, spec=HISTORY_EXPORT, key="exp_history")
 
 for r in df.to_dict("records"):
     sid = None if r["save_id"] is None else int(r["save_id"])
-    head = f"**{r['saved_at']:%Y-%m-%d %H:%M}**　{md(r['user_name'])}　:{KIND_BADGE[r['kind']]}-badge[{r['kind_zh']}]"
+    head = f"**{r['saved_at']:%Y-%m-%d %H:%M}**　{name(r['user_name'])}　:{KIND_BADGE[r['kind']]}-badge[{r['kind_zh']}]"
     if sid is not None:
-        head += f"　第 {sid} 次保存　**{md(r['project_name'])}**（{r['year']} 年）"
+        head += f"　第 {sid} 次保存　**{name(r['project_name'])}**（{r['year']} 年）"
         if r["reverted_by"] is not None:
             head += f"　:gray-badge[已于第 {int(r['reverted_by'])} 次保存中撤销]"
     with st.container(border=True):

@@ -4,7 +4,7 @@ import streamlit as st
 from perfboard.auth import PermissionDenied
 from perfboard.importer import ImportRefused, commit, prepare
 from perfboard.template import template_bytes
-from ui import state
+from ui import render, state
 from ui.auth import current_user
 
 K_UPLOAD, K_DEPT, K_REPLACE = "imp_files", "imp_department", "imp_replace"
@@ -37,13 +37,13 @@ else:
     st.success("未发现问题。")
 
 if plan.existing_scopes:
-    st.checkbox("替换已有数据：" + "、".join(f"{y} 年度 {d}" for y, d in plan.existing_scopes), key=K_REPLACE)
+    st.checkbox("替换已有数据：" + "、".join(f"{y} 年度 {render.name(d)}" for y, d in plan.existing_scopes), key=K_REPLACE)
 
 if plan.batches and any(b.project_count for b in plan.batches):
     st.subheader("导入预览")
     for b in plan.batches:
         if b.project_count:
-            st.markdown(f"**{b.file_name}**：{b.project_count:,} 个项目，{b.indicator_count:,} 条指标")
+            st.markdown(f"**{render.name(b.file_name)}**：{b.project_count:,} 个项目，{b.indicator_count:,} 条指标")
             st.dataframe(b.projects_frame(), hide_index=True, placeholder="—", width="stretch",
                          column_config={"执行率": st.column_config.NumberColumn(format="percent"),
                                         "填报执行率": st.column_config.NumberColumn(format="percent"),
@@ -54,7 +54,7 @@ if st.button("确认导入", type="primary", disabled=not plan.ok):
     try:
         commit(store, plan, user=current_user())
     except (ImportRefused, PermissionDenied) as exc:
-        st.error(f"未导入：{exc}")
+        st.error(f"未导入：{render.md(exc)}")
     else:
         st.session_state.pop(K_UPLOAD, None)
         st.session_state.pop(K_REPLACE, None)

@@ -5,7 +5,7 @@ import streamlit as st
 from perfboard import editing, scoring
 from perfboard.auth import PermissionDenied
 from perfboard.export.tables import infer_spec
-from ui import drafts, picker, state
+from ui import drafts, picker, render, state
 from ui.export import download_buttons
 from ui.fmt import pct
 
@@ -22,7 +22,7 @@ if not rows_by_id:
 def _label(pid: int) -> str:
     # No unsaved marker in the label: a label that changes between runs would make the widget start over.
     year, _, name = rows_by_id[pid]
-    return f"{year} 年 · {name}"
+    return f"{year} 年 · {render.option(name)}"
 
 
 choices = list(rows_by_id)
@@ -38,7 +38,7 @@ d = drafts.draft_for(current)
 levels, cfg = state.load(editing.indicator_levels), state.load(scoring.scoring_settings)
 others = drafts.others_unsaved(current)
 if others:
-    st.caption(":orange[● 其他项目也有未保存的修改：" + "、".join(others) + "]")
+    st.caption(":orange[● 其他项目也有未保存的修改：" + "、".join(render.name(o) for o in others) + "]")
 
 status_box, score_box = st.container(), st.container()
 with st.expander("项目资金与文字说明（年度总体目标、实际完成情况、偏离原因、改进措施）"):
@@ -51,13 +51,14 @@ issues = editing.validate(d.state, d.fields, d.rows, levels, cfg)
 errors = [i for i in issues if i.severity == "error"]
 warnings = [i for i in issues if i.severity == "warning"]
 if errors:
-    st.error("**不能保存，请先更正：**\n" + "\n".join(f"- {i.message}" for i in errors), icon=":material/block:")
+    st.error("**不能保存，请先更正：**\n" + "\n".join(f"- {render.md(i.message)}" for i in errors),
+             icon=":material/block:")
 if warnings:
-    st.warning("**请检查（不影响保存）：**\n" + "\n".join(f"- {i.message}" for i in warnings),
+    st.warning("**请检查（不影响保存）：**\n" + "\n".join(f"- {render.md(i.message)}" for i in warnings),
                icon=":material/warning:")
 for i in issues:
     if i.severity == "info":
-        st.caption(f":material/info: {i.message}")
+        st.caption(f":material/info: {render.md(i.message)}")
 
 pending = d.pending()
 b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
@@ -65,10 +66,11 @@ if b1.button("保存", type="primary", icon=":material/save:", disabled=bool(err
     try:
         result = editing.save(store, d.state, d.fields, d.rows, state.user_name(), levels, cfg)
     except editing.EditConflict as exc:
-        st.error(str(exc) + ("\n\n对方的修改：\n" + "\n".join(f"- {c}" for c in exc.changes) if exc.changes else ""),
+        st.error(render.md(str(exc)) + ("\n\n对方的修改：\n" + "\n".join(f"- {render.md(c)}" for c in exc.changes)
+                                        if exc.changes else ""),
                  icon=":material/sync_problem:")
     except (editing.EditRefused, PermissionDenied) as exc:
-        st.error(f"未保存：{exc}")
+        st.error(f"未保存：{render.md(exc)}")
     else:
         drafts.reset(result.state)
         state.flash(result.message)
@@ -86,7 +88,8 @@ with status_box:
                    "切换项目或页面不会丢失，关闭浏览器会丢失。", icon=":material/edit_note:")
     if d.state.token != current.token:
         st.error("此项目在您开始修改后已被他人修改，现在保存会被拒绝。可“放弃修改”载入最新数据后重新填写。\n"
-                 + "\n".join(f"- {c}" for c in editing.describe(d.state, current)), icon=":material/sync_problem:")
+                 + "\n".join(f"- {render.md(c)}" for c in editing.describe(d.state, current)),
+                 icon=":material/sync_problem:")
 
 score = editing.draft_score(d.state, d.fields, d.rows, cfg)
 with score_box:
@@ -109,4 +112,4 @@ with st.expander("评分明细"):
     download_buttons(score_table, f"评分明细（{_label(pid)}）", state.filters(),
                      spec=infer_spec(score_table, rates=("得分比例",)), key="exp_score")
     for finding in score.findings:
-        st.markdown(f"- {scoring.FINDINGS_ZH.get(finding.code, finding.code)}：{finding.text()}")
+        st.markdown(f"- {scoring.FINDINGS_ZH.get(finding.code, finding.code)}：{render.md(finding.text())}")

@@ -23,11 +23,11 @@ if not fig["projects"]:
     render.nothing_matches(f.describe())
 
 if o["base"]:
-    st.caption(f"{f.describe()}　·　箭头为与 {o['base_year']} 年度同口径比较")
+    st.caption(f"{render.md(f.describe())}　·　箭头为与 {o['base_year']} 年度同口径比较")
 elif o["base_year"]:
-    st.info(f"{f.describe()}。{o['base_year']} 年度没有符合筛选条件的项目，不显示同比变化。", icon=":material/info:")
+    st.info(f"{render.md(f.describe())}。{o['base_year']} 年度没有符合筛选条件的项目，不显示同比变化。", icon=":material/info:")
 else:
-    st.info(f"{f.describe()}。没有更早年度的数据，不显示同比变化。", icon=":material/info:")
+    st.info(f"{render.md(f.describe())}。没有更早年度的数据，不显示同比变化。", icon=":material/info:")
 
 c = st.columns(6)
 c[0].metric("项目数", count(fig["projects"]), delta_count(ch.get("projects")), delta_color="off")

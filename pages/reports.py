@@ -7,7 +7,7 @@ from perfboard.export.fonts import FontMissing, find_cjk_font
 from perfboard.export.forms import VARIANTS, forms_xlsx
 from perfboard.export.report import report_docx
 from ui import state
-from ui import picker
+from ui import picker, render
 from ui.auth import download
 from ui.export import DOCX_MIME, PDF_MIME, XLSX_MIME, file_name
 
@@ -21,13 +21,13 @@ store = state.store()
 # functions check that user's departments again (issues 10, 20)
 kept = st.session_state.get(K_PROJECT)
 idents, total = picker.projects(f, keep=None if kept in (None, ALL) else kept)
-st.caption(f"筛选：{f.describe()}　·　{total:,} 个项目。导出内容随左侧筛选变化。")
+st.caption(f"筛选：{render.md(f.describe())}　·　{total:,} 个项目。导出内容随左侧筛选变化。")
 if not total:
     st.info("当前筛选条件下没有项目。请调整左侧筛选，或先到“数据导入”页面导入数据。", icon=":material/info:")
     st.stop()
 
 st.subheader("项目支出绩效自评表")
-names = {pid: f"{year} 年 · {name}" for pid, (year, _, name) in idents.items()}
+names = {pid: f"{year} 年 · {render.option(name)}" for pid, (year, _, name) in idents.items()}
 c1, c2, c3 = st.columns([1, 2, 1])
 variant = c1.radio("格式", list(VARIANTS), key=K_VARIANT, format_func=lambda v: VARIANTS[v].label)
 choices = [ALL, *names]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from perfboard import auth
 from perfboard.summary import filter_options
-from ui import state
+from ui import render, state
 from ui.auth import current_user
 
 st.title("用户管理")
@@ -50,7 +50,7 @@ def _run(action, message: str) -> None:
     try:
         action()
     except (auth.UserError, auth.PermissionDenied) as exc:
-        st.error(str(exc))
+        st.error(render.md(exc))
         return
     state.flash(message)
     st.rerun()
@@ -65,7 +65,8 @@ with st.form("user_add", clear_on_submit=False, width=640):
     role = c2.selectbox("角色", roles, key="ua_role", format_func=lambda r: auth.ROLE_ZH[r],
                         help="查看者：查看和导出本部门；编辑者：另可导入和修改本部门；管理员：全部，包括用户和设置。")
     depts = st.multiselect("可访问的主管部门（管理员不需要）", [ALL_DEPTS, *departments], key="ua_depts",
-                           format_func=lambda d: "全部部门（*）" if d == ALL_DEPTS else d, accept_new_options=True,
+                           format_func=lambda d: "全部部门（*）" if d == ALL_DEPTS else render.option(d),
+                           accept_new_options=True,
                            placeholder="选择或输入部门名称")
     c3, c4 = st.columns(2)
     pw1 = c3.text_input("密码", type="password", key="ua_pw1", help=f"至少 {auth.MIN_PASSWORD} 个字符")
@@ -83,7 +84,7 @@ if not single:
     names = [u.name for u in users]
     st.subheader("重设密码")
     with st.form("user_passwd", width=640):
-        who = st.selectbox("用户", names, key="up_name")
+        who = st.selectbox("用户", names, key="up_name", format_func=render.option)
         c1, c2 = st.columns(2)
         np1 = c1.text_input("新密码", type="password", key="up_pw1")
         np2 = c2.text_input("再次输入新密码", type="password", key="up_pw2")
@@ -97,7 +98,7 @@ if not single:
     st.subheader("停用 / 启用")
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     target = c1.selectbox("用户", names, key="ud_name",
-                          format_func=lambda n: n + ("（已停用）" if auth.get_user(store, n).disabled else ""))
+                          format_func=lambda n: render.option(n) + ("（已停用）" if auth.get_user(store, n).disabled else ""))
     disabled = bool(target) and auth.get_user(store, target).disabled
     if c2.button("启用" if disabled else "停用", key="ud_toggle", icon=":material/person_check:" if disabled
                  else ":material/person_off:"):

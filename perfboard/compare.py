@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import matching, scope
 from .db import Store
-from .display import met_text
+from .display import NAME_LIMIT, md_text, met_text, plain
 from .filters import Filters
 from .indicators import indicator_rows
 from .sample import sample_in_use
@@ -605,13 +605,15 @@ def candidate_text(r) -> str:
     """One candidate pair as markdown, with the ambiguity said plainly."""
     warn = "　:orange[存在多个候选，请只确认正确的一对]" if r["ambiguous"] else ""
     via = {"fuzzy": f"相似度 {r['score']:.0f}", "name": "名称相同", "code": "编码相同"}[r["via"]]
-    return f"{r['base_year']}：**{r['base_name']}** → {r['target_year']}：**{r['target_name']}**　{via}{warn}"
+    return (f"{r['base_year']}：**{md_text(r['base_name'], NAME_LIMIT)}** → {r['target_year']}："
+            f"**{md_text(r['target_name'], NAME_LIMIT)}**　{via}{warn}")
 
 
 def decision_text(r) -> str:
     verdict = ":green[已确认为同一项目]" if r["decision"] == "confirmed" else ":red[已拒绝，不是同一项目]"
-    return (f"{r['base_year']}：{r['base_name']} → {r['target_year']}：{r['target_name']}　{verdict}"
-            f"（{r['decided_by']}，{r['decided_at']:%Y-%m-%d %H:%M}）")
+    return (f"{r['base_year']}：{md_text(r['base_name'], NAME_LIMIT)} → {r['target_year']}："
+            f"{md_text(r['target_name'], NAME_LIMIT)}　{verdict}"
+            f"（{md_text(r['decided_by'], NAME_LIMIT)}，{r['decided_at']:%Y-%m-%d %H:%M}）")
 
 
 def pair_ids(r) -> tuple[int | None, int | None]:
@@ -620,7 +622,7 @@ def pair_ids(r) -> tuple[int | None, int | None]:
 
 
 def pair_label(r) -> str:
-    """How a project pair is named in a picker."""
+    """How a project pair is named in a picker (plain text there; long names clipped)."""
     if r["status"] == "continued":
-        return f"{r['name']}  ←  {r['base_name']}"
-    return f"{r['name'] if r['status'] == 'new' else r['base_name']}（{STATUS_ZH[r['status']]}）"
+        return f"{plain(r['name'])}  ←  {plain(r['base_name'])}"
+    return f"{plain(r['name'] if r['status'] == 'new' else r['base_name'])}（{STATUS_ZH[r['status']]}）"

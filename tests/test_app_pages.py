@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_helpers import frame  # noqa: F401  (fixture: run app.py around each page)
+from tests.hostile.markup import visible
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -39,7 +40,7 @@ def test_fresh_database_loads_and_labels_sample(monkeypatch, tmp_path):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    assert any("示例数据" in c.value and "zhangye-kjj-2024.xlsx" in c.value for c in at.caption)
+    assert any("示例数据" in c.value and "zhangye-kjj-2024.xlsx" in visible(c.value) for c in at.caption)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["项目数"] == "12 个"
     assert metrics["全年预算数（万元）"] == "636.98"

@@ -14,3 +14,48 @@ def test_met_text_counts_for_a_bureau_share_for_a_province():
 def test_percentage_point_changes_never_show_minus_zero():
     assert _pp(-0.004) == "持平" and _pp(0.0) == "持平" and _pp(None) is None
     assert _pp(-0.01) == "-0.01 个百分点" and _pp(12.97) == "+12.97 个百分点"
+
+
+# ---------------------------------------------------------------- data shown as text (issue 20)
+import pytest  # noqa: E402
+
+from perfboard.display import BREAK, md_text, plain  # noqa: E402
+from tests.hostile.markup import LONG, MARKUP, live_markup, visible  # noqa: E402
+
+
+@pytest.mark.parametrize("case", list(MARKUP))
+def test_markup_in_data_is_escaped_and_reads_literally(case):
+    text = MARKUP[case]
+    source = md_text(text)
+    assert visible(source) == text
+    assert not live_markup(source), live_markup(source)
+
+
+def test_the_checker_sees_live_markup_in_unescaped_data():
+    """The corpus would be interpreted without the helper (so the page tests can fail)."""
+    for case in ("link", "image", "bare-url", "www", "email", "icon", "emoji", "latex", "html"):
+        assert live_markup(MARKUP[case]), case
+
+
+def test_autolink_emoji_and_icon_triggers_are_broken_by_a_word_joiner():
+    # remark-gfm and remark-emoji run on the text after escapes are resolved: escaping alone keeps these
+    src = md_text("http://x.example www.x.example a@x.example :smile:")
+    assert f"http\\:{BREAK}\\/\\/" in src and f"www{BREAK}\\." in src and f"a{BREAK}\\@" in src
+    assert f"\\:{BREAK}smile\\:{BREAK}" in src
+
+
+def test_lines_stay_lines_never_blocks():
+    assert md_text("第一行\n\n    第二行\r\n# 三") == "第一行  \n第二行  \n\\# 三"
+    assert md_text("===") == "\\=\\=\\=" and md_text("- 项") == "\\- 项" and md_text("1. 项") == "1\\. 项"
+
+
+def test_long_text_is_clipped_with_its_length_said():
+    source = md_text(LONG)
+    assert len(visible(source)) < 2_100 and visible(source).endswith("…（共 100,000 字）")
+    assert visible(source).startswith(LONG[:2_000]) and not live_markup(source)
+    assert plain("名" * 300) == "名" * 200 + "…（共 300 字）"
+
+
+def test_bidi_overrides_cannot_reorder_the_text_around_them():
+    assert md_text("甲\u202e乙\u2069") == "\u2068甲\u202e乙\u2069"     # the data's own PDI cannot close the isolate
+    assert plain("a\nb") == "a b" and md_text(None) == ""

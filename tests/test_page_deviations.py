@@ -8,6 +8,7 @@ from perfboard.indicators import refresh_status
 
 from tests.dashboard_helpers import frame  # noqa: F401  (fixture)
 from tests.dashboard_helpers import YEAR, open_page, opened
+from tests.hostile.markup import visible
 from ui.state import K_DQ, K_DQ_OPEN, K_INDICATOR_VIEW, K_LIGHTS, K_SEARCH
 
 pytestmark = pytest.mark.usefixtures("frame")
@@ -16,7 +17,7 @@ PAGE = "pages/deviations.py"
 
 def test_budget_deviation_shows_zhaoshang(app_env):
     at = open_page(PAGE)
-    budget = at.table[0].value
+    budget = at.table[0].value.map(lambda v: visible(v) if isinstance(v, str) else v)   # cells are escaped Markdown
     assert budget["项目名称"].tolist() == ["2024 年招商引资"]
     row = budget.iloc[0]
     assert row["执行率"] == "70.74%" and row["填报执行率"].startswith("70.40%（与计算值不一致")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from perfboard import auth, sessions
 from perfboard.auth import LOCAL_ADMIN, AuthError, User
+from perfboard.display import md_text
 from perfboard.sessions import DEFAULT_IDLE_MINUTES, IDLE_SETTING, SessionEnded, idle_minutes  # noqa: F401
 from ui import state
 
@@ -118,7 +119,7 @@ def gate() -> User:
             ss[K_SEEN] = now
             with st.sidebar:
                 scope = "全部部门" if user.all_departments else "、".join(user.departments)
-                st.caption(f"已登录：{user.name}（{auth.ROLE_ZH.get(user.role, user.role)}；{scope}）")
+                st.caption(md_text(f"已登录：{user.name}（{auth.ROLE_ZH.get(user.role, user.role)}；{scope}）"))
                 st.button("退出登录", key="auth_logout", on_click=logout, args=("已退出登录。",))
             return user
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from perfboard.display import NAME_LIMIT, md_text
 from perfboard.export.tables import MAX_XLSX_ROWS, to_csv, to_xlsx
 from ui.auth import download
 
@@ -57,7 +58,7 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
                          file_name=file_name(title, filters, "xlsx"), mime=XLSX_MIME, key=f"{key}_xlsx",
                          icon=":material/download:", on_click="ignore", disabled=disabled or too_long,
                          help=(f"共 {rows:,} 行，超过 Excel 工作表的行数上限，请导出 CSV 或缩小筛选范围" if too_long
-                               else f"“{title}”为 Excel 工作簿（含标题、筛选条件与导出时间）"))
+                               else f"“{md_text(title, NAME_LIMIT)}”为 Excel 工作簿（含标题、筛选条件与导出时间）"))
     right.download_button("导出 CSV", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "csv")),
                           file_name=file_name(title, filters, "csv"), mime=CSV_MIME, key=f"{key}_csv",
                           icon=":material/download:", on_click="ignore", disabled=disabled,

@@ -1,8 +1,6 @@
 """Small render helpers shared by pages: empty states, the 需关注 card, the data-quality strip, tables."""
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,19 +8,32 @@ import streamlit as st
 from perfboard.bands import pct_text
 from perfboard.charts import execution_rate_chart
 from perfboard.deviations import NO_MEASURE, NO_REASON
+from perfboard.display import NAME_LIMIT, TEXT_LIMIT, md_text, plain
 from ui import state
 from ui.fmt import pct, wan
 
 LIGHT_BADGE = {"绿": "green", "黄": "orange", "红": "red", "超预算": "violet", "无预算": "gray"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$])")
 
 MONEY = st.column_config.NumberColumn(format="%,.2f")     # 万元: two decimals, thousands separators
 RATE = st.column_config.NumberColumn(format="percent")
 
 
-def md(text) -> str:
-    """User text made safe for Markdown (a '*' or '[' in a reason must not turn into formatting)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+def md(text, limit: int | None = TEXT_LIMIT) -> str:
+    """Data (names, texts, file names, messages quoting them) for anything Streamlit renders as Markdown:
+    st.markdown/caption/info/warning/error/success/toast, widget labels and help, metric, tab and
+    expander labels, st.table cells. Shows as its literal characters: no link, image, icon, emoji,
+    formula, directive or formatting (perfboard.display.md_text). Clipped past `limit` characters."""
+    return md_text(text, limit)
+
+
+def name(text) -> str:
+    """A name inside a Markdown line or a label (clipped to NAME_LIMIT characters)."""
+    return md_text(text, NAME_LIMIT)
+
+
+def option(text) -> str:
+    """A name as a select box / multiselect option (plain text there, but clipped and bidi-isolated)."""
+    return plain(text, NAME_LIMIT)
 
 
 def light_badge(light: str, rate) -> str:
@@ -59,7 +70,7 @@ def needs_data() -> None:
 
 def nothing_matches(description: str) -> None:
     """The empty state of a filter that matches nothing; stops the page."""
-    st.info(f"当前筛选条件下没有项目（{description}）。请调整或清除左侧筛选。", icon=":material/filter_alt_off:")
+    st.info(f"当前筛选条件下没有项目（{md(description)}）。请调整或清除左侧筛选。", icon=":material/filter_alt_off:")
     st.stop()
 
 
@@ -69,7 +80,7 @@ def _placeholder_or(text: str, placeholder: str) -> str:
 
 def attention_item(item: dict) -> None:
     """One project of the 需关注 list: name, light and rate, deviating indicators, reason, measures."""
-    lines = [f"**{md(item['name'])}**　{light_badge(item['light'], item['execution_rate'])}"]
+    lines = [f"**{name(item['name'])}**　{light_badge(item['light'], item['execution_rate'])}"]
     if item["rate_mismatch"]:
         lines.append(f":orange[:material/warning: 填报执行率 {pct(item['reported_rate'])}，与计算值不一致]")
     lines.append(f"偏离指标：{md(item['deviating_indicators']) or '无'}")
@@ -131,6 +142,8 @@ def report_table(df, money=(), rates=(), flag=None) -> None:
     if "填报不一致" in shown and "填报执行率" in shown:
         shown["填报执行率"] = [r + ("（与计算值不一致）" if bad else "")
                           for r, bad in zip(shown["填报执行率"], shown.pop("填报不一致") == "是")]
+    for c in shown.columns:      # st.table renders every cell as Markdown
+        shown[c] = shown[c].map(lambda v: md(v) if isinstance(v, str) else v)
     st.table(shown.style.apply(_report_styles, axis=None, money=money, rates=rates), hide_index=True)
 
 

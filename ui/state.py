@@ -7,6 +7,7 @@ import os
 import streamlit as st
 
 from perfboard.db import Store, StoreError, resolve_db_path
+from perfboard.display import md_text
 from perfboard.filters import Filters
 
 # Session-state keys used by more than one page live here, not invented ad hoc.
@@ -87,7 +88,7 @@ def flash(message: str, kind: str = "success") -> None:
 def show_flash() -> None:
     item = st.session_state.pop(K_FLASH, None)
     if item:
-        getattr(st, item[0])(item[1])
+        getattr(st, item[0])(md_text(item[1]))      # messages quote names: shown as text
 
 
 # Keys of the overview -> deviations links and of the deviations page's views.
