@@ -21,7 +21,7 @@ state.show_flash()
 if f.year is None:
     render.needs_data()
 store = state.store()
-st.caption(f"{f.describe()}　·　按复核规则检查自评数据（规则与阈值见“设置 › 自评复核规则”），"
+st.caption(f"{render.md(f.describe())}　·　按复核规则检查自评数据（规则与阈值见“设置 › 自评复核规则”），"
            "逐条核实后标记“已核实”或“不采纳”。")
 
 c1, c2, c3 = st.columns([3, 1, 1])
@@ -105,7 +105,7 @@ with st.form("rv_decide", width=640):
         try:
             review.decide(store, r.to_dict(), choice, reason, state.user_name())
         except (PermissionDenied, review.DecisionError) as exc:
-            st.error(f"未保存：{exc}")
+            st.error(f"未保存：{render.md(exc)}")
         else:
             state.flash(f"已保存复核结论：{review.STATUS_ZH[choice]}（{rule.title} · {r['location']}）")
             st.rerun()
