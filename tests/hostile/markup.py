@@ -70,3 +70,60 @@ def live_markup(source: str) -> list[str]:
     resolved = re.sub(r":material/\w+:", " ", resolved) if APP_DIRECTIVES.search(source) else resolved
     found += [name for name, rx in _AFTER.items() if rx.search(resolved)]
     return found
+
+
+# ---------------------------------------------------------------- a workbook of it
+DEPARTMENT = "部门[d](http://evil.example/d) :red[红]"
+FUNDING = "资金![f](http://evil.example/f.png) $z$"
+FILE_NAME = "文件[f](http://evil.example/f)![i](http://evil.example/i.png):material/home:.xlsx"
+LONG_NAME = "超长名称" + LONG[: LONG_LEN - 4]
+
+
+def project_names() -> dict[str, str]:
+    """case -> project name (each corpus text is also the project's reason, measure and an indicator name)."""
+    names = {case: f"项目{i:02d} {text}" for i, (case, text) in enumerate(MARKUP.items())}
+    names["long"] = LONG_NAME
+    return names
+
+
+def workbook(year: int = 2024) -> bytes:
+    """A flat import workbook: every project deviates (half spent, an indicator missed), so the corpus
+    reaches the tables, the 需关注 list, the findings and the pickers."""
+    import io
+
+    from openpyxl import Workbook
+    return _workbook(year, io, Workbook)
+
+
+def _headers():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "data" / "sample" / "build_sample.py"
+    spec = importlib.util.spec_from_file_location("_build_sample_markup", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.PROJECT_HEADERS, mod.INDICATOR_HEADERS
+
+
+def _workbook(year, io, Workbook) -> bytes:
+    project_headers, indicator_headers = _headers()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "项目"
+    ws.append(project_headers)
+    texts = dict(MARKUP, long=LONG)
+    for i, (case, name) in enumerate(project_names().items()):
+        text = texts[case]
+        row = {"年度": year, "主管部门": DEPARTMENT, "实施单位": text[:200], "项目编码": f"HX-{i:03d}", "项目名称": name,
+               "资金来源": FUNDING, "年初预算数（万元）": 100, "全年预算数（万元）": 100, "全年执行数（万元）": 50,
+               "执行率": 0.5, "项目概况": text, "年度总体目标": text, "实际完成情况": text, "偏离原因": text,
+               "改进措施": text}
+        ws.append([row[h] for h in project_headers])
+    ws = wb.create_sheet("绩效指标")
+    ws.append(indicator_headers)
+    for case, name in project_names().items():
+        level3 = texts[case][:200]
+        ws.append([year, name, "产出指标", "数量指标", level3, "≥100人次", "50人次", 10, 5, "未达成", texts[case]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
