@@ -70,6 +70,15 @@ def test_hostile_markup_is_text_on_every_page_and_nothing_is_fetched(private_app
             # literal link syntax on screen: the data was shown, not turned into a link
             assert f"]({'http'}://{EVIL}/" in text, (title, text[-3000:])
 
+    # the same file again: the 替换已有数据 checkbox names the hostile department in its (Markdown) label
+    goto_page(page, "数据导入")
+    rerun_after(page, lambda: page.locator('input[type="file"]').set_input_files(
+        {"name": FILE_NAME, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "buffer": workbook(2024)}))
+    text = wait_text(page, "替换已有数据").replace("\u2060", "")
+    assert f"2024 年度 {DEPARTMENT}" in text, text[-2000:]
+    _check_dom(page, "数据导入（替换）")
+
     hosts = {urlparse(u).hostname for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
     assert hosts == {"127.0.0.1"}, sorted(u for u in requests if urlparse(u).hostname != "127.0.0.1")[:20]
     assert not [u for u in requests if EVIL in u]
