@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:        # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     from .auth import PermissionDenied
+    from .text import TerminalStream
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalStream(out), TerminalStream(err)   # names are data, not terminal commands
     try:
         return COMMANDS[a.command](a)
     except StoreError as exc:
@@ -156,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     except (Refused, PermissionDenied) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def cmd_import(a) -> int:

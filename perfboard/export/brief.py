@@ -14,6 +14,7 @@ from datetime import datetime
 from .. import auth
 from ..db import Store
 from ..filters import Filters
+from ..text import clean_deep
 from .fonts import FontMissing, reportlab_font, vl_convert_font
 
 ATTENTION_LIMIT = 6       # what fits on the page next to the chart
@@ -140,6 +141,7 @@ def chart_png(projects_df, bands: dict, top_n: int = CHART_PROJECTS, width: int 
     family = vl_convert_font()
     bars = min(int(projects_df["execution_rate"].notna().sum()), top_n + 1)
     step = max(18, min(32, 420 // max(bars, 1)))       # fill the brief's chart box, however many bars
+    projects_df = clean_deep(projects_df)      # vl-convert aborts the process on a control character (NonXmlChar)
     spec = execution_rate_chart(projects_df, bands, top_n=top_n, font_size=12, bar_step=step) \
         .properties(width=width).to_dict()
     _set_font(spec, family)
@@ -196,7 +198,7 @@ def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | Non
 
     from .docxutil import fixed_widths, set_fonts, shade_cell, style_text
 
-    data = data or brief_data(store, filters, user=user)
+    data = clean_deep(data or brief_data(store, filters, user=user))     # lxml refuses control characters
     doc = Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.LANDSCAPE
@@ -279,7 +281,7 @@ def brief_pdf(store: Store, filters: Filters = Filters(), data: BriefData | None
     from xml.sax.saxutils import escape
 
     font = reportlab_font()                     # FontMissing before any work when there is no CJK font
-    data = data or brief_data(store, filters, user=user)
+    data = clean_deep(data or brief_data(store, filters, user=user))     # reportlab's parser too
 
     def style(size, colour="#000000", leading=None, bold=False, align=0):
         return ParagraphStyle("s", fontName=font, fontSize=size, leading=leading or size * 1.3,

@@ -21,6 +21,7 @@ from ..filters import Filters
 from ..indicators import indicator_rows
 from ..summary import projects
 from ..targets import QUALITATIVE
+from ..text import clean
 from .tables import _display_width
 
 TITLE = "项目支出绩效自评表"
@@ -203,6 +204,8 @@ class _Sheet:
             border=True):
         cell = self.ws.cell(row=row, column=col)
         if value is not None:
+            if isinstance(value, str):
+                value = clean(value)          # openpyxl refuses control characters (IllegalCharacterError)
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"          # a name like "=HYPERLINK(...)" stays text
@@ -462,7 +465,7 @@ def sheet_names(names: list[str]) -> list[str]:
     """Excel sheet names for the projects: at most 31 characters, none of []:*?/\\, unique ignoring case."""
     out, seen = [], set()
     for raw in names:
-        base = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(raw)).strip().strip("'") or "项目"
+        base = "".join("_" if ch in '[]:*?/\\' else ch for ch in clean(str(raw)).replace("\n", " ")).strip().strip("'") or "项目"
         name, n = base[:31], 1
         while name.casefold() in seen:
             n += 1

@@ -20,6 +20,7 @@ from ..filters import Filters
 from ..indicators import indicator_rows
 from ..summary import projects
 from ..targets import DIRECTIONS, completion_ratio, effective_direction, parse_value
+from ..text import clean_deep
 
 FULL = 1e-9                      # a rate within this of 1 is 100%
 FUND_LABELS = {"current": "本年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
@@ -381,7 +382,7 @@ def report_docx(store: Store, filters: Filters = Filters(), include_achievement:
     """The self-evaluation report of the projects under the filters (within the departments `user` may
     export); raises ValueError if there are none. include_review appends the 自评复核 findings
     (export.review_section)."""
-    model = report_model(store, filters, include_achievement, now, user)
+    model = clean_deep(report_model(store, filters, include_achievement, now, user))   # lxml refuses control characters
     if not model.groups:
         raise ValueError("当前筛选条件下没有项目，无法生成自评报告。")
     from docx.shared import Pt

@@ -16,6 +16,8 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from ..text import clean
+
 KINDS = ("text", "wan", "rate", "int", "num", "light", "date")
 NUMERIC_KINDS = ("wan", "rate", "int", "num")
 NUMBER_FORMATS = {"wan": "#,##0.00", "rate": "0.00%", "int": "#,##0", "num": "#,##0.00", "date": "yyyy-mm-dd hh:mm"}
@@ -130,7 +132,7 @@ def as_text(v) -> str:
         return "、".join(as_text(x) for x in v)
     if isinstance(v, (pd.Timestamp, datetime)):
         return v.strftime("%Y-%m-%d %H:%M")
-    return str(v)
+    return clean(str(v), newlines=False)       # no control characters: xlsx cannot hold them, a CSV reader chokes on NUL
 
 
 def cell_value(v, kind: str):
@@ -211,7 +213,8 @@ def layout(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None,
            now: datetime | None = None) -> Layout:
     cols = make_spec(df, spec)
     now = now or datetime.now()
-    subtitle = f"筛选：{filters_text(filters)}　　导出时间：{now:%Y-%m-%d %H:%M}"
+    title = clean(title)
+    subtitle = clean(f"筛选：{filters_text(filters)}　　导出时间：{now:%Y-%m-%d %H:%M}")
     columns = []
     for c in cols:
         values = df[c.column].tolist()
