@@ -13,7 +13,14 @@ MAX_PROBLEMS = 300
 # Stable codes -> message templates. Tests assert on codes and locations, not on prose.
 MESSAGES = {
     "file-too-large": "文件 {value} 超过大小上限（{limit} MB），未读取。",
-    "file-unreadable": "无法读取文件：{value}。请确认是未损坏的 Excel（.xlsx）或 CSV 文件。",
+    "file-unreadable": "无法读取文件“{value}”：{limit}。",
+    "empty-workbook": "文件“{value}”是空的：没有任何工作表含有数据。请确认上传的是填写并保存过的文件。",
+    "sheet-too-large": "工作表的单元格范围延伸到 {value}，超过导入上限（{limit}），未读取。常见原因是数据区以外的远处单元格被误填或设了格式：请在 Excel/WPS 中删除数据区以外的行和列（或把数据复制到新工作表）后保存，再导入。",
+    "parse-failed": "读取文件时出错（{value}），未导入：文件可能已损坏或过于复杂。请在 Excel/WPS 中打开并另存为 .xlsx，或拆分后再导入。",
+    "parse-timeout": "读取文件超过 {limit} 秒仍未完成，已中止，未导入：请拆分文件或删除多余的工作表后再导入。",
+    "no-permission": "{value}，文件未读取。",
+    "control-chars": "单元格含控制字符（{value}），已删除（垂直制表符、换页符按换行处理）；导入的是去掉后的文字。",
+    "control-chars-more": "本表另有 {value} 个单元格含控制字符，已同样删除。",
     "file-type": "不支持的文件类型“{value}”：请上传 .xlsx / .xlsm / .xls 或 .csv 文件。",
     "zip-bomb": "文件解压后过大（{value}），疑似异常文件，已拒绝。",
     "csv-encoding": "无法识别 CSV 文件的编码（已尝试 UTF-8、GB18030）。",

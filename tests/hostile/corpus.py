@@ -11,6 +11,8 @@ from typing import Callable
 
 import xlsxwriter
 
+from perfboard.text import clean
+
 HEADER = ["年度", "主管部门", "项目名称", "全年预算数", "全年执行数", "项目概况"]
 DEPARTMENT = "测试局"
 
@@ -43,6 +45,7 @@ class Case:
     data: bytes | Callable[[], bytes]     # expensive ones are built only when the case runs
     refuse: frozenset = frozenset()        # acceptable error codes; empty = must import
     texts: dict = field(default_factory=dict)   # project name -> 项目概况 expected exactly after import
+    warns: dict = field(default_factory=dict)   # warning code -> [(sheet, row, column)] it must name (at least)
 
     def bytes(self) -> bytes:
         return self.data() if callable(self.data) else self.data
@@ -133,6 +136,57 @@ def _filled_down(data: bytes, rows: int = 1_000_000) -> bytes:
     return rezip(data, {"xl/worksheets/sheet1.xml": sheet}, level=6)
 
 
+def _sheet_xml(data: bytes) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+
+
+def far_cell(data: bytes, ref: str, declare: bool = False) -> bytes:
+    """One more cell, holding 1, at `ref` (e.g. XFD1048576): the reader would allocate rows x columns
+    of the whole range. `declare`: also say so in <dimension ref>."""
+    row = "".join(ch for ch in ref if ch.isdigit())
+    sheet = _sheet_xml(data).replace(b"</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v></c></row></sheetData>'.encode())
+    if declare:
+        sheet = _declare(sheet, f"A1:{ref}")
+    return rezip(data, {"xl/worksheets/sheet1.xml": sheet})
+
+
+def _declare(sheet: bytes, ref: str) -> bytes:
+    import re
+    return re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), sheet, count=1)
+
+
+def huge_dimension(data: bytes) -> bytes:
+    """The real cells are A1:F3, the sheet declares A1:XFD1048576."""
+    return rezip(data, {"xl/worksheets/sheet1.xml": _declare(_sheet_xml(data), "A1:XFD1048576")})
+
+
+def cells_without_r(data: bytes, n: int = 17_000) -> bytes:
+    """A row of `n` cells with no r attribute: a reader places them one after another, past column XFD."""
+    cells = "<c><v>1</v></c>" * n
+    return rezip(data, {"xl/worksheets/sheet1.xml": _sheet_xml(data).replace(
+        b"</sheetData>", f"<row>{cells}</row></sheetData>".encode())})
+
+
+def raw_shared_string(data: bytes, old: str, new: str) -> bytes:
+    """Replace a shared string's XML text as written (to put escapes such as _x000B_ there ourselves)."""
+    sst = zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml")
+    assert old.encode() in sst
+    return rezip(data, {"xl/sharedStrings.xml": sst.replace(old.encode(), new.encode())})
+
+
+# control characters and terminal escapes in names and texts: imported as the literal text without them
+CONTROL_NAMES = {
+    "垂直制表\x0b项目": "垂直制表\n项目", "标题开始\x01项目": "标题开始项目", "空字符\x00项目": "空字符项目",
+    "红色\x1b[31m项目\x1b[0m": "红色[31m项目[0m", "清屏\x1b[2J\x1b[H项目": "清屏[2J[H项目",
+    "窗口标题\x1b]0;pwned\x07项目": "窗口标题]0;pwned项目", "八位\x9b2J\x85项目": "八位2J\n项目",
+    "退格\x08\x08项目\x7f": "退格项目",
+}
+
+
+def control_rows() -> list[list]:
+    return [HEADER] + [[2024, DEPARTMENT, raw, 100, 80, "概况" + raw] for raw in CONTROL_NAMES]
+
+
 def cases() -> list[Case]:
     good = xlsx(good_rows())
     out: list[Case] = []
@@ -202,15 +256,48 @@ def cases() -> list[Case]:
     out.append(Case("csv-over-field-limit", "huge-cell.csv",
                     csv_text([HEADER, [2024, DEPARTMENT, "超长项目", 100, 80, "长" * 200_000]]).encode(), unreadable))
     out.append(Case("csv-nul-byte", "nul.csv", csv_text([HEADER, [2024, DEPARTMENT, "正常项目0", 100, 80, "概\x00况"]]).encode(),
-                    texts={"正常项目0": "概\x00况"}))
+                    texts={"正常项目0": "概况"}, warns={"control-chars": [("nul", 2, "F")]}))
 
-    # text that must be stored exactly, as project names and as 项目概况, in both formats
+    # text that must be stored exactly (control characters cleaned: perfboard.text), as project names
+    # and as 项目概况, in both formats
     rows = [HEADER] + [[2024, DEPARTMENT, text, 100, 80, text] for text in NASTY_TEXT.values()]
-    expected = {text: text for text in NASTY_TEXT.values()}
-    out.append(Case("nasty-text-xlsx", "nasty.xlsx", xlsx(rows), texts=expected))
+    expected = {clean(text): clean(text) for text in NASTY_TEXT.values()}
+    control_row = 2 + list(NASTY_TEXT).index("control")
+    out.append(Case("nasty-text-xlsx", "nasty.xlsx", xlsx(rows), texts=expected,
+                    warns={"control-chars": [("项目", control_row, "C"), ("项目", control_row, "F")]}))
     csv_rows = [r for r in rows if "\r" not in str(r[2])]    # csv normalises \r\n inside quotes the same way Excel does
     out.append(Case("nasty-text-csv", "nasty.csv", csv_text(csv_rows).encode("utf-8"),
-                    texts={k: v for k, v in expected.items() if "\r" not in k}))
+                    texts={k: v for k, v in expected.items() if "第三行" not in k},
+                    warns={"control-chars": [("nasty", control_row, "C")]}))
+    # far cells: refused before the reader allocates (XFD1048576 ~ 550 GB, XFD40000 ~ 20 GB)
+    too_large = frozenset({"sheet-too-large"})
+    out.append(Case("xlsx-far-cell-XFD1048576", "far.xlsx", far_cell(good, "XFD1048576"), too_large))
+    out.append(Case("xlsx-far-cell-XFD40000", "far2.xlsx", far_cell(good, "XFD40000"), too_large))
+    out.append(Case("xlsx-far-cell-declared", "far3.xlsx", far_cell(good, "XFD40000", declare=True), too_large))
+    out.append(Case("xlsx-huge-declared-dimension", "dim.xlsx", huge_dimension(good), too_large))
+    out.append(Case("xlsx-cells-without-r-past-XFD", "nor.xlsx", cells_without_r(good), too_large))
+    out.append(Case("xlsx-far-row-beyond-excel", "far4.xlsx", far_cell(good, "A99999999999"), too_large))
+
+    # control characters (xlsx stores them as _x000B_ escapes, which the reader decodes) and terminal escapes
+    expected = {clean(raw): "概况" + clean(raw) for raw in CONTROL_NAMES}
+    assert list(expected) == list(CONTROL_NAMES.values())
+    out.append(Case("xlsx-control-chars", "ctrl.xlsx", xlsx(control_rows()), texts=expected,
+                    warns={"control-chars": [("项目", 2, "C"), ("项目", 2, "F"), ("项目", 9, "C")]}))
+    out.append(Case("csv-control-chars", "ctrl.csv", csv_text(control_rows()).encode("utf-8"), texts=expected,
+                    warns={"control-chars": [("ctrl", 2, "C"), ("ctrl", 4, "F")]}))
+    out.append(Case("csv-control-chars-gb18030", "ctrl-gbk.csv", csv_text(control_rows()).encode("gb18030"),
+                    texts=expected, warns={"control-chars": [("ctrl-gbk", 3, "C")]}))
+    escaped = raw_shared_string(xlsx([HEADER, [2024, DEPARTMENT, "转义项目", 100, 80, "PLACEHOLDER"]]),
+                                "PLACEHOLDER", "第一段_x000B_第二段_x0001__x0000_完_x001B_[1m")
+    out.append(Case("xlsx-x000B-escapes", "esc.xlsx", escaped, texts={"转义项目": "第一段\n第二段完[1m"},
+                    warns={"control-chars": [("项目", 2, "F")]}))
+    surrogate = raw_shared_string(xlsx([HEADER, [2024, DEPARTMENT, "代理项目", 100, 80, "PLACEHOLDER"]]),
+                                  "PLACEHOLDER", "孤_xD800_立")
+    out.append(Case("xlsx-lone-surrogate-escape", "sur.xlsx", surrogate, texts={"代理项目": "孤_xD800_立"}))   # the reader keeps it literal
+    out.append(Case("csv-terminal-escapes-department", "dept-esc.csv",
+                    csv_text([HEADER, [2024, "局\x1b[41m", "部门含转义", 100, 80, "x"]]).encode(),
+                    texts={"部门含转义": "x"}, warns={"control-chars": [("dept-esc", 2, "B")]}))
+
     nasty_dept = [HEADER, [2024, "<b>部门</b>'; --", "部门名也危险", 100, 80, "x"]]
     out.append(Case("nasty-department", "dept.csv", csv_text(nasty_dept).encode(), texts={"部门名也危险": "x"}))
     out.append(Case("formula-with-cached-value", "f.xlsx",
