@@ -2,9 +2,9 @@
 import streamlit as st
 
 from perfboard.auth import PermissionDenied
-from perfboard.importer import ImportRefused, commit, prepare
+from perfboard.importer import ImportRefused, commit, may_import, prepare
 from perfboard.template import template_bytes
-from ui import render, state
+from ui import render, state, upload_cache
 from ui.auth import current_user
 
 K_UPLOAD, K_DEPT, K_REPLACE = "imp_files", "imp_department", "imp_replace"
@@ -17,14 +17,21 @@ st.markdown("上传一个或多个文件：扁平导入表（“项目”“绩�
 st.download_button("下载空白导入模板（.xlsx）", template_bytes(), file_name="PerfBoard导入模板.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+store = state.store()
+user = current_user()
+refused = may_import(store, user)            # before any file is received or parsed
+if refused:
+    st.error(f"{refused}。如需导入，请联系管理员调整账户权限。")
+    st.stop()
+
 files = st.file_uploader("选择文件", type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key=K_UPLOAD)
 department = st.text_input("指定主管部门（可选；填写后覆盖文件中的主管部门）", key=K_DEPT).strip() or None
 if not files:
     st.stop()
 
-store = state.store()
 payload = [(f.name, f.getvalue()) for f in files]
-plan = prepare(store, payload, department, replace=st.session_state.get(K_REPLACE, False))
+plan = prepare(store, payload, department, replace=st.session_state.get(K_REPLACE, False), user=user,
+               parsed=upload_cache.parsed(department))       # a rerun (a keystroke, a checkbox) does not parse again
 report = plan.report
 
 st.subheader("校验报告")
@@ -57,6 +64,7 @@ if st.button("确认导入", type="primary", disabled=not plan.ok):
         st.error(f"未导入：{render.md(exc)}")
     else:
         st.session_state.pop(K_UPLOAD, None)
+        upload_cache.clear()
         st.session_state.pop(K_REPLACE, None)
         state.warm_up(store)
         state.flash(f"已导入 {plan.projects:,} 个项目、{plan.indicators:,} 条指标。")

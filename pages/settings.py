@@ -74,5 +74,8 @@ review_settings.panel()
 from ui import monitor  # noqa: E402  (issue 17: the monitoring thresholds)
 monitor.settings_panel()
 
+from ui import import_limits  # noqa: E402  (issue 20: how far a sheet may reach, what a parse may use)
+import_limits.panel(admin)
+
 from ui import backup  # noqa: E402  (issue 10: administrators back up from here while the app runs)
 backup.panel()

@@ -296,7 +296,8 @@ def disable_user(store: Store, name: str, disabled: bool = True, by: User | str 
 SETTING_ZH = {"rate_bands": "执行率红绿灯区间", "scoring": "评分规则", "session_idle_minutes": "登录空闲超时（分钟）",
               "indicator_levels": "指标层级", "match_threshold": "同比匹配阈值", "user_name": "默认操作人",
               "review": "自评复核规则",
-              "monitor_rules": "运行监控规则"}
+              "monitor_rules": "运行监控规则",
+              "import_limits": "导入文件上限"}
 
 
 def log_change(cur, actor: User, key: str, old_value: str | None, new_value: str | None,

@@ -2,6 +2,7 @@
 `commit` writes a prepared plan in one transaction."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from . import auth, cells, flat, forms, monitoring, monitoring_forms
 from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
 from .db import Store
 from .indicators import STATUS_INPUTS, compute_status
-from .readers import DEFAULT_MAX_MB, read_book
+from .readers import DEFAULT_LIMITS, DEFAULT_MAX_MB, SETTING_KEY, Limits, limits_of, read_book
 from .report import ERROR, INFO, Report
+from .text import clean
 
 _STR, _F, _I = pa.string(), pa.float64(), pa.int64()
 _TYPES = {"year": _I, "source_row": _I, "position": _I, "id": _I, "project_id": _I, "import_id": _I,
@@ -64,10 +66,12 @@ def _is_flat(book) -> bool:
     return flat.has_indicator_sheet(book) or not forms.has_form(book)
 
 
-def parse_file(file_name: str, data: bytes, department: str | None = None, max_mb: float = DEFAULT_MAX_MB) -> Batch:
-    """Read and validate one file; nothing touches the database."""
+def parse_file(file_name: str, data: bytes, department: str | None = None, max_mb: float = DEFAULT_MAX_MB,
+               limits: Limits = DEFAULT_LIMITS) -> Batch:
+    """Read and validate one file, in this process; nothing touches the database. The server and the CLI
+    go through prepare(), which runs this in a worker process (perfboard.isolate)."""
     batch = Batch(file_name=file_name, content_hash=hashlib.sha256(data).hexdigest())
-    book = read_book(file_name, data, batch.report, max_mb)
+    book = read_book(file_name, data, batch.report, max_mb, limits)
     if book is None:
         return batch
     if monitoring_forms.is_monitoring(book):         # in-year monitoring forms / sheets (issue 17)
@@ -81,14 +85,69 @@ def parse_file(file_name: str, data: bytes, department: str | None = None, max_m
     return batch
 
 
+def may_import(store: Store | None, user, department: str | None = None) -> str | None:
+    """Why `user` may not import (into `department`, or anywhere), or None when they may."""
+    try:
+        actor = auth.resolve(store, user) if store is not None else user
+    except auth.PermissionDenied as exc:
+        return str(exc)
+    if not isinstance(actor, auth.User) or auth.can(actor, "import", department):
+        return None
+    where = f"向“{department}”" if department else ""
+    return f"用户“{actor.name}”无权{where}导入数据"
+
+
+LIMIT_BOUNDS = {"max_rows": (1, 1_048_576, "每个工作表最多行数"), "max_cols": (1, 16_384, "每个工作表最多列数"),
+                "max_cells": (1_000, 100_000_000, "每个工作表最多单元格数（行数×列数）"),
+                "memory_mb": (256, 16_384, "读取一个文件最多使用内存（MB）"), "timeout_s": (5, 3_600, "读取一个文件最长时间（秒）")}
+
+
+def save_import_limits(store: Store, limits: Limits, user=None) -> list[str]:
+    """Store the import limits (administrators only, audited like every setting). Returns the problems
+    (Chinese), nothing stored when there are any."""
+    errors = [f"“{label}”应在 {lo:,} 到 {hi:,} 之间。" for key, (lo, hi, label) in LIMIT_BOUNDS.items()
+              if not lo <= getattr(limits, key) <= hi]
+    if not errors:
+        auth.change_setting(store, SETTING_KEY, limits.to_setting(), user)
+    return errors
+
+
+def parse(name: str, data: bytes, department: str | None = None, max_mb: float = DEFAULT_MAX_MB,
+          limits: Limits = DEFAULT_LIMITS, isolate: bool = True) -> Batch:
+    """One file's Batch: in a memory-limited worker process (isolate=True), or in this process."""
+    if not isolate:
+        return parse_file(name, data, department, max_mb, limits)
+    from .isolate import parse_isolated
+    return parse_isolated(name, data, department, max_mb, limits)
+
+
 def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str | None = None,
-            replace: bool = False, max_mb: float = DEFAULT_MAX_MB) -> ImportPlan:
+            replace: bool = False, max_mb: float = DEFAULT_MAX_MB, *, user=None, isolate: bool = True,
+            parsed=None) -> ImportPlan:
     """Validate files and check them against the database: duplicates across files, scopes that
-    already hold data (need consent to replace), files imported before (by content hash)."""
+    already hold data (need consent to replace), files imported before (by content hash).
+
+    `user` given: checked first, and a user who may not import gets an error with no file parsed.
+    `isolate`: parse in a worker process (see perfboard.isolate); False parses here (tests, benchmarks).
+    `parsed(name, data, parse_one) -> Batch`: lets a caller reuse an earlier parse of the same bytes
+    (the import page's cache); the Batch it returns is not changed here."""
     plan = ImportPlan(replace=replace)
+    if user is not None:
+        why = may_import(store, user, department)
+        if why:
+            plan.report.add("no-permission", ERROR, value=why)
+            return plan
+    limits = limits_of(store)
     seen: dict[tuple, str] = {}
     for name, data in files:
-        b = parse_file(name, data, department, max_mb)
+        name = clean(name).replace("\n", " ")
+
+        def parse_one(name=name, data=data):
+            return parse(name, data, department, max_mb, limits, isolate)
+
+        b = parsed(name, data, parse_one) if parsed is not None else parse_one()
+        b = dataclasses.replace(b, report=Report(list(b.report.problems), b.report.truncated,
+                                                 b.report.hidden_errors, b.report.hidden_warnings))
         for p in b.projects:
             p["department"] = cells.department(p["department"])     # one spelling per department (issue 20)
             key = (p["year"], p["department"], p["project_code"] or cells.norm(p["name"]))
@@ -195,7 +254,7 @@ def import_paths(store: Store, paths: list[str | Path], department: str | None =
                  user: str | None = None) -> ImportPlan:
     """CLI and sample loader: prepare and, when clean, commit."""
     files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
-    plan = prepare(store, files, department, replace)
+    plan = prepare(store, files, department, replace, user=user)
     if plan.ok:
         commit(store, plan, user)
     return plan

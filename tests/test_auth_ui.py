@@ -131,12 +131,20 @@ def test_single_user_mode_refuses_remote_clients(db, monkeypatch):
 
 
 def test_import_page_enforces_the_logged_in_users_scope(db):
-    """The page passes the session's user to importer.commit: a viewer's import is refused there."""
+    """The page checks the session's user before offering an upload (issue 20: nothing is parsed for a
+    viewer), and passes the user to importer.commit: an editor's import outside their departments is
+    refused there."""
     from pathlib import Path
     add_user(db, "viewer1", "viewer", ("甲局",))
+    add_user(db, "editor1", "editor", ("乙局",))
     page = str(Path(__file__).resolve().parent.parent / "pages" / "import_data.py")
     at = AppTest.from_file(page, default_timeout=30)
     at.session_state["auth_user"] = "viewer1"
+    at.run()
+    assert not at.file_uploader
+    assert any("无权导入" in e.value for e in at.error), [e.value for e in at.error]
+    at = AppTest.from_file(page, default_timeout=30)
+    at.session_state["auth_user"] = "editor1"
     at.run()
     csv = "年度,主管部门,项目名称,全年预算数,全年执行数\n2030,甲局,新项目,10,5\n".encode()
     at.file_uploader[0].upload("x.csv", csv, "text/csv")
