@@ -257,6 +257,16 @@ def clean_cells(sheet: Sheet, report: Report) -> int:
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)\b([^>]*)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)(r|ref)\s*=\s*["']\$?([A-Za-z]{0,7})\$?(\d{0,15})(?::\$?([A-Za-z]{0,7})\$?(\d{0,15}))?["']""")
 MAX_TAG = 1 << 20           # a start tag longer than this is not a worksheet's
+# fast path (two C-level regex passes over a chunk) when every <c> of the chunk has an r="A1" and no
+# tag has a namespace prefix: the cells' own references give the extent (a reader places a cell by its
+# reference; <row> elements matter only for cells without one). Otherwise the chunk is walked tag by tag.
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,7})(\d{1,15})"')        # as Excel, WPS, openpyxl, xlsxwriter write it
+_ANY_CELL = re.compile(rb"<c[\s>/]")
+
+
+def _max_col(letters) -> int:
+    longest = max(map(len, letters))
+    return _letters_index(max(x for x in set(letters) if len(x) == longest))
 
 
 def _letters_index(letters: bytes) -> int:
@@ -287,6 +297,18 @@ def sheet_extent(fh, chunk: int = 1 << 20) -> tuple[tuple[int, int] | None, tupl
                 raise ET.ParseError("start tag too long")
         else:
             body, tail = buf, b""
+        if b":c " not in body and b":row" not in body and b"<dimension" not in body:     # no prefixed tags
+            cells = _FAST_CELL.findall(body)
+            if len(cells) == len(_ANY_CELL.findall(body)):
+                if cells:
+                    letters, digits = zip(*cells)
+                    max_col = max(max_col, _max_col(letters))
+                    row = max(map(int, digits))
+                    max_row = max(max_row, row)
+                    col = _letters_index(letters[-1])
+                if not data:
+                    break
+                continue
         for m in _TAG.finditer(body):
             name, attrs = m.group(1), m.group(2)
             a = _R_ATTR.search(attrs)

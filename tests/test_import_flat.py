@@ -470,9 +470,10 @@ def test_file_over_size_limit_refused_before_parsing(seeded, monkeypatch):
 
     monkeypatch.setattr(readers, "pc", NoParsing())
     monkeypatch.setattr(readers, "zipfile", NoParsing())
-    plan = refused(seeded, [("大.xlsx", xlsx([project()]))], max_mb=0.001)
+    # in this process (isolate=False): the patched modules are this process's
+    plan = refused(seeded, [("大.xlsx", xlsx([project()]))], max_mb=0.001, isolate=False)
     assert errors(plan) == [("file-too-large", None, None, None)]
-    plan = refused(seeded, [("大.csv", csv_text(CSV_ROWS).encode())], max_mb=0.0001)
+    plan = refused(seeded, [("大.csv", csv_text(CSV_ROWS).encode())], max_mb=0.0001, isolate=False)
     assert errors(plan) == [("file-too-large", None, None, None)]
 
 
@@ -493,7 +494,7 @@ def test_zip_bomb_by_compression_ratio(seeded, monkeypatch):
     bomb = _with_padded_sheet(xlsx([project()]), 40 * 1024 * 1024)
     assert len(bomb) < 100_000
     monkeypatch.setattr(readers, "pc", None)         # refused before calamine ever sees it
-    plan = refused(seeded, [("炸弹.xlsx", bomb)])
+    plan = refused(seeded, [("炸弹.xlsx", bomb)], isolate=False)
     assert errors(plan) == [("zip-bomb", None, None, None)]
 
 
@@ -501,16 +502,16 @@ def test_zip_bomb_by_total_size(seeded, monkeypatch):
     monkeypatch.setattr(readers, "MAX_UNCOMPRESSED", 200_000)
     data = _with_padded_sheet(xlsx([project()]), 300_000)
     monkeypatch.setattr(readers, "pc", None)
-    plan = refused(seeded, [("大表.xlsx", data)])
+    plan = refused(seeded, [("大表.xlsx", data)], isolate=False)
     assert errors(plan) == [("zip-bomb", None, None, None)]
 
 
 def test_too_many_rows_refused_with_a_clear_message(seeded, monkeypatch):
     monkeypatch.setattr(readers, "MAX_ROWS", 50)
-    plan = refused(seeded, [("多行.xlsx", xlsx([project(f"项目{i}") for i in range(60)]))])
+    plan = refused(seeded, [("多行.xlsx", xlsx([project(f"项目{i}") for i in range(60)]))], isolate=False)
     assert errors(plan) == [("too-many-rows", "项目", None, None)]
     assert "50" in plan.report.errors[0].message
-    plan = refused(seeded, [("多行.csv", csv_text([project(f"项目{i}") for i in range(60)]).encode())])
+    plan = refused(seeded, [("多行.csv", csv_text([project(f"项目{i}") for i in range(60)]).encode())], isolate=False)
     assert [c for c, *_ in errors(plan)] == ["too-many-rows"]
 
 
