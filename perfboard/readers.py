@@ -297,7 +297,7 @@ def sheet_extent(fh, chunk: int = 1 << 20) -> tuple[tuple[int, int] | None, tupl
                 raise ET.ParseError("start tag too long")
         else:
             body, tail = buf, b""
-        if b":c " not in body and b":row" not in body and b"<dimension" not in body:     # no prefixed tags
+        if b":c" not in body and b":row" not in body and b"dimension" not in body:     # no prefixed tags
             cells = _FAST_CELL.findall(body)
             if len(cells) == len(_ANY_CELL.findall(body)):
                 if cells:

@@ -112,7 +112,7 @@ def test_forms_export(dirty_store):
 def test_report_docx(dirty_store):
     from perfboard.export.report import report_docx
     import docx
-    data = report_docx(dirty_store, Filters())
+    data = report_docx(dirty_store, Filters(), include_review=True)
     _xml_parts_parse(data)
     body = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "坏名" in body and not text.has_control(body)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import auth
 from ..db import Store
 from ..filters import Filters
+from ..text import clean_deep
 from ..review import RULES, SEVERITIES, SEVERITY_ZH, STATUS_ZH, findings, unit_counts
 
 MAX_LISTED = 300        # findings written out one by one; the rest are counted (the workpaper has them all)
@@ -47,7 +48,7 @@ def write_review_section(doc, store: Store, filters: Filters = Filters(), user=N
     from .docxutil import MISSING_COLOUR
     doc.add_page_break()
     doc.add_heading("附：自评复核发现", level=1)
-    for kind, text in review_paragraphs(store, filters, user):
+    for kind, text in clean_deep(review_paragraphs(store, filters, user)):     # lxml refuses control characters
         if kind == "heading":
             doc.add_heading(text, level=2)
             continue

@@ -10,6 +10,7 @@ from datetime import datetime
 import pandas as pd
 
 from ..review import RULES, SEVERITIES, SEVERITY_ZH, STATUS_ZH, unit_counts
+from ..text import clean
 from .tables import is_missing, is_risky
 
 HEADERS = ["等级", "复核维度", "对象", "位置", "复核发现", "事实及判定", "处理建议", "核验依据", "复核状态", "复核意见"]
@@ -58,7 +59,7 @@ def workpaper_xlsx(f: pd.DataFrame, description: str = "", now: datetime | None 
                "P2": wb.add_format({"valign": "top"})}
 
     def text(ws, r, c, v, fmt=wrap):
-        s = "" if is_missing(v) else str(v)
+        s = "" if is_missing(v) else clean(str(v), newlines=False)      # no control characters (perfboard.text)
         if not s:
             return
         ws.write_string(r, c, s, wrap_q if is_risky(s) else fmt)
