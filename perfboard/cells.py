@@ -73,6 +73,11 @@ def money(v, header_unit: str = "万元"):
     return value, None
 
 
+def money_as_text(v) -> bool:
+    """A money cell written as text with a unit or separators ('25万元', '1,234.5'): worth telling how it was read."""
+    return isinstance(v, str) and not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", norm(v))
+
+
 def number(v):
     """A plain number (weights, scores)."""
     if is_blank(v):

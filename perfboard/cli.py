@@ -173,8 +173,11 @@ def cmd_import(a) -> int:
     with Store(a.db) as store:
         plan = import_paths(store, a.files, department=a.department, replace=a.replace, user=local_admin("命令行"))
     if a.json:
-        print(json.dumps({"imported": plan.ok, "projects": plan.projects, "indicators": plan.indicators,
-                          "problems": plan.report.to_dicts()}, ensure_ascii=False, default=str))
+        # a refused import names its counts as parsed: nothing of them is in the database
+        counts = ({"projects": plan.projects, "indicators": plan.indicators} if plan.ok else
+                  {"parsed_projects": plan.projects, "parsed_indicators": plan.indicators})
+        print(json.dumps({"imported": plan.ok, **counts, "problems": plan.report.to_dicts()},
+                         ensure_ascii=False, default=str))
     else:
         for p in plan.report.problems:
             print(p.text())

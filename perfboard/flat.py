@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from . import cells
+from . import cells, rows
 from .batch import Batch
 from .headers import INDICATOR_REQUIRED, INDICATOR_ZH, PROJECT_REQUIRED, PROJECT_ZH, map_header_row
 from .readers import RawBook, Sheet
@@ -152,6 +152,8 @@ def _project_row(sheet: Sheet, r: int, mapping: dict, batch: Batch, department: 
             value, code = cells.rate(v)
         elif field in ("initial_budget", "budget", "spent"):
             value, code = cells.money(v, unit or "万元")
+            if code is None and value is not None and cells.money_as_text(v):
+                rep.add("money-as-text", INFO, column=header, value=v.strip(), limit=_fmt(value), **loc)
         else:
             value, code = cells.text(v), None
         if code:
@@ -214,6 +216,11 @@ def _parse_indicators(sheet: Sheet, batch: Batch) -> None:
             c = mapping[field][0] if field in mapping else None
             return None if c is None else row[c] if c < width else ""
 
+        if rows.empty(raw("deviation_note")) and rows.is_unused_category(
+                raw("level1"), raw("level2"), raw("level3"), raw("target"), raw("actual"), raw("weight"), raw("score")):
+            column = mapping.get("level2", mapping.get("level1"))[2]
+            rep.add("unused-category", INFO, column=column, value=rows.category_text(raw("level1"), raw("level2")), **loc)
+            continue
         bad = False
         for field, (c, _, header) in mapping.items() if sheet.formulas else ():
             bad |= _check_formula(sheet, r, c, header, batch)

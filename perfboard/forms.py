@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import re
 
-from . import cells
+from . import cells, form_layouts, rows
 from .batch import PROJECT_COLUMNS, Batch
 from .flat import RATE_TOLERANCE, indicator_values
 from .readers import RawBook, Sheet
@@ -19,8 +19,6 @@ DETECT_ROWS = 400           # a form's labels appear near its top
 MONEY_EPS = 1e-6            # 万元: 0.01 yuan, below any amount a form shows
 SCORE_TOLERANCE = 0.01
 
-LAYOUT_ZH = {"national": "全国通用格式", "ab": "全国通用格式（A/B 标注）", "transfer": "转移支付绩效自评表",
-             "sichuan": "四川省格式"}
 
 
 # ---------------------------------------------------------------- labels
@@ -52,54 +50,62 @@ def _labels(*names: str) -> frozenset[str]:
     return frozenset(_key(n) for n in names)
 
 
-NAME = _labels("项目名称", "转移支付（项目）名称", "转移支付项目名称", "转移支付名称")
-DEPARTMENT = [_labels("主管部门", "主管部门名称", "主管部门及代码", "部门名称"), _labels("地方主管部门"),
-              _labels("中央主管部门")]
-UNIT = _labels("实施单位", "实施单位名称", "项目实施单位", "资金使用单位")
-CODE = _labels("项目编码", "项目代码", "项目编号")
-YEAR = _labels("年度", "预算年度", "评价年度", "自评年度")
+_L = form_layouts.merged()
+NAME = _labels(*_L["parties"]["name"])
+# one set per label, in the table's order: the first label found wins (主管部门 before 地方/中央主管部门)
+DEPARTMENT = [_labels(x) for x in _L["parties"]["department"]]
+UNIT = _labels(*_L["parties"]["unit"])
+CODE = _labels(*_L["parties"]["code"])
+YEAR = _labels(*_L["parties"]["year"])
+STATED_TOTAL = _labels(*_L["parties"]["stated_total"])
+TITLES = _labels(*_L["title"])
 
-MONEY_HEADERS = {
-    "initial": _labels("年初预算数", "年初预算"),
-    "budget": _labels("全年预算数", "调整后预算数", "调整后预算", "全年预算"),
-    "spent": _labels("全年执行数", "预算执行数", "全年执行", "实际执行数"),
-    "weight": _labels("分值", "权重"),
-    "rate": _labels("执行率", "预算执行率"),
-    "score": _labels("得分"),
-    "reason": _labels("原因", "偏差原因", "未完成原因", "执行偏差原因"),
-}
+MONEY_HEADERS = {f: _labels(*names) for f, names in _L["money"]["fields"].items()}
 MONEY_ZH = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
-TOTAL_ROW = _labels("年度资金总额", "资金总额")
-FUND_ROWS = {
-    "current": _labels("本年财政拨款", "当年财政拨款", "本年度财政拨款", "财政拨款", "本年财政资金", "财政资金",
-                       "本级财政资金", "中央财政资金", "中央补助资金", "地方资金", "地方财政资金"),
-    "carryover": _labels("上年结转资金", "上年结转", "上年结转结余资金", "上年结余资金"),
-    "other": _labels("其他资金", "其他资金来源", "自筹资金", "单位自有资金"),
-}
-GOAL = _labels("年度总体目标", "总体目标", "年度绩效目标")
-GOAL_HEADERS = _labels("预期目标", "年初设定目标")
-ACHIEVEMENT_HEADERS = _labels("实际完成情况", "全年实际完成情况", "实际完成目标")
+MONEY_BLOCK = _labels(*_L["money"]["block"])
+TOTAL_ROW = _labels(*_L["money"]["total_row"])
+FUND_ROWS = {kind: _labels(*names) for kind, names in _L["money"]["sub_rows"].items()}
+GOAL = _labels(*_L["goal"]["block"])
+GOAL_HEADERS = _labels(*_L["goal"]["expected"])
+ACHIEVEMENT_HEADERS = _labels(*_L["goal"]["achieved"])
 
-INDICATOR_HEADERS = {
-    "level1": _labels("一级指标"),
-    "level2": _labels("二级指标"),
-    "level3": _labels("三级指标"),
-    "target": _labels("年度指标值", "指标值", "年度目标值"),
-    "actual": _labels("实际完成值", "全年完成值", "完成值", "全年实际完成值"),
-    "weight": _labels("分值", "权重"),
-    "score": _labels("得分"),
-    "note": _labels("偏差原因分析及改进措施", "未完成原因和改进措施", "未完成原因分析", "偏差原因分析", "偏差原因"),
-    "direction": _labels("指标性质"),
-    "unit": _labels("度量单位", "计量单位"),
-}
+INDICATOR_HEADERS = {f: _labels(*names) for f, names in _L["indicators"]["fields"].items()}
 INDICATOR_ZH = {"level3": "三级指标", "target": "年度指标值", "actual": "实际完成值"}
-TOTAL_SCORE = _labels("总分", "自评总分", "合计得分")
-FOOTER_PREFIXES = ("备注", "注:", "说明:", "填表人", "填报人", "联系人", "联系电话", "单位负责人", "审核人", "财务负责人",
-                   "填报日期", "填表日期")
+TOTAL_SCORE = _labels(*_L["total"])
+FOOTER_PREFIXES = form_layouts.END_PREFIXES
+NOT_PROJECT = {_key(k): v for k, v in form_layouts.NOT_PROJECT_FORMS.items()}
 
-_ALL_LABELS = (NAME | UNIT | CODE | YEAR | frozenset().union(*DEPARTMENT) | TOTAL_ROW | GOAL | GOAL_HEADERS
-               | ACHIEVEMENT_HEADERS | frozenset().union(*MONEY_HEADERS.values())
-               | frozenset().union(*INDICATOR_HEADERS.values()) | _labels("项目资金", "资金情况", "绩效指标"))
+_ALL_LABELS = (NAME | UNIT | CODE | YEAR | STATED_TOTAL | frozenset().union(*DEPARTMENT) | TOTAL_ROW | GOAL
+               | GOAL_HEADERS | ACHIEVEMENT_HEADERS | MONEY_BLOCK | frozenset().union(*MONEY_HEADERS.values())
+               | frozenset().union(*INDICATOR_HEADERS.values()) | _labels("绩效指标"))
+
+
+def looked_for() -> str:
+    """The labels a form is recognised by, for the message that refuses a workbook without any."""
+    return "、".join(f"“{x}”" for x in (_L["parties"]["name"][0], _L["money"]["total_row"][0],
+                                       *_L["money"]["fields"]["budget"][:3], *_L["money"]["fields"]["spent"][:3],
+                                       _L["indicators"]["fields"]["level3"][0]))
+
+
+def _variant_labels(v: dict) -> frozenset[str]:
+    out = []
+    for block in ("money", "indicators"):
+        for names in v[block].get("fields", {}).values():
+            out += names
+    out += v["money"].get("total_row", []) + [x for n in v["money"].get("sub_rows", {}).values() for x in n]
+    out += [x for n in v["goal"].values() for x in n] + v["total"]
+    out += [x for n in v["parties"].values() for x in n]
+    return _labels(*out)
+
+
+_NATIONAL_LABELS = _variant_labels(form_layouts.VARIANTS[0])
+_NATIONAL_TITLES = _labels(*form_layouts.VARIANTS[0]["title"])
+_NAME_CODE = re.compile(r"^([0-9A-Za-z]*\d[0-9A-Za-z]{7,})\s*[-－—_:：]\s*(\S.*)$")
+
+
+def _looked_for_money(field: str) -> str:
+    """'全年预算数（已查找的栏目：“全年预算数”“调整后预算数”…）' for a form refused without that column."""
+    return f"{MONEY_ZH[field]}（已查找的栏目：" + "、".join(f"“{x}”" for x in _L["money"]["fields"][field]) + "）"
 
 
 def _match(k: str, labels: frozenset[str]) -> bool:
@@ -125,7 +131,7 @@ def _field_of(k: str, table: dict[str, frozenset[str]]) -> str | None:
 
 def _unit_of(k: str) -> str | None:
     """'项目资金(万元)' -> '万元'; '单位:元' -> '元'."""
-    m = re.search(r"单位:?(万元|元)", k) or re.search(r"\((万元|元)\)$", k)
+    m = re.search(r"单位:?(万元|元)", k) or re.search(r"\((万元|元)\)", k)
     return m.group(1) if m else None
 
 
@@ -135,13 +141,11 @@ def _as_written(v) -> str:
 
 
 # ---------------------------------------------------------------- cell content
-_DASHES = set("-—–―─/\\")
 # Instructions the template ships with ("请说明偏差原因…", "（定量指标填写数值）"): they start with 请 or
 # sit in brackets; a note that merely contains 请 ("已请专家说明情况") is data.
 _TEMPLATE = re.compile(r"^[(\[【]?请[^。]{0,12}?(?:填写|填报|说明|输入|列明|描述|选择)"
                        r"|^[(\[【][^)\]】]*(?:填写|填报)[^)\]】]*[)\]】]$"
-                       r"|(?:填写|填报|填表)说明|此处填|^示例:")
-_PLACEHOLDER = re.compile(r"^指标\d+[:：]?$|^…+$|^\.{3,}$")
+                       r"|(?:填写|填报|填表)说明|此处填|^示例:|[(（]\d+字以内[)）]")
 _YEAR_CELL = re.compile(r"^\(?(\d{4})年度?\)?$")
 _TITLE_YEAR = re.compile(r"^\(\d{4}年度?\)$|^\d{4}年度$")
 _YEAR_IN_TITLE = re.compile(r"(\d{4})年")
@@ -151,11 +155,7 @@ _WEIGHT_IN_LABEL = (re.compile(r"^(?P<name>.+?)[(（\[【]\s*(?:分值|权重)?[
                     re.compile(r"^(?P<name>.*?[^\d.])(?P<w>\d+(?:\.\d+)?)分$"))
 
 
-def _dash(v) -> bool:
-    if not isinstance(v, str):
-        return False
-    k = cells.norm(v)
-    return bool(k) and all(ch in _DASHES for ch in k)
+_dash = rows.dash
 
 
 def _blank(v) -> bool:
@@ -166,8 +166,7 @@ def _template(v) -> bool:
     return isinstance(v, str) and bool(_TEMPLATE.search(cells.norm(v)))
 
 
-def _placeholder(v) -> bool:
-    return isinstance(v, str) and bool(_PLACEHOLDER.match(cells.norm(v)))
+_placeholder = rows.placeholder
 
 
 def _text(v) -> str | None:
@@ -272,7 +271,7 @@ def _detect(g: _Grid) -> set[str]:
                 continue
             if _match(k, NAME) or _inline(k, NAME):
                 found.add("name")
-            elif "绩效自评表" in k and len(k) <= 40 and "说明" not in k:
+            elif ("自评表" in k or any(t in k for t in NOT_PROJECT)) and len(k) <= 40 and "说明" not in k:
                 found.add("title")
             elif _match(k, TOTAL_ROW):
                 found.add("total")
@@ -404,6 +403,11 @@ class _FormReader:
         project: dict = {"source_file": self.batch.file_name, "source_sheet": self.sheet.name,
                          "source_row": self.lo + 1 if self.has_name else None, "funding_source": None,
                          "overview": None, "improvement": None, "deviation_reason": None}
+        title = self._title()
+        what = next((v for k, v in NOT_PROJECT.items() if k in title), None)
+        if what:                       # a department-wide or a target form: not one project's self-evaluation
+            self.add("form-not-project", ERROR, self.lo, value=what)
+            raise _Incomplete
         # 项目名称
         if not self.has_name:
             self.need("项目名称")
@@ -424,6 +428,8 @@ class _FormReader:
         project["department"] = self.department or _strip_code(self._party(DEPARTMENT, dept_row_end))
         project["unit"] = _strip_code(self._party([UNIT], dept_row_end))
         project["project_code"] = self._party([CODE], dept_row_end)
+        if name and not project["project_code"]:
+            project["name"], project["project_code"] = self._split_name_code(name)
         if project["department"] is None:
             self.add("no-department", ERROR, self.lo)
         if money is None or ind is None or year is None:
@@ -431,24 +437,47 @@ class _FormReader:
         funds = self._money(money, body_end, project)
         if funds is None:
             raise _Incomplete
-        project["goal"], project["achievement"] = self._goal(money[0], body_end)
+        project["goal"], project["achievement"] = self._goal(self.lo, body_end)
+        if project["achievement"] is None:
+            self.add("achievement-missing", WARNING, self.lo)
         indicators, total = self._indicators(ind, project)
         project["reported_total_score"] = total
-        layout = self._layout(money, ind)
-        self.add("form-found", INFO, self.lo, value=f"{LAYOUT_ZH[layout]}：{name or ''}")
+        layout = self._layout(title)
+        self.add("form-found", INFO, self.lo, value=f"{layout['zh']}：{project['name'] or ''}")
         return project, indicators, funds
 
-    def _layout(self, money, ind) -> str:
-        _, mcols, _ = money
-        _, icols, _ = ind
-        heads = [cells.norm(h) for _, _, h in mcols.values()] + [cells.norm(h) for _, h in icols.values()]
-        if "direction" in icols or any(h.startswith("调整后预算") for h in heads):
-            return "sichuan"
-        if "weight" not in icols and "score" not in icols:
-            return "transfer"
-        if any(h.endswith("(A)") or h.endswith("(B)") or h.endswith("(B/A)") for h in heads):
-            return "ab"
-        return "national"
+    def _title(self) -> str:
+        """The form's title line (the cell naming a 自评表 above the 项目名称 row), as a label key."""
+        for r in range(self.lo - 1, self.title_lo - 1, -1):
+            for k in self.g.keys[r] if 0 <= r < self.g.nrows else []:
+                if "表" in k and len(k) <= 60:
+                    return k
+        return ""
+
+    def _split_name_code(self, name: str) -> tuple[str, str | None]:
+        """'51000021R000000019951-工资性支出' -> ('工资性支出', '51000021R000000019951'): Sichuan's 一体化 system
+        prints the project code in front of the name; a form without a 项目编码 line keeps it as the code."""
+        m = _NAME_CODE.match(name)
+        if not m:
+            return name, None
+        self.add("name-code-split", INFO, self.lo, value=name, limit=m.group(1))
+        return m.group(2).strip(), m.group(1)
+
+    def _layout(self, title: str) -> dict:
+        """The variant of form_layouts.VARIANTS this form matches best: the most of its own labels (those the
+        national form does not print) found on the form, the fewest of them missing; the national form when
+        no other variant's own label appears."""
+        keys = {k for r in range(self.title_lo, min(self.hi, self.g.nrows)) for k in self.g.keys[r] if k}
+        bases = keys | {_base(k)[0] for k in keys}
+        best, best_rank = form_layouts.VARIANTS[0], (0, 0)
+        for v in form_layouts.VARIANTS[1:]:
+            own = _variant_labels(v) - _NATIONAL_LABELS
+            hits = sum(1 for x in own if x in keys or (x in bases and "(" not in x))
+            hits += sum(2 for t in v["title"] if _key(t) in title and _key(t) not in _NATIONAL_TITLES)
+            rank = (hits, -(len(own) - hits))
+            if hits and rank > best_rank:
+                best, best_rank = v, rank
+        return best
 
     # -- title, year, parties
     def _year(self, above: int) -> int | None:
@@ -491,12 +520,26 @@ class _FormReader:
                 if f and f not in fields:
                     fields[f] = (c, _unit_of(k), _as_written(self.sheet.cell(r, c)))
             if "budget" in fields or "spent" in fields:
-                missing = [MONEY_ZH[f] for f in ("budget", "spent") if f not in fields]
-                self.missing += missing
+                missing = [f for f in ("budget", "spent") if f not in fields]
+                for f in missing:
+                    self.need(_looked_for_money(f))
                 start = max(g.end(r, c)[0] for c, _, _ in fields.values()) + 1
                 return None if missing else (r, fields, start)
-        self.need("全年预算数")
-        self.need("全年执行数")
+        self.need(_looked_for_money("budget"))
+        self.need(_looked_for_money("spent"))
+        return None
+
+    def _first_amount_row(self, fields: dict, start: int, end: int, first_col: int) -> tuple[int, str] | None:
+        """The first row of the money block with an amount under 全年预算数 or 全年执行数, and its label."""
+        for r in range(start, end):
+            for f in ("budget", "spent"):
+                c = fields[f][0]
+                v = self.sheet.cell(*self.g.origin(r, c))
+                if not _blank(v) and cells.money(v)[1] is None:
+                    # the row's own label: not the block label (项目资金) merged down beside all the rows
+                    label = next((_as_written(self.sheet.cell(*self.g.origin(r, cc))) for cc in range(first_col)
+                                  if self.g.origin(r, cc)[0] == r and self.g.key(*self.g.origin(r, cc))), "（无标签）")
+                    return r, label
         return None
 
     def _sheet_unit(self, header_row: int, first_col: int) -> str:
@@ -524,6 +567,10 @@ class _FormReader:
         for r in range(start, end):
             for c in range(first_col):
                 if g.origin(r, c) != (r, c):
+                    # a total label merged down from the header row (银川: 年度资金总额 beside the headers)
+                    if "total" not in rows and _match(g.key(*g.origin(r, c)), TOTAL_ROW):
+                        rows["total"] = [r]
+                        break
                     continue
                 k = g.key(r, c)
                 if _match(k, TOTAL_ROW):
@@ -534,8 +581,13 @@ class _FormReader:
                     rows.setdefault(kind, []).append(r)
                     break
         if "total" not in rows:
-            self.need("年度资金总额")
-            return None
+            assumed = self._first_amount_row(fields, start, end, first_col)
+            if assumed is None:
+                self.need("年度资金总额（已查找的行：" + "、".join(f"“{x}”" for x in _L["money"]["total_row"]) + "）")
+                return None
+            r, label = assumed
+            self.add("total-row-assumed", WARNING, r, label, value=label)
+            rows["total"] = [r]
         bad = False
 
         def amount(r, f):
@@ -554,6 +606,8 @@ class _FormReader:
                 self.add(code, ERROR, r, header, value=v)
                 bad = True
                 return None
+            if cells.money_as_text(v):
+                self.add("money-as-text", INFO, r, header, value=v.strip(), limit=_fmt(value))
             return value
 
         tr = rows["total"][0]
@@ -619,6 +673,8 @@ class _FormReader:
             rate = float(f"{rate:.12g}")
         score, _ = number("score", cells.number)
         project["execution_weight"], project["reported_rate"], project["execution_reported_score"] = weight, rate, score
+        if weight is not None and score is None and "score" in fields and not bad:
+            self.add("score-missing", WARNING, tr, fields["score"][2], value=_fmt(weight))
         if "reason" in fields:
             v, ok = self.cell(tr, fields["reason"][0], fields["reason"][2])
             bad |= not ok
@@ -697,10 +753,15 @@ class _FormReader:
             if not any(_match(k, INDICATOR_HEADERS["level3"]) for k in g.keys[r]):
                 continue
             cols = {}
-            for c, k in enumerate(g.keys[r]):
-                f = _field_of(k, INDICATOR_HEADERS)
-                if f and f not in cols and g.origin(r, c) == (r, c):
-                    cols[f] = (c, _as_written(self.sheet.cell(r, c)))
+            for c in range(g.ncols(r)):
+                # own headers, and headers merged down from the row above (a two-row header: 云南 prints
+                # 年度指标值 over 指标性质 | 指标值 | 度量单位, with 实际完成值, 分值, 得分 spanning both rows)
+                r1, c1 = g.origin(r, c)
+                if (r1, c1) != (r, c) and (r1 == r or c1 != c):
+                    continue
+                f = _field_of(g.key(r1, c1), INDICATOR_HEADERS)
+                if f and f not in cols:
+                    cols[f] = (c, _as_written(self.sheet.cell(r1, c1)))
             for f in ("target", "actual"):
                 if f not in cols:
                     self.need(INDICATOR_ZH[f])
@@ -715,7 +776,7 @@ class _FormReader:
         """'total' at the 总分 row, 'end' at a footer or the next form's title, else None."""
         g = self.g
         first = next((k for k in g.keys[r] if k), "")
-        limit = cols.get("target", (g.ncols(r), ""))[0]
+        limit = cols.get("weight", cols.get("score", cols.get("target", (g.ncols(r), ""))))[0]
         for c in range(0, limit):
             k = g.key(*g.origin(r, c))
             if _match(k, TOTAL_SCORE):
@@ -729,6 +790,7 @@ class _FormReader:
         hr, cols, start = ind
         out: list[dict] = []
         level1_claims: list[tuple[str, float, int]] = []     # (level1, weight in its label, row)
+        unused: list[tuple[str, int]] = []                    # (category named, row) of unused-category rows
         carry1 = carry2 = None
         total_row = None
         bad = False
@@ -783,9 +845,15 @@ class _FormReader:
 
             raw = {f: get(r, f) for f in ("level3", "target", "actual", "weight", "score", "note", "direction", "unit")}
             # a row of the template never filled in: an unused 二级 category, "指标1：" and nothing else
-            content = [raw[f] for f in ("level3", "target", "actual", "score", "note")]
-            if all(_blank(v) or _placeholder(v) for v in content):
+            if rows.empty(raw["note"]) and rows.is_unused_category(level1, level2, raw["level3"], raw["target"],
+                                                                   raw["actual"], raw["weight"], raw["score"]):
+                if self._names_a_level(r, cols) or not (rows.empty(raw["level3"]) and rows.empty(raw["score"])):
+                    text = rows.category_text(level1, level2)
+                    self.add("unused-category", INFO, r, header("level2") or header("level1"), value=text)
+                    unused.append((text, r))
                 continue
+            if all(rows.empty(raw[f]) for f in ("level3", "target", "actual", "weight", "score", "note")):
+                continue          # covered only by the merged 一级/二级 of the rows above: nothing of its own
             level3 = raw["level3"]
             if _placeholder(level3):
                 self.add("indicator-name-missing", WARNING, r, header("level3"), value=level3)
@@ -822,6 +890,8 @@ class _FormReader:
                     bad = True
                 nums[f] = value
             weight, score = nums["weight"], nums["score"]
+            if "score" in cols and score is None and weight is not None and not bad:
+                self.add("score-missing", WARNING, r, header("score"), value=_fmt(weight))
             if weight is not None and score is not None:
                 if score > weight + 1e-9:
                     self.add("score-over-weight", WARNING, r, header("score"), value=_fmt(score), limit=_fmt(weight))
@@ -829,6 +899,7 @@ class _FormReader:
                     self.add("reason-missing", WARNING, r, header("note") or header("score"), value=_fmt(score),
                              limit=_fmt(weight))
             direction = None if _blank(raw["direction"]) else raw["direction"]
+            direction = form_layouts.DIRECTION_ALIASES.get(cells.norm(direction), direction) if direction else None
             unit = None if _blank(raw["unit"]) else raw["unit"]
             out.append({"position": len(out) + 1, "level1": level1, "level2": level2, "level3": level3,
                         "weight": weight, "reported_score": score, "judgement": None, "deviation_note": note,
@@ -838,6 +909,7 @@ class _FormReader:
         if bad:
             return out, None
 
+        self._check_categories(out, unused, hr, header("level1"))
         # checks of the weights written in 一级 labels and of the 总分 row
         for name, claimed, r in level1_claims:
             ws = [i["weight"] for i in out if i["level1"] == name and i["weight"] is not None]
@@ -858,6 +930,9 @@ class _FormReader:
                     total, code = cells.number(v)
                     if code:
                         self.add(code, ERROR, total_row, header("score"), value=v)
+                else:
+                    self.add("total-score-missing", WARNING, total_row, header("score"),
+                             value=_as_written(self.sheet.cell(*g.origin(total_row, 0))) or "总分")
             weights = [i["weight"] for i in out if i["weight"] is not None]
             if total_weight is not None and weights:
                 expected = math.fsum(weights) + (project.get("execution_weight") or 0)
@@ -870,7 +945,42 @@ class _FormReader:
                 if abs(expected - total) > max(SCORE_TOLERANCE, _half_unit(total)) + 1e-9:
                     self.add("total-mismatch", WARNING, total_row, header("score"), value=_fmt(total),
                              limit=_fmt(expected))
+        elif "score" in cols:
+            total = self._stated_total(hr)
+            if total is None:
+                last = self._last_row(start, out, unused)
+                self.add("total-score-missing", WARNING, hr if last is None else last, header("score"), value="总分")
         return out, total
+
+    def _names_a_level(self, r: int, cols: dict) -> bool:
+        """The row writes a 一级 or 二级 name of its own (not only the merged name of the rows above)."""
+        for f in ("level1", "level2"):
+            if f in cols:
+                c = cols[f][0]
+                if self.g.origin(r, c) == (r, c) and not _blank(self.sheet.cell(r, c)):
+                    return True
+        return False
+
+    def _last_row(self, start: int, out: list, unused: list) -> int | None:
+        rows_seen = [i["source_row"] - 1 for i in out] + [r for _, r in unused]
+        return max(rows_seen) if rows_seen else None
+
+    def _check_categories(self, out: list[dict], unused: list[tuple[str, int]], hr: int, column) -> None:
+        """产出, 效益 and 满意度 should each have an indicator: a missing one is a warning with the row that
+        names the category (an unused-category row) or the header row."""
+        for word, label in form_layouts.LEVEL1_EXPECTED:
+            if any(word in (i["level1"] or "") or word in (i["level2"] or "") for i in out):
+                continue
+            r = next((r for text, r in reversed(unused) if word in text), hr)
+            self.add("level1-missing", WARNING, r, column, value=label)
+
+    def _stated_total(self, hr: int) -> float | None:
+        """A total written in the header lines ("自评得分 98", 银川) when the form has no 总分 row."""
+        for r, c in self.g.find(STATED_TOTAL, self.lo, hr, inline=True):
+            value, code = cells.number(self.right_of(r, c))
+            if code is None and value is not None:
+                return value
+        return None
 
     def _date_check(self, v, r: int, column: str | None) -> None:
         if isinstance(v, (dt.date, dt.datetime)):

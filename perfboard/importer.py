@@ -17,7 +17,7 @@ from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
 from .db import Store
 from .indicators import STATUS_INPUTS, compute_status
 from .readers import DEFAULT_LIMITS, DEFAULT_MAX_MB, SETTING_KEY, Limits, limits_of, read_book
-from .report import ERROR, INFO, Report
+from .report import ERROR, INFO, MESSAGES, Report
 from .text import clean
 
 _STR, _F, _I = pa.string(), pa.float64(), pa.int64()
@@ -64,6 +64,16 @@ def _is_flat(book) -> bool:
     if not flat.looks_flat(book):
         return False
     return flat.has_indicator_sheet(book) or not forms.has_form(book)
+
+
+def _where(file_name: str, p: dict) -> str:
+    """'文件“a.xlsx”工作表“项目”第 3 行' for the cross-file duplicate message."""
+    out = f"文件“{file_name}”"
+    if p.get("source_sheet"):
+        out += f"工作表“{p['source_sheet']}”"
+    if p.get("source_row"):
+        out += f"第 {p['source_row']} 行"
+    return out
 
 
 def parse_file(file_name: str, data: bytes, department: str | None = None, max_mb: float = DEFAULT_MAX_MB,
@@ -152,10 +162,12 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
             p["department"] = cells.department(p["department"])     # one spelling per department (issue 20)
             key = (p["year"], p["department"], p["project_code"] or cells.norm(p["name"]))
             if key in seen:
+                value = p["project_code"] or p["name"]
                 b.report.add("duplicate-project", ERROR, sheet=p["source_sheet"], row=p["source_row"],
-                             column="项目名称", value=p["project_code"] or p["name"], limit=f"{seen[key]} 中的同名")
+                             column="项目名称", value=value, limit=seen[key],
+                             message=MESSAGES["duplicate-across-files"].format(value=value, limit=seen[key]))
             else:
-                seen[key] = name
+                seen[key] = _where(name, p)
         for problem in b.report.problems:
             problem.file = name
         plan.batches.append(b)

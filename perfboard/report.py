@@ -24,7 +24,7 @@ MESSAGES = {
     "file-type": "不支持的文件类型“{value}”：请上传 .xlsx / .xlsm / .xls 或 .csv 文件。",
     "zip-bomb": "文件解压后过大（{value}），疑似异常文件，已拒绝。",
     "csv-encoding": "无法识别 CSV 文件的编码（已尝试 UTF-8、GB18030）。",
-    "no-sheet": "未找到可识别的工作表：需要名为“项目”（projects）的工作表，或表头含“项目名称”“全年预算数”“全年执行数”的表格。",
+    "no-sheet": "未找到可识别的工作表：需要名为“项目”（projects）的数据表，或表头含“项目名称”“全年预算数”“全年执行数”（或“预算数”“执行数”“调整后预算数”“预算执行数”）的表格，或项目支出绩效自评表（含“项目名称”、“年度资金总额”或“总额”、“全年预算数”或“调整后预算数”、“全年执行数”或“预算执行数”、“三级指标”等栏目）。",
     "no-header": "工作表中未找到表头行（需要包含“项目名称”等列名）。",
     "missing-column": "缺少必填列“{value}”。",
     "too-many-rows": "数据行数 {value} 超过上限 {limit} 行，未导入。请拆分文件后分批导入。",
@@ -38,6 +38,7 @@ MESSAGES = {
     "zero-budget": "全年预算数为 0，无法计算执行率。",
     "rate-out-of-range": "执行率“{value}”不在合理范围内。",
     "duplicate-project": "项目重复：与第 {limit} 行的项目（同年度、主管部门、{value}）重复。",
+    "duplicate-across-files": "项目重复：与{limit}的项目（同年度、主管部门、{value}）重复。",
     "orphan-indicator": "该指标行关联不到任何项目（{value}）。",
     "unknown-column": "未识别的列“{value}”，已忽略（保留在导入报告中）。",
     "sheet-skipped": "不是可导入的数据表（或填报表），已跳过。",
@@ -61,7 +62,7 @@ MESSAGES = {
     "monitor-empty-row": "空的指标行（只有一级、二级指标），已跳过。",
     "monitor-replace-needed": "{value} 的监控数据已存在；如需用本文件替换，请确认“替换已有数据”。",
     # 项目支出绩效自评表 (forms.py)
-    "no-form": "未找到可识别的工作表：既没有名为“项目”的数据表，也没有项目支出绩效自评表（需含“项目名称”“年度资金总额”“全年预算数”“全年执行数”“三级指标”等栏目）。",
+    "no-form": "未找到可识别的工作表：需要名为“项目”（projects）的数据表，或表头含“项目名称”“全年预算数”“全年执行数”（或“预算数”“执行数”“调整后预算数”“预算执行数”）的表格，或项目支出绩效自评表（含“项目名称”、“年度资金总额”或“总额”、“全年预算数”或“调整后预算数”、“全年执行数”或“预算执行数”、“三级指标”等栏目）；本文件两者都没有。",
     "form-incomplete": "未找到‘{value}’：本表不是完整的绩效自评表，未导入。",
     "form-found": "识别为项目支出绩效自评表（{value}）。",
     "fund-total-zero": "“年度资金总额”的“{column}”为 {value}，但其中各项合计 {limit} 万元：已按各项之和导入。",
@@ -76,7 +77,23 @@ MESSAGES = {
     "indicator-name-missing": "指标有内容但没有三级指标名称（{value}）。",
     "target-missing": "未填写年度指标值。",
     "actual-missing": "未填写实际完成值。",
+    "unused-category": "只写了指标类别“{value}”，没有三级指标、指标值、完成值和分值：视为未使用的类别，已跳过。",
+    "level1-missing": "缺少{value}：本表没有任何一条{value}，请核对是否漏填或原表被截断。",
+    "score-missing": "分值为 {value}，但未填写得分（缺少填报数据，未按计算值补填）。",
+    "total-score-missing": "未填写{value}的得分（缺少填报数据，未按计算值补填）。",
+    "achievement-missing": "未填写年度总体目标的实际完成情况。",
+    "total-row-assumed": "未找到“年度资金总额”行：已把第一行有金额的“{value}”行当作资金总额，请核对。",
+    "money-as-text": "金额写作“{value}”，已按 {limit} 万元导入。",
+    "name-code-split": "项目名称“{value}”前面是项目编码：已按编码 {limit} 与名称分开导入。",
+    "form-not-project": "这是{value}，不是项目支出绩效自评表，未导入；请导入各项目的自评表。",
 }
+
+
+def _as_written(value) -> str:
+    """A cell value quoted in a message as the user wrote it: -5, not -5.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 @dataclass
@@ -121,7 +138,7 @@ class Report:
             self.hidden_errors += severity == ERROR
             self.hidden_warnings += severity == WARNING
             return
-        shown = "" if value is None else str(value)
+        shown = "" if value is None else _as_written(value)
         if len(shown) > 80:
             shown = shown[:80] + "…"
         msg = message or MESSAGES[code].format(value=shown, column=column or "", limit=limit)
@@ -179,10 +196,11 @@ class Report:
         rows = sorted(self.problems, key=lambda p: (order[p.severity], p.file or "", p.sheet or "", p.row or 0))
         return pd.DataFrame(
             [{"级别": SEVERITY_ZH[p.severity], "代码": p.code, "文件": p.file or "", "工作表": p.sheet or "", "行": p.row,
-              "列": p.column or "", "内容": "" if p.value is None else str(p.value)[:80], "说明": p.message}
+              "列": p.column or "", "内容": "" if p.value is None else _as_written(p.value)[:80], "说明": p.message}
              for p in rows],
             columns=["级别", "代码", "文件", "工作表", "行", "列", "内容", "说明"],
         )
 
     def to_dicts(self) -> list[dict]:
-        return [{k: (v if k != "value" or v is None else str(v)) for k, v in asdict(p).items()} for p in self.problems]
+        return [{k: (v if k != "value" or v is None else _as_written(v)) for k, v in asdict(p).items()}
+                for p in self.problems]

@@ -340,7 +340,12 @@ def test_levels_left_blank_without_merges_carry_down_and_repeated_headers_are_sk
 def test_score_above_weight_is_flagged():
     inds = [Ind("产出指标", "数量指标", "立项数量", "≥70项", "77项", 50, 55)]
     b, placed = parse([("表", Form(indicators=inds, total_weight=None, total_score=None))])
-    assert problems(b, "warning") == [("score-over-weight", "表", placed["表"]["indicators"][0], "得分")]
+    row = placed["表"]["indicators"][0]
+    # issue 14: a form without 效益/满意度 indicators and with an empty 总分 now says so (they used to pass silently)
+    assert problems(b, "warning") == [("score-over-weight", "表", row, "得分"),
+                                      ("level1-missing", "表", placed["表"]["ind_header"], "一级指标"),
+                                      ("level1-missing", "表", placed["表"]["ind_header"], "一级指标"),
+                                      ("total-score-missing", "表", placed["表"]["total_score"], "得分")]
 
 
 def test_split_weight():
@@ -409,16 +414,27 @@ def test_form_without_a_year_is_refused():
 def test_form_missing_spent_column_is_refused_with_a_clear_message():
     b, _ = parse([("招商引资", Form(omit=frozenset({"全年执行数"}))), ("科技计划", Form())])
     errors = b.report.errors
-    assert [(p.code, p.sheet, p.value) for p in errors] == [("form-incomplete", "招商引资", "全年执行数")]
-    assert "未找到‘全年执行数’" in errors[0].message
+    # issue 14: the refusal names every label that was looked for
+    assert [(p.code, p.sheet) for p in errors] == [("form-incomplete", "招商引资")]
+    assert errors[0].value.startswith("全年执行数（已查找的栏目：“全年执行数”")
+    assert "“预算执行数”" in errors[0].message and "“全年执行数(B)”" in errors[0].message
+    assert "未找到‘全年执行数" in errors[0].message
     assert "招商引资" in errors[0].text()
     # the broken sheet adds nothing; the good one is still read (the import as a whole is refused by the report)
     assert [p["source_sheet"] for p in b.projects] == ["科技计划"]
     assert {i["ref"] for i in b.indicators} == {0} and {f["ref"] for f in b.funds} == {0}
 
 
+def test_unknown_total_row_label_takes_the_first_row_with_amounts_and_says_so():
+    # issue 14 (degrade, don't refuse): a money block whose total row carries no known label is read from its
+    # first row with amounts, and the warning names the label that was assumed (here the row has none)
+    b, placed = parse([("表", Form(omit=frozenset({"年度资金总额"})))])
+    assert b.report.ok
+    assert problems(b, "warning") == [("total-row-assumed", "表", placed["表"]["total"], "（无标签）")]
+    assert (b.projects[0]["budget"], b.projects[0]["spent"]) == (425, 425)
+
+
 @pytest.mark.parametrize("omit, missing", [
-    ({"年度资金总额"}, "年度资金总额"),
     ({"三级指标"}, "三级指标"),
     ({"实际完成值"}, "实际完成值"),
     ({"项目名称"}, "项目名称"),
@@ -534,7 +550,8 @@ def test_import_forms_into_the_database_and_a_bad_form_changes_nothing(store):
                     ("坏表", Form(name="2023年坏表", year_text="（2023年度）", omit=frozenset({"全年执行数"})))])
     plan = prepare(store, [("坏表.xlsx", bad)])
     assert not plan.ok
-    assert [(p.code, p.sheet, p.value) for p in plan.report.errors] == [("form-incomplete", "坏表", "全年执行数")]
+    assert [(p.code, p.sheet) for p in plan.report.errors] == [("form-incomplete", "坏表")]
+    assert plan.report.errors[0].value.startswith("全年执行数（已查找的栏目")
     with pytest.raises(ImportRefused):
         commit(store, plan)
     assert _snapshot(store) == before
