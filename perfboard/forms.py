@@ -448,7 +448,8 @@ class _FormReader:
 
     def _title(self) -> str:
         """The form's title line (the cell naming a 自评表 above the 项目名称 row), as a label key."""
-        for r in range(self.lo - 1, self.title_lo - 1, -1):
+        above = range(self.lo - 1, self.title_lo - 1, -1) if self.has_name else range(self.lo, min(self.hi, self.lo + 5))
+        for r in above:
             for k in self.g.keys[r] if 0 <= r < self.g.nrows else []:
                 if "表" in k and len(k) <= 60:
                     return k
@@ -847,7 +848,7 @@ class _FormReader:
             # a row of the template never filled in: an unused 二级 category, "指标1：" and nothing else
             if rows.empty(raw["note"]) and rows.is_unused_category(level1, level2, raw["level3"], raw["target"],
                                                                    raw["actual"], raw["weight"], raw["score"]):
-                if self._names_a_level(r, cols) or not (rows.empty(raw["level3"]) and rows.empty(raw["score"])):
+                if self._names_a_level(r, cols) or not (_blank(raw["level3"]) and _blank(raw["score"])):
                     text = rows.category_text(level1, level2)
                     self.add("unused-category", INFO, r, header("level2") or header("level1"), value=text)
                     unused.append((text, r))
