@@ -94,6 +94,9 @@ def test_import_bad_file_exits_1_and_changes_nothing(db, tmp_path):
     assert r.returncode == 1
     out = json.loads(r.stdout)
     assert out["imported"] is False
+    # a refused import names its counts as parsed, not as projects/indicators that look imported (issue 14)
+    assert "projects" not in out and "indicators" not in out
+    assert (out["parsed_projects"], out["parsed_indicators"]) == (0, 0)
     assert [(p["code"], p["severity"], p["sheet"], p["row"], p["column"]) for p in out["problems"]] == \
         [("not-a-number", "error", "项目", 2, "全年预算数（万元）")]
     assert snapshot(db) == before
