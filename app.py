@@ -3,7 +3,7 @@ import streamlit as st
 
 from perfboard.display import md_text, plain
 from perfboard.filters import LIGHTS
-from perfboard.sample import sample_in_use
+from perfboard.sample import FICTIONAL_LABEL, fictional_years, sample_in_use
 from perfboard.summary import filter_options
 from ui import state, style
 from perfboard.auth import can, department_scope
@@ -65,7 +65,14 @@ with st.sidebar:
 style.apply(state.presentation())
 samples = state.load(sample_in_use)
 if samples:
-    st.caption(":orange-badge[:material/science: 示例数据] 当前显示的是随附的示例数据（" + md_text("、".join(samples))
-               + "），仅供演示。导入本单位数据后即可替换。")
+    fictional = state.load(fictional_years)
+    year = st.session_state.get(K_YEAR)
+    note = (f"{year} 年度的数据是虚构的（{FICTIONAL_LABEL}），不是真实数据。" if year in fictional
+            else "、".join(f"{y} 年度" for y in fictional) + f"为{FICTIONAL_LABEL}数据。" if fictional else "")
+    banner, action = st.columns([5, 1], vertical_alignment="center")
+    banner.caption(":orange-badge[:material/science: 示例数据] 当前显示的是随附的示例数据（" + md_text("、".join(samples))
+                   + "），仅供演示。" + note + "导入本单位数据时可一并删除示例数据。")
+    if can(user, "import"):     # a link, not a button: the removal (with its confirmation) is on 数据导入
+        action.page_link("pages/import_data.py", label="删除示例数据", icon=":material/delete:")
 
 page.run()

@@ -3,11 +3,13 @@ import streamlit as st
 
 from perfboard.auth import PermissionDenied
 from perfboard.importer import ImportRefused, commit, may_import, prepare
+from perfboard.sample import sample_in_use
 from perfboard.template import template_bytes
 from ui import render, state, upload_cache
+from ui import sample as sample_ui
 from ui.auth import current_user
 
-K_UPLOAD, K_DEPT, K_REPLACE = "imp_files", "imp_department", "imp_replace"
+K_UPLOAD, K_DEPT, K_REPLACE, K_DROP_SAMPLE = "imp_files", "imp_department", "imp_replace", "imp_remove_sample"
 
 st.title("数据导入")
 state.show_flash()
@@ -24,14 +26,25 @@ if refused:
     st.error(f"{refused}。如需导入，请联系管理员调整账户权限。")
     st.stop()
 
-files = st.file_uploader("选择文件", type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key=K_UPLOAD)
+samples = state.load(sample_in_use)
+if samples:
+    st.info("数据库中现有随附的示例数据（" + render.md("、".join(samples)) + "）。导入本单位数据时可在预览中选择一并删除，"
+            "也可以现在删除。")
+    sample_ui.remove_button("import")
+
+# Streamlit 1.67 has no option for the drop zone's own texts ("Drag and drop files here", "Browse files"):
+# the label and the help say in Chinese what to do.
+files = st.file_uploader("选择文件（拖入此框，或点击 Browse files 选择）", type=["xlsx", "xlsm", "xls", "csv"],
+                         accept_multiple_files=True, key=K_UPLOAD,
+                         help="可一次选择多个文件：.xlsx、.xlsm、.xls 或 .csv，每个不超过 50 MB。")
 department = st.text_input("指定主管部门（可选；填写后覆盖文件中的主管部门）", key=K_DEPT).strip() or None
 if not files:
     st.stop()
 
 payload = [(f.name, f.getvalue()) for f in files]
 plan = prepare(store, payload, department, replace=st.session_state.get(K_REPLACE, False), user=user,
-               parsed=upload_cache.parsed(department))       # a rerun (a keystroke, a checkbox) does not parse again
+               parsed=upload_cache.parsed(department),        # a rerun (a keystroke, a checkbox) does not parse again
+               remove_sample=bool(samples) and st.session_state.get(K_DROP_SAMPLE, True))
 report = plan.report
 
 st.subheader("校验报告")
@@ -43,6 +56,9 @@ if report.problems:
 else:
     st.success("未发现问题。")
 
+if plan.sample_loaded:
+    st.checkbox("同时删除示例数据（与本次导入在同一事务中完成）", key=K_DROP_SAMPLE, value=True,
+                help="勾选后，确认导入时一并删除随附的示例数据；导入失败则两者都不发生。")
 if plan.existing_scopes:
     st.checkbox("替换已有数据：" + "、".join(f"{y} 年度 {render.name(d)}" for y, d in plan.existing_scopes), key=K_REPLACE)
 
@@ -66,6 +82,8 @@ if st.button("确认导入", type="primary", disabled=not plan.ok):
         st.session_state.pop(K_UPLOAD, None)
         upload_cache.clear()
         st.session_state.pop(K_REPLACE, None)
+        st.session_state.pop(K_DROP_SAMPLE, None)
         state.warm_up(store)
-        state.flash(f"已导入 {plan.projects:,} 个项目、{plan.indicators:,} 条指标。")
+        state.flash(f"已导入 {plan.projects:,} 个项目、{plan.indicators:,} 条指标。"
+                    + ("已删除示例数据。" if plan.remove_sample and plan.sample_loaded else ""))
         st.rerun()

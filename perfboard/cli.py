@@ -17,7 +17,7 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--year", type=int)
+    p.add_argument("--year", type=int, help="年度（默认：最新年度，与页面一致；不同年度的数字从不相加）")
     p.add_argument("--department", action="append", default=[], help="主管部门（可重复）")
     p.add_argument("--funding-source", action="append", default=[])
     p.add_argument("--light", action="append", default=[], choices=["绿", "黄", "红", "超预算", "无预算"])
@@ -71,8 +71,9 @@ def acting_user(store: Store, a: argparse.Namespace):
 def scoped_filters(store: Store, a: argparse.Namespace, action: str = "view"):
     """The command's filters narrowed to the acting user's departments, and that user."""
     from . import auth
+    from .summary import with_default_year
     user = acting_user(store, a)
-    return auth.scoped(store, filters_from(a), user, action), user
+    return with_default_year(store, auth.scoped(store, filters_from(a), user, action)), user
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--department", help="指定主管部门（覆盖文件中的值）")
     p.add_argument("--replace", action="store_true", help="替换同年度、同部门的已有数据")
+    p.add_argument("--remove-sample", action="store_true", help="同时删除随附的示例数据（与导入在同一事务中）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出校验报告")
 
     p = sub.add_parser("summary", help="汇总数字（与页面一致）")
@@ -91,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filter_args(p)
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("sample", help="载入随附的示例数据")
+    p = sub.add_parser("sample", help="载入随附的示例数据（--remove：删除全部示例数据）")
+    p.add_argument("--remove", action="store_true", help="删除数据库中的全部示例数据（一个事务）")
     _db_arg(p)
 
     p = sub.add_parser("template", help="生成空白导入模板")
@@ -171,7 +174,8 @@ def cmd_import(a) -> int:
         print("错误：找不到文件：" + "、".join(missing), file=sys.stderr)
         return EXIT_USAGE
     with Store(a.db) as store:
-        plan = import_paths(store, a.files, department=a.department, replace=a.replace, user=local_admin("命令行"))
+        plan = import_paths(store, a.files, department=a.department, replace=a.replace, user=local_admin("命令行"),
+                            remove_sample=a.remove_sample)
     if a.json:
         # a refused import names its counts as parsed: nothing of them is in the database
         counts = ({"projects": plan.projects, "indicators": plan.indicators} if plan.ok else
@@ -187,6 +191,9 @@ def cmd_import(a) -> int:
             print(f"未导入：{plan.report.error_count} 个错误，数据库未作任何修改。")
             if any(p.code == "replace-needed" for p in plan.report.errors):
                 print("如需替换已有数据，请加 --replace。")
+        if plan.sample_loaded and not a.remove_sample:
+            print("提示：数据库中仍有随附的示例数据；删除：python -m perfboard sample --remove"
+                  "（或导入时加 --remove-sample）。")
     return EXIT_OK if plan.ok else EXIT_REFUSED
 
 
@@ -203,7 +210,14 @@ def cmd_summary(a) -> int:
 
 
 def cmd_sample(a) -> int:
-    from .sample import load_sample
+    from .sample import load_sample, remove_sample
+    if a.remove:
+        from .auth import local_admin
+        with Store(a.db) as store:
+            n_projects, n_indicators = remove_sample(store, local_admin("命令行"))
+            store.set_setting("sample_offered", True)       # not loaded again on the next start
+        print(f"已删除示例数据：{n_projects} 个项目，{n_indicators} 条指标。" if n_projects else "数据库中没有示例数据。")
+        return EXIT_OK
     with Store(a.db) as store:
         plan = load_sample(store)
     for p in plan.report.errors:

@@ -41,6 +41,8 @@ class ImportPlan:
     report: Report = field(default_factory=Report)       # all files' problems together
     existing_scopes: list[tuple[int, str]] = field(default_factory=list)
     replace: bool = False
+    remove_sample: bool = False      # delete the shipped sample's rows in the same transaction (issue 15)
+    sample_loaded: bool = False      # the database holds sample rows (the preview offers removing them)
 
     @property
     def ok(self) -> bool:
@@ -133,15 +135,16 @@ def parse(name: str, data: bytes, department: str | None = None, max_mb: float =
 
 def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str | None = None,
             replace: bool = False, max_mb: float = DEFAULT_MAX_MB, *, user=None, isolate: bool = True,
-            parsed=None) -> ImportPlan:
+            parsed=None, remove_sample: bool = False) -> ImportPlan:
     """Validate files and check them against the database: duplicates across files, scopes that
     already hold data (need consent to replace), files imported before (by content hash).
 
     `user` given: checked first, and a user who may not import gets an error with no file parsed.
     `isolate`: parse in a worker process (see perfboard.isolate); False parses here (tests, benchmarks).
     `parsed(name, data, parse_one) -> Batch`: lets a caller reuse an earlier parse of the same bytes
-    (the import page's cache); the Batch it returns is not changed here."""
-    plan = ImportPlan(replace=replace)
+    (the import page's cache); the Batch it returns is not changed here.
+    `remove_sample`: the commit also deletes the shipped sample's rows, so sample rows need no replace."""
+    plan = ImportPlan(replace=replace, remove_sample=remove_sample)
     if user is not None:
         why = may_import(store, user, department)
         if why:
@@ -181,9 +184,15 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
         if when is not None:
             plan.report.add("already-imported", INFO, sheet=None, value=f"{when:%Y-%m-%d %H:%M}（{b.file_name}）",
                             file=b.file_name)
+    from .sample import sample_files
+    sample_names = [p.name for p in sample_files()]
+    plan.sample_loaded = bool(store.scalar("SELECT count(*) FROM projects WHERE list_contains(?, source_file)",
+                                           [sample_names]))
+    kept = sample_names if remove_sample else []
     scopes = sorted({s for b in plan.batches for s in b.scopes()})
     plan.existing_scopes = [s for s in scopes if store.scalar(
-        "SELECT count(*) FROM projects WHERE year = ? AND department = ?", list(s))]
+        "SELECT count(*) FROM projects WHERE year = ? AND department = ?"
+        " AND NOT list_contains(?, coalesce(source_file, ''))", [*s, kept])]
     if plan.existing_scopes and not replace:
         for y, d in plan.existing_scopes:
             plan.report.add("replace-needed", ERROR, value=f"{y} 年度“{d}”")
@@ -199,9 +208,15 @@ def commit(store: Store, plan: ImportPlan, user: "auth.User | str | None" = None
     actor = auth.resolve(store, user)
     for d in sorted({d for b in plan.batches for _, d in b.scopes()}):
         auth.require(actor, "import", d)
+    if plan.remove_sample:
+        from .sample import delete_sample_rows, sample_scopes
+        for _, d in sample_scopes(store):
+            auth.require(actor, "import", d)
     now = datetime.now()
     log_ids = []
     with store.transaction() as cur:
+        if plan.remove_sample:
+            delete_sample_rows(cur, actor.name, now)
         for y, d in sorted({s for b in plan.batches for s in b.scopes()}):
             n = cur.execute("SELECT count(*) FROM projects WHERE year = ? AND department = ?", [y, d]).fetchall()[0][0]
             if n and not plan.replace:
@@ -263,10 +278,10 @@ def _insert(cur, table: str, cols: list[str], rows: list[dict]) -> None:
 
 
 def import_paths(store: Store, paths: list[str | Path], department: str | None = None, replace: bool = False,
-                 user: str | None = None) -> ImportPlan:
+                 user: str | None = None, remove_sample: bool = False) -> ImportPlan:
     """CLI and sample loader: prepare and, when clean, commit."""
     files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
-    plan = prepare(store, files, department, replace, user=user)
+    plan = prepare(store, files, department, replace, user=user, remove_sample=remove_sample)
     if plan.ok:
         commit(store, plan, user)
     return plan

@@ -56,6 +56,23 @@ def filter_options(store: Store, departments: tuple[str, ...] | None = None) -> 
             "funding_sources": sorted(set(df["funding_source"]))}
 
 
+def latest_year(store: Store, filters: Filters = Filters()) -> int | None:
+    """The latest year holding a project of the filters' departments (all departments when none is chosen)."""
+    if filters.departments:
+        return store.scalar("SELECT max(year) FROM projects WHERE list_contains(?, department)",
+                            [list(filters.departments)])
+    return store.scalar("SELECT max(year) FROM projects")
+
+
+def with_default_year(store: Store, filters: Filters) -> Filters:
+    """Filters without a year read the latest year, as the app's sidebar does: outputs never add up several
+    years (nor an illustrative 示例（虚构） year to a real one) unless a caller asks for one year at a time."""
+    if filters.year is not None:
+        return filters
+    year = latest_year(store, filters)
+    return filters if year is None else filters.with_year(int(year))
+
+
 def previous_year(store: Store, year: int | None) -> int | None:
     """The latest year before `year` that holds any project (not just year - 1: gaps happen)."""
     if year is None:

@@ -38,7 +38,7 @@ def test_matched_projects_and_figures(app_env):
     assert (at.selectbox(key="cmp_year").value, at.selectbox(key="cmp_base").value) == (2024, 2023)
     m = {x.label: (x.value, x.delta) for x in at.metric}
     assert m["全年预算数（万元）"] == ("636.98", "+24.98（+4.1%）")
-    assert m["指标达成"][0] == "52 / 56"
+    assert m["指标达成"][0] == "52 / 62"
     assert m["执行率"] == ("99.77%", "+12.97 个百分点")
     assert m["项目数"] == ("12 个", "持平")
     assert "示例（虚构）" in texts(at)                      # the invented 2023 data is labelled

@@ -25,8 +25,8 @@ def test_figures_equal_summary(app_env):
     assert shown["全年预算数（万元）"] == wan(expected["budget_wan"]) == "636.98"
     assert shown["全年执行数（万元）"] == wan(expected["spent_wan"]) == "635.52"
     assert shown["执行率"] == pct(expected["execution_rate"]) == "99.77%"
-    assert shown["偏离项目"] == "1 个"
-    assert shown["指标达成"] == "52 / 56"
+    assert shown["偏离项目"] == "3 个"        # 招商引资; 6 and 7 miss actuals of goal targets (issue 15)
+    assert shown["指标达成"] == "52 / 62"
     assert at.title[0].value.startswith("总览")
 
 
@@ -52,8 +52,7 @@ def test_search_filter(app_env):
 
 def test_light_filter_via_session_state(app_env):
     at = open_page(PAGE, f_lights=["绿"])
-    assert metrics(at)["项目数"] == "11 个" and metrics(at)["偏离项目"] == "0 个"
-    assert any("没有偏离的项目" in s.value for s in at.success)
+    assert metrics(at)["项目数"] == "11 个" and metrics(at)["偏离项目"] == "2 个"
 
 
 def test_filter_matching_nothing(app_env):

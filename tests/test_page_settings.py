@@ -25,7 +25,8 @@ def test_save_bands(app_env):
     assert stored(app_env) == {"green": 0.7, "yellow": 0.5}
     assert any("已保存" in s.value for s in at.success)
     at.switch_page("pages/overview.py").run()
-    assert {m.label: m.value for m in at.metric}["偏离项目"] == "0 个"     # 70.74% is green now
+    # 70.74% is green now; the two projects whose goal targets lack an actual (issue 15) still deviate
+    assert {m.label: m.value for m in at.metric}["偏离项目"] == "2 个"
 
 
 def test_invalid_bands_are_refused(app_env):

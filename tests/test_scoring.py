@@ -235,7 +235,13 @@ def test_sample_scores(sample_store):
     assert df.loc["2024 年招商引资", ["execution_score", "indicator_score", "total"]].tolist() == [7.07, 75.0, 82.07]
     assert "not-judged" in df.loc["2024 年招商引资", "findings"] and pd.isna(df.loc["2024 年招商引资", "grade"])
     assert df.loc["2024 年残疾人就业保障金", "total"] == 10.0          # three indicators nobody judged yet
-    full = df.drop(index=["2024 年招商引资", "2024 年残疾人就业保障金"])
+    # issue 15: the goal targets without an actual (2 of 5 rows; 4 of 8 rows, 产出 75 points over 4 and 7 rows,
+    # 满意度 15): 2 x 18.75 + 15 = 52.5 and 3 x 75/7 + 15 = 47.14 indicator points, no grade until filled in
+    assert df.loc["完成技术合同登记任务指标机构奖励", "total"] == 62.5
+    assert df.loc["市级科技计划项目", "total"] == 57.14
+    for name in ("完成技术合同登记任务指标机构奖励", "市级科技计划项目"):
+        assert df.loc[name, "findings"] == ["missing-actual"] and pd.isna(df.loc[name, "grade"])
+    full = df.drop(index=["2024 年招商引资", "2024 年残疾人就业保障金", "完成技术合同登记任务指标机构奖励", "市级科技计划项目"])
     assert (full["total"] == 100.0).all() and (full["grade"] == "优").all()
 
 
@@ -244,7 +250,7 @@ def test_page_helpers(sample_store):
     from perfboard.filters import Filters
     f = Filters(year=2024)
     scores = project_scores(sample_store, f)
-    assert grade_line(scores) == ("**自评等级**（估算）　优 **10** 个　待判定 **2** 个（指标未判定或缺实际值）"
+    assert grade_line(scores) == ("**自评等级**（估算）　优 **8** 个　待判定 **4** 个（指标未判定或缺实际值）"
                                   "　·　已评定项目平均总分 **100.00**")
     assert grade_line(scores, "2024 年度自评等级").startswith("**2024 年度自评等级**（估算）")
     e = execution(sample_store, f)
@@ -254,7 +260,7 @@ def test_page_helpers(sample_store):
     assert grade_label("良", False) == "良" and grade_line(scores.iloc[0:0]) == ""
     # a province's counts carry thousands separators
     many = pd.concat([scores] * 1000, ignore_index=True)
-    assert "优 **10,000** 个　待判定 **2,000** 个" in grade_line(many)
+    assert "优 **8,000** 个　待判定 **4,000** 个" in grade_line(many)
 
 
 def test_cli_score_json(sample_db_path):

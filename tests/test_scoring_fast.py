@@ -73,7 +73,7 @@ def test_hand_checked_figures_of_the_sample(sample_store):
     assert df.loc["2024 年招商引资", ["execution_score", "indicator_score", "total"]].tolist() == [7.07, 75.0, 82.07]
     assert df.loc["2024 年招商引资", "findings"] == ["not-judged"] and pd.isna(df.loc["2024 年招商引资", "grade"])
     assert df.loc["2024 年残疾人就业保障金", "total"] == 10.0
-    assert (df["grade"] == "优").sum() == 10 and df["estimated"].all()
+    assert (df["grade"] == "优").sum() == 8 and df["estimated"].all()      # 6 and 7 miss actuals (issue 15)
 
 
 def test_the_scoring_query_selects_what_the_projects_query_selects(sample_store):
@@ -100,7 +100,7 @@ def test_both_indicator_queries_return_the_same_rows(sample_store):
     by_range = sample_store.df("score_indicators", {**texts, "lo": int(ids.min()), "hi": int(ids.max())})
     by_ids = sample_store.df("score_indicators_of", texts, tables={"project_ids": pd.DataFrame({"id": ids})})
     assert set(by_range["level1"]) == {2, -1}           # 产出指标; the others are not in the list
-    assert len(by_range) == sample_store.scalar("SELECT count(*) FROM indicators") == 98
+    assert len(by_range) == sample_store.scalar("SELECT count(*) FROM indicators") == 104
     assert_same(by_range.sort_values("id").reset_index(drop=True), by_ids.sort_values("id").reset_index(drop=True))
 
 

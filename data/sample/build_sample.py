@@ -1,7 +1,7 @@
 """Build the sample import workbook ``zhangye-kjj-2024.xlsx``.
 
-Source: 张掖市科学技术局 2024 年度项目支出绩效自评报告 (12 projects), as extracted to
-text in ``/work/shared/reference/zhangye-kjj-2024-self-evaluation.txt``.  The data below
+Source: 张掖市科学技术局 2024 年度项目支出绩效自评报告 (12 projects), the published PDF as
+extracted to text (the text file is not part of this repository).  The data below
 is a hand transcription of that report into the app's flat import layout (one row per
 project, one row per indicator).  It is kept as literal Python so that every value can
 be reviewed in git; running this script regenerates the workbook.
@@ -61,7 +61,7 @@ LEVEL1 = {
 
 # ---------------------------------------------------------------------------
 # Projects, in report order.
-#   budget: 全年预算数 (年初预算数 is set equal: the report states no separate figure)
+#   budget: 全年预算数 (年初预算数 stays empty: the report states no such figure)
 #   spent:  全年执行数
 #   rate:   执行率 as stated by the report (None where it states none)
 #   overview / goal: the report's "1.项目概况" / "2.项目绩效总目标" text, label removed
@@ -73,7 +73,7 @@ PROJECTS = [
         # Heading cut off in the source text (it starts mid-sentence); named from content.
         "name": "2024 年市级科技计划项目",
         "unit": "",
-        "source": CITY,  # inferred
+        "source": "",  # not stated (see 说明)
         "budget": 425,
         "spent": 425,
         "rate": 1,
@@ -93,7 +93,7 @@ PROJECTS = [
     {
         "name": "2024 年强科技行动工作经费",
         "unit": "",
-        "source": CITY,  # inferred ("市级强科技专项工作经费")
+        "source": "",  # not stated (see 说明)
         "budget": 8.48,
         "spent": 8.48,
         "rate": 1,
@@ -133,7 +133,7 @@ PROJECTS = [
     {
         "name": "2024 年招商引资",
         "unit": "",
-        "source": CITY,  # inferred ("由市财政局拨付")
+        "source": "",  # not stated (see 说明)
         "budget": 5,
         "spent": 3.537,
         "rate": 0.704,  # as reported; 3.537 / 5 = 70.74 % (kept on purpose, see 说明)
@@ -153,7 +153,7 @@ PROJECTS = [
     {
         "name": "2024 年科技活动周",
         "unit": "",
-        "source": CITY,  # inferred ("由财政局拨付")
+        "source": "",  # not stated (see 说明)
         "budget": 6,
         "spent": 6,
         "rate": 1,
@@ -174,7 +174,7 @@ PROJECTS = [
     {
         "name": "完成技术合同登记任务指标机构奖励",
         "unit": "",
-        "source": PROVINCE,  # inferred, uncertain (see 说明)
+        "source": "",  # not stated (see 说明)
         "budget": 91,
         "spent": 91,
         "rate": 1,
@@ -212,7 +212,7 @@ PROJECTS = [
     {
         "name": "2024 年市级科技特派员奖补资金",
         "unit": "",
-        "source": CITY,  # inferred ("由市财政局下达")
+        "source": "",  # not stated (see 说明)
         "budget": 5.5,
         "spent": 5.5,
         "rate": 1,
@@ -252,7 +252,7 @@ PROJECTS = [
     {
         "name": "2023 年省科学技术奖励资金",
         "unit": "",
-        "source": PROVINCE,  # inferred (provincial award, "由财政局下达")
+        "source": "",  # not stated (see 说明)
         "budget": 5,
         "spent": 5,
         "rate": 1,
@@ -289,7 +289,7 @@ PROJECTS = [
     {
         "name": "2024 年残疾人就业保障金",
         "unit": "",
-        "source": CITY,  # inferred ("由市财政局拨付")
+        "source": "",  # not stated (see 说明)
         "budget": 3.2,
         "spent": 3.2,
         "rate": 1,
@@ -364,6 +364,10 @@ INDICATORS = {
         (SAT, "参与公众满意度", "", "≥95%", OK, ""),
     ],
     "完成技术合同登记任务指标机构奖励": [
+        # Targets from the goal paragraph ("登记金额增长 10%，达到 50 亿元以上"); the report gives no
+        # actual for them, so 实际完成值 and 评价结论 stay empty.
+        ("数量指标", "全市技术合同认定登记金额增长率", "10%", "", "", ""),
+        ("数量指标", "全市技术合同认定登记金额", "50亿元以上", "", "", ""),
         ("数量指标", "全年登记合同数量", "", "771项", OK, ""),
         ("质量指标", "登记技术合同质量", "", "≥80%", OK, ""),
         (SAT, "服务对象满意度", "", "≥95%", OK, ""),
@@ -372,6 +376,12 @@ INDICATORS = {
         # Targets from the goal paragraph ("建设张掖科技大市场 1 处", "...从业人员 30 人以上").
         ("数量指标", "建成张掖市科技大市场", "1处", "1个", OK, ""),
         ("数量指标", "培训我市从事科技创新管理和服务工作的从业人员", "30人以上", "55人", OK, ""),
+        # The information system's targets from the goal paragraph; the report gives no actual for
+        # them, so 实际完成值 and 评价结论 stay empty.
+        ("数量指标", "建成科技管理信息系统功能模块（并使用正常）", "6个", "", "", ""),
+        ("数量指标", "培训市县两级项目管理人员", "20人以上", "", "", ""),
+        ("数量指标", "租赁服务器", "1台", "", "", ""),
+        ("数量指标", "签订运维合同期限", "3年以上", "", "", ""),
         ("时效指标", "资金支付及时性", "", "资金已全部及时支付", OK, ""),
         (SAT, "服务对象满意度", "", "≥95%", OK, ""),
     ],
@@ -408,8 +418,8 @@ INDICATORS = {
 }
 
 NOTES = [
-    "数据来源：张掖市科学技术局 2024 年度项目支出绩效自评报告（12 个项目），由 PDF 提取文本"
-    "（/work/shared/reference/zhangye-kjj-2024-self-evaluation.txt）人工转录为本导入模板；"
+    "数据来源：张掖市科学技术局公开的 2024 年度项目支出绩效自评报告（12 个项目），由其 PDF 提取文本后"
+    "人工转录为本导入模板；"
     "数据以字面量保存在 data/sample/build_sample.py 中，运行该脚本即可重新生成本工作簿。",
     "文本字段（项目概况、年度总体目标、实际完成情况、偏离原因）为报告原文：仅把 PDF 折行拼接、去掉页码"
     "（如“- 13 -”）和“1.项目概况。”“2.项目绩效总目标。”等小标题；折行处若一侧是汉字、另一侧是数字，"
@@ -424,14 +434,13 @@ NOTES = [
     "资金来源：报告明确写出的有——“张掖科技”政务新媒体平台管理运维（“资金来源全部为市级财政资金”）、"
     "市级科技计划项目（2023 年资金结转至 2024 年，上年结转资金）、2024 年重点工作完成情况奖励资金"
     "（省对市州奖励资金）、2024 年第一、二批省级科技计划项目资金（省级科技计划项目资金）。",
-    "资金来源为推断（报告未写明）：2024 年市级科技计划项目（市级科技计划 → 市级财政资金）、"
-    "2024 年强科技行动工作经费（“市级强科技专项工作经费” → 市级财政资金）、2024 年招商引资、"
-    "2024 年科技活动周、2024 年市级科技特派员奖补资金、2024 年残疾人就业保障金（均写“由（市）财政局拨付/下达” "
-    "→ 市级财政资金）、2023 年省科学技术奖励资金（省政府科技奖励 → 省级转移支付资金）、"
-    "完成技术合同登记任务指标机构奖励（按“完成技术合同登记任务指标”的机构奖励，推断为省级转移支付资金，"
-    "把握最小，报告未写下达文件的发文机关）。",
-    "年初预算数：报告没有单独给出年初预算数，一律等于全年预算数（部分资金为年中下达，如招商引资、科技活动周 6 月，"
-    "重点工作奖励 7 月，残疾人就业保障金 6 月）。项目编码报告未给出，留空。",
+    "其余 8 个项目报告未写明资金来源，资金来源留空（不作推断）：2024 年市级科技计划项目、"
+    "2024 年强科技行动工作经费、2024 年招商引资、2024 年科技活动周、完成技术合同登记任务指标机构奖励、"
+    "2024 年市级科技特派员奖补资金、2023 年省科学技术奖励资金、2024 年残疾人就业保障金。"
+    "“由（市）财政局拨付/下达”只说明拨付渠道，不说明资金来源。",
+    "年初预算数：报告没有给出年初预算数，全部留空（部分资金为年中下达，如招商引资、科技活动周 6 月，"
+    "重点工作奖励 7 月，残疾人就业保障金 6 月，不能视同年初预算）。全年预算数取报告所写的下达/拨付金额。"
+    "项目编码报告未给出，留空。",
     "实施单位：仅在报告点名承担单位时填写——市级科技计划项目（张掖市科技服务中心、张掖市科技情报研究所，"
     "各承担一个子项目）、2024 年第一、二批省级科技计划项目资金（甘肃滨河食品有限责任公司）。"
     "“张掖科技”平台的运维公司是受托方、2023 年省科学技术奖励资金的获奖企业是奖励对象，均未作为实施单位填写。",
@@ -449,10 +458,16 @@ NOTES = [
     "取自“项目绩效总目标”段落的年度指标值：2024 年招商引资（年度赴外招商 2 次、全年引进落地项目 1 项）；"
     "市级科技计划项目（建设张掖科技大市场 1 处、培训从业人员 30 人以上）；2024 年市级科技特派员奖补资金（50 名）。"
     "招商引资目标“引进落地项目 1 项”对应的实际值报告写作“成功引进企业 1 家”，单位不同，照录。",
-    "报告中的绩效总目标另有未在完成情况中报告实际值的内容，未编造指标行：技术合同认定登记金额增长 10%、达到 50 亿元以上；"
-    "科技管理信息系统建设项目的 6 个功能模块、培训市县两级项目管理人员 20 人以上、租赁服务器 1 台、签订运维合同 3 年以上。",
+    "绩效总目标中另有完成情况部分没有报告实际值的目标，也作为指标录入，实际完成值和评价结论留空"
+    "（应用会把它们列为“缺少实际值”，待单位补填）：完成技术合同登记任务指标机构奖励——"
+    "全市技术合同认定登记金额增长率 10%（原文“增长 10%”，“增长”归入指标名称）、"
+    "全市技术合同认定登记金额 50亿元以上；市级科技计划项目（科技管理信息系统建设子项目）——"
+    "建成科技管理信息系统功能模块 6个（原文“项目申报、项目受理、项目立项、任务书管理、项目结题验收、系统管理等"
+    " 6 个功能模块，并使用正常”）、培训市县两级项目管理人员 20人以上、租赁服务器 1台、签订运维合同期限 3年以上。"
+    "这六项报告未标二级指标类别，均归入数量指标。",
     "分值、得分：报告未给出权重和得分，留空。",
-    "评价结论：不是报告逐条给出的结论，而是按报告每个项目（三）部分“未偏离绩效目标”的总体结论填“达成”；"
+    "评价结论：不是报告逐条给出的结论，而是按报告每个项目（三）部分“未偏离绩效目标”的总体结论，"
+    "对报告写出完成情况的指标填“达成”；报告没有写出实际值的指标（上条所列六项）留空；"
     "招商引资中报告显示已完成的指标填“达成”，其项目总成本（支出 3.537 万元，为偏离原因所在）留空。"
     "偏差原因分析及改进措施：报告没有逐条给出，全部留空。",
     "偏离原因与改进措施：仅招商引资偏离绩效目标，偏离原因照录报告原文；报告未另写改进措施，改进措施留空。其余项目报告写“未偏离绩效目标”，两栏留空。",
@@ -492,7 +507,7 @@ def project_rows():
     for p in PROJECTS:
         yield [
             YEAR, DEPARTMENT, p["unit"], "", p["name"], p["source"],
-            p["budget"], p["budget"], p["spent"], p["rate"],
+            None, p["budget"], p["spent"], p["rate"],
             p["overview"], p["goal"], p["actual"], p["reason"], p["measures"],
         ]
 
