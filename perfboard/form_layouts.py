@@ -163,7 +163,9 @@ COMMON = {
     },
     "goal": {"block": ["总体目标", "年度绩效目标"], "achieved": ["实际完成目标"]},
     "indicators": {"fields": {"target": ["年度目标值"], "actual": ["全年完成值", "全年实际完成值"],
-                              "unit": ["计量单位"], "note": ["未完成原因和改进措施", "偏差原因分析", "偏差原因"]}},
+                              "unit": ["计量单位"], "note": ["未完成原因和改进措施", "偏差原因分析", "偏差原因"],
+                              # issue 15: PerfBoard's exported forms carry the judgement right of the print area
+                              "judgement": ["评价结论"]}},
     "total": ["自评总分", "合计得分"],
 }
 

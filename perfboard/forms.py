@@ -11,7 +11,7 @@ from .batch import PROJECT_COLUMNS, Batch
 from .flat import RATE_TOLERANCE, indicator_values
 from .readers import RawBook, Sheet
 from .report import ERROR, INFO, WARNING, Report
-from .targets import DIRECTIONS, format_target, normalize_direction, parse_value
+from .targets import DIRECTIONS, JUDGEMENTS, format_target, normalize_direction, parse_value
 
 MAX_FORM_ROWS = 3000        # a form is a page or two; never walk a huge data sheet cell by cell
 MAX_FORM_COLS = 60
@@ -106,6 +106,16 @@ _NAME_CODE = re.compile(r"^([0-9A-Za-z]*\d[0-9A-Za-z]{7,})\s*[-－—_:：]\s*(\
 def _looked_for_money(field: str) -> str:
     """'全年预算数（已查找的栏目：“全年预算数”“调整后预算数”…）' for a form refused without that column."""
     return f"{MONEY_ZH[field]}（已查找的栏目：" + "、".join(f"“{x}”" for x in _L["money"]["fields"][field]) + "）"
+
+
+# issue 15 (estimates in a round trip): PerfBoard's exported forms label default-weight 分值/得分/总分 columns
+# "（估算）". Those numbers are the app's estimates, not reported figures: they are left out (and reported once
+# per column), so the scorer estimates them again after the import instead of taking them as reported.
+ESTIMATE_MARK = "估算"
+
+
+def _estimate(header) -> bool:
+    return isinstance(header, str) and ESTIMATE_MARK in header
 
 
 def _match(k: str, labels: frozenset[str]) -> bool:
@@ -351,6 +361,14 @@ class _FormReader:
     # -- reporting
     def add(self, code, severity, r=None, column=None, **kw):
         self.rep.add(code, severity, sheet=self.sheet.name, row=None if r is None else r + 1, column=column, **kw)
+
+    def estimate_left_out(self, r: int, column: str) -> bool:
+        """issue 15: a column labelled 估算 is not read (reported once per column)."""
+        seen = self.__dict__.setdefault("_estimates", set())
+        if column not in seen:
+            seen.add(column)
+            self.add("estimate-left-out", INFO, r, column, value=column)
+        return True
 
     def cell(self, r: int, c: int, column: str | None):
         """The value shown at (r, c), following merges; a formula with no saved result is an error."""
@@ -655,6 +673,8 @@ class _FormReader:
             if f not in fields:
                 return None, None
             c, _, header = fields[f]
+            if f in ("weight", "score") and _estimate(header) and self.estimate_left_out(tr, header):
+                return None, None
             v, ok = self.cell(tr, c, header)
             if not ok:
                 bad = True
@@ -844,7 +864,8 @@ class _FormReader:
                     carry2 = None
                 level2 = split_weight(carry2)[0] if carry2 else None
 
-            raw = {f: get(r, f) for f in ("level3", "target", "actual", "weight", "score", "note", "direction", "unit")}
+            raw = {f: get(r, f) for f in ("level3", "target", "actual", "weight", "score", "note", "direction", "unit",
+                                          "judgement")}
             # a row of the template never filled in: an unused 二级 category, "指标1：" and nothing else
             if rows.empty(raw["note"]) and rows.is_unused_category(level1, level2, raw["level3"], raw["target"],
                                                                    raw["actual"], raw["weight"], raw["score"]):
@@ -882,7 +903,7 @@ class _FormReader:
             nums = {}
             for f in ("weight", "score"):
                 v = raw[f]
-                if _blank(v):
+                if _blank(v) or (_estimate(header(f)) and self.estimate_left_out(r, header(f))):
                     nums[f] = None
                     continue
                 value, code = cells.number(v)
@@ -902,8 +923,12 @@ class _FormReader:
             direction = None if _blank(raw["direction"]) else raw["direction"]
             direction = form_layouts.DIRECTION_ALIASES.get(cells.norm(direction), direction) if direction else None
             unit = None if _blank(raw["unit"]) else raw["unit"]
+            judgement = None if _blank(raw["judgement"]) else _squash(raw["judgement"])
+            if judgement is not None and judgement not in JUDGEMENTS:
+                self.add("bad-judgement", ERROR, r, header("judgement"), value=raw["judgement"])
+                bad = True
             out.append({"position": len(out) + 1, "level1": level1, "level2": level2, "level3": level3,
-                        "weight": weight, "reported_score": score, "judgement": None, "deviation_note": note,
+                        "weight": weight, "reported_score": score, "judgement": judgement, "deviation_note": note,
                         "source_sheet": self.sheet.name, "source_row": r + 1,
                         **indicator_values(_split_target(direction, _dateless(target), unit), _dateless(actual),
                                            direction, unit)})
@@ -919,13 +944,13 @@ class _FormReader:
         total = None
         if total_row is not None:
             total_weight = None
-            if "weight" in cols:
+            if "weight" in cols and not _estimate(header("weight")):
                 v = get(total_row, "weight")
                 if not _blank(v):
                     total_weight, code = cells.number(v)
                     if code:
                         self.add(code, ERROR, total_row, header("weight"), value=v)
-            if "score" in cols:
+            if "score" in cols and not _estimate(header("score")):
                 v = get(total_row, "score")
                 if not _blank(v):
                     total, code = cells.number(v)

@@ -86,6 +86,7 @@ MESSAGES = {
     "money-as-text": "金额写作“{value}”，已按 {limit} 万元导入。",
     "name-code-split": "项目名称“{value}”前面是项目编码：已按编码 {limit} 与名称分开导入。",
     "form-not-project": "这是{value}，不是项目支出绩效自评表，未导入；请导入各项目的自评表。",
+    "estimate-left-out": "“{value}”一栏是导出时按默认权重估算的数值，不是填报值，未导入（导入后重新估算）。",
 }
 
 

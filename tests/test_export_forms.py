@@ -41,22 +41,24 @@ def test_national_layout(sample_store):
             "A10:A11", "B10:F10", "G10:J10", "B11:F11", "G11:J11"} <= m
     assert (ws["A3"].value, ws["C3"].value) == ("项目名称", ZS)
     assert (ws["A4"].value, ws["C4"].value, ws["G4"].value) == ("主管部门", "张掖市科学技术局", "实施单位")
-    assert [ws.cell(5, c).value for c in range(4, 10)] == ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+    # no weights in the sample: the 分值/得分 labels say 估算 (issue 15)
+    assert [ws.cell(5, c).value for c in range(4, 10)] == ["年初预算数", "全年预算数", "全年执行数", "分值（估算）", "执行率",
+                                                          "得分（估算）"]
     assert [ws.cell(r, 2).value for r in range(6, 10)] == ["年度资金总额", "其中：本年财政拨款", "上年结转资金", "其他资金"]
-    assert (ws["D6"].value, ws["E6"].value, ws["F6"].value) == (5, 5, 3.537)
+    assert (ws["D6"].value, ws["E6"].value, ws["F6"].value) == (None, 5, 3.537)     # 年初预算数 not in the report
     assert ws["F6"].number_format == "#,##0.00##"
-    assert ws["H6"].value == pytest.approx(3.537 / 5) and ws["H6"].number_format == "0.00%"
+    assert ws["H6"].value == 0.704 and ws["H6"].number_format == "0.00%"      # the reported rate, as reported
     assert ws["G6"].value == 10 and ws["I6"].value == pytest.approx(round(3.537 / 5 * 10, 2))
     assert ws["B11"].value == "年度赴外招商 2 次，全年引进落地项目 1 项。"
     assert ws["B11"].alignment.wrap_text and ws["B11"].alignment.horizontal == "left"
     assert [ws.cell(12, c).value for c in range(1, 10)] == ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值",
-                                                           "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+                                                           "实际完成值", "分值（估算）", "得分（估算）", "偏差原因分析及改进措施"]
     # 6 indicators: 产出 (成本, 数量 x2, 质量, 时效) then 满意度; 一级 merged over its rows, 二级 within
     assert "A12:A18" in m and "B13:B17" in m and "C14:C15" in m
     assert [ws.cell(r, 4).value for r in range(13, 19)] == ["项目总成本", "年度赴外招商", "全年引进落地项目", "经费支出合规性",
                                                            "资金拨付及时性", "服务对象满意度"]
     assert (ws["E14"].value, ws["F14"].value) == ("2次", "2次")
-    assert ws["A19"].value == "总分" and "A19:F19" in m
+    assert ws["A19"].value == "总分（估算）" and "A19:F19" in m
     assert ws["G19"].value == pytest.approx(100)
     # borders: every side of plain cells, the outer edges of merged ranges
     sides = lambda ref: {k for k in ("left", "right", "top", "bottom") if getattr(getattr(ws[ref].border, k), "style", None) == "thin"}  # noqa: E731
@@ -91,16 +93,16 @@ def test_sichuan_layout(sample_store):
     ws = book(forms_xlsx(sample_store, Y2024, variant="sichuan"))["市级科技计划项目"]
     m = merged(ws)
     assert ws["A4"].value == "主管部门及代码"
-    assert [ws.cell(5, c).value for c in range(4, 11)] == ["年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分",
-                                                          "原因"]
+    assert [ws.cell(5, c).value for c in range(4, 11)] == ["年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重（估算）",
+                                                          "得分（估算）", "原因"]
     assert ws["B7"].value == "其中：财政拨款" and ws["B8"].value == "上年结转"
     assert ws["G10"].value == "实际完成目标" and "G10:L10" in m
     assert [ws.cell(12, c).value for c in range(2, 12)] == ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位",
-                                                           "完成值", "权重", "得分", "未完成原因分析"]
+                                                           "完成值", "权重（估算）", "得分（估算）", "未完成原因分析"]
     # "30人以上" split into 指标性质 / 指标值 / 度量单位
     assert (ws["D14"].value, ws["E14"].value, ws["F14"].value, ws["G14"].value, ws["H14"].value) == \
         ("培训我市从事科技创新管理和服务工作的从业人员", "≥", "30", "人", "55人")
-    assert ws.print_area.endswith("$A$1:$L$18")
+    assert ws.print_area.endswith("$A$1:$L$22")        # 8 indicators since issue 15 added the system's 4 targets
 
 
 def test_sichuan_target_split():
@@ -201,7 +203,7 @@ def test_round_trip_stored_forms_reimport_identically(sample_store, variant):
         for f in PROJECT_FIELDS + (["deviation_reason"] if variant == "sichuan" else []):
             assert _same(got[f], want[f]), (want["name"], f, got[f], want[f])
     fields = INDICATOR_FIELDS + (["target_text"] if variant == "national" else [])
-    assert len(batch.indicators) == len(ind) == 56
+    assert len(batch.indicators) == len(ind) == 62
     for got, want in zip(batch.indicators, ind.to_dict("records")):
         assert batch.projects[got["ref"]]["name"] == want["project_name"]
         for f in fields:
@@ -237,13 +239,17 @@ def test_round_trip_funds_and_scores(store):
             [(50, 50, None), (30, 24, "宣传不足，明年加强"), (10, 10, None)]
 
 
-def test_round_trip_computed_forms_carry_the_computed_scores(sample_store):
-    from perfboard.scoring import scores
+def test_round_trip_computed_forms_read_back_estimates_as_estimates(sample_store):
+    """issue 15: estimated 分值/得分 are labelled 估算 and left out on import (estimated again there), the
+    reported 执行率 stays as reported, the judgements come back."""
     batch = _roundtrip(sample_store, Y2024, "national", "computed")
-    computed = {p["name"]: s for p, s in scores(sample_store, Y2024)}
-    for p in batch.projects:
-        s = computed[p["name"]]
-        assert p["execution_reported_score"] == pytest.approx(s.execution_score)
-        assert p["reported_total_score"] == pytest.approx(s.total)
-        assert p["reported_rate"] == pytest.approx(s.execution_rate)
+    assert all(p["execution_weight"] is None and p["execution_reported_score"] is None
+               and p["reported_total_score"] is None for p in batch.projects)
+    assert all(i["weight"] is None and i["reported_score"] is None for i in batch.indicators)
+    rates = {p["name"]: p["reported_rate"] for p in batch.projects}
+    assert rates["2024 年招商引资"] == 0.704
+    assert sum(i["judgement"] == "达成" for i in batch.indicators) == 52
+    left_out = [x for x in batch.report.problems if x.code == "estimate-left-out"]
+    assert {(x.sheet, x.column) for x in left_out if x.sheet == "2024 年招商引资"} == {
+        ("2024 年招商引资", "分值（估算）"), ("2024 年招商引资", "得分（估算）")}
     assert not [x for x in batch.report.problems if x.code in ("weight-mismatch", "total-mismatch", "score-mismatch")]

@@ -1,11 +1,14 @@
 """The 项目支出绩效自评表 as .xlsx, one sheet per project: the national layout and the Sichuan variant.
 
 Real layout (merged cells, borders, wrapped text, print area, A4), filled from the store. Two fillings:
-- "computed" (default): rates recomputed from the money, 分值/得分 from perfboard.scoring (stored weights,
-  or the default weights labelled as an estimate);
+- "computed" (default): 分值/得分 from perfboard.scoring (stored weights, or the default weights: then the
+  分值/得分/总分 headers say 估算, and the importer reads such columns back as estimates, i.e. leaves them out);
+  the 执行率 is the reported one where the data has it (recomputed only where none was reported);
 - "stored": exactly what the database holds (reported rate, reported scores), so that a form re-imports
   to the data it came from (tests/test_export_forms.py proves the round trip).
-The label texts are the ones perfboard.forms (the importer) looks for.
+The label texts are the ones perfboard.forms (the importer) looks for. A 评价结论 column right of the printed
+form (outside the print area) carries the stored judgements (达成/部分达成/未达成/不适用) so they survive a
+re-import; it is written only when some indicator has one.
 """
 from __future__ import annotations
 
@@ -30,8 +33,12 @@ FUND_ROWS = [("total", "年度资金总额"), ("current", "其中：本年财政
 MONEY_FORMAT = "#,##0.00##"     # two decimals, more only when the amount has them (3.537 万元 stays 3.537)
 RATE_FORMAT = "0.00%"
 SCORE_FORMAT = "0.00"
-ESTIMATE_NOTE = "注：原始数据未填写分值，本表分值按默认权重估算，得分由 PerfBoard 按评分规则计算，仅供参考。"
-COMPUTED_NOTE = "注：执行率按全年执行数÷全年预算数计算，得分由 PerfBoard 按评分规则计算。"
+ESTIMATE_NOTE = ("注：原始数据未填写分值，本表标“估算”的分值按默认权重估算，得分按评分规则计算，仅供参考；"
+                 "执行率为填报值（未填报时按全年执行数÷全年预算数计算）。")
+COMPUTED_NOTE = "注：得分按评分规则计算；执行率为填报值（未填报时按全年执行数÷全年预算数计算）。"
+ESTIMATE = "（估算）"            # appended to the 分值/得分/总分 labels of an estimated form (the importer looks for 估算)
+JUDGEMENT_LABEL = "评价结论"
+JUDGEMENT_WIDTH = 10
 NO_SCORING_NOTE = "注：评分模块不可用，得分栏留空。"
 FILLS = ("computed", "stored")
 
@@ -50,6 +57,7 @@ class FormIndicator:
     weight: float | None
     score: float | None
     deviation_note: str | None
+    judgement: str | None = None
 
 
 @dataclass
@@ -69,6 +77,15 @@ class FormProject:
     deviation_reason: str | None
     indicators: list[FormIndicator] = field(default_factory=list)
     note: str | None = None
+    estimated: bool = False          # 分值/得分 are estimates (default weights): the labels say 估算
+    fictional: bool = False          # an invented sample year: the title and the note say 示例（虚构）
+
+    def label(self, text: str) -> str:
+        return text + ESTIMATE if self.estimated else text
+
+    @property
+    def has_judgements(self) -> bool:
+        return any(i.judgement for i in self.indicators)
 
 
 def _v(x):
@@ -120,6 +137,8 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
     extra = store.sql_df("SELECT id, execution_weight, execution_reported_score, reported_total_score FROM projects "
                          "WHERE list_contains(?, id)", [[int(i) for i in pdf["id"]]]).set_index("id")
     scored = _scores(store, filters, pdf["id"]) if fill == "computed" else None
+    from ..sample import FICTIONAL_LABEL, fictional_years
+    invented = set(fictional_years(store))
     out = []
     for p in pdf.to_dict("records"):
         pid = int(p["id"])
@@ -142,7 +161,8 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
                 level1=_v(r["level1"]), level2=_v(r["level2"]), level3=_v(r["level3"]),
                 target_text=_v(r["target_text"]), actual_text=_v(r["actual_text"]), direction=_v(r["direction"]),
                 target_value=_f(r["target_value"]), target_unit=_v(r["target_unit"]),
-                weight=weight, score=score, deviation_note=_v(r["deviation_note"])))
+                weight=weight, score=score, deviation_note=_v(r["deviation_note"]), judgement=_v(r["judgement"])))
+        estimated = False
         if fill == "stored":
             rate = _f(p["reported_rate"])
             exec_weight, exec_score = _f(x.get("execution_weight")), _f(x.get("execution_reported_score"))
@@ -151,11 +171,13 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
             total_weight = (exec_weight or 0) + sum(weights) if (weights or exec_weight is not None) else None
             note = None
         else:
-            rate = _f(p["execution_rate"])
+            # the rate as reported stays as reported (招商引资 70.4%, not the recomputed 70.74%)
+            rate = _f(p["reported_rate"]) if _f(p["reported_rate"]) is not None else _f(p["execution_rate"])
             if s is not None:
                 exec_weight, exec_score = s.execution_weight, s.execution_score
                 total_weight, total_score = s.execution_weight + s.indicator_weight, s.total
                 note = ESTIMATE_NOTE if s.estimated else COMPUTED_NOTE
+                estimated = bool(s.estimated)
             else:
                 exec_weight, exec_score = _f(x.get("execution_weight")), None
                 weights = [i.weight for i in indicators if i.weight is not None]
@@ -165,7 +187,10 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
             year=int(p["year"]), department=p["department"], unit=_v(p["unit"]), name=p["name"], funds=fund_map,
             rate=rate, execution_weight=exec_weight, execution_score=exec_score, total_weight=total_weight,
             total_score=total_score, goal=_v(p["goal"]), achievement=_v(p["achievement"]),
-            deviation_reason=_v(p["deviation_reason"]), indicators=indicators, note=note))
+            deviation_reason=_v(p["deviation_reason"]), indicators=indicators, estimated=estimated,
+            fictional=int(p["year"]) in invented,
+            note=(f"注：{FICTIONAL_LABEL}——本表是随附的虚构示例数据，不是真实数据。" + (note[2:] if note else ""))
+            if int(p["year"]) in invented else note))
     return out
 
 
@@ -254,7 +279,7 @@ class _Sheet:
 
 def _title(sh: _Sheet, p: FormProject) -> None:
     from openpyxl.styles import Font
-    c = sh.merged(1, 1, 1, sh.ncols, TITLE, border=False)
+    c = sh.merged(1, 1, 1, sh.ncols, TITLE + ("（示例（虚构）数据）" if p.fictional else ""), border=False)
     c.font = Font(name="黑体", size=16, bold=True)
     sh.ws.row_dimensions[1].height = 30
     sh.merged(2, 1, 2, sh.ncols, f"（{p.year}年度）", border=False)
@@ -297,9 +322,9 @@ class NationalForm:
         # money block
         sh.merged(5, 1, 9, 1, "项目资金（万元）", bold=True)
         sh.merged(5, 2, 5, 3, None)
-        for col, label in zip(range(4, 9), ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率"]):
+        for col, label in zip(range(4, 9), ["年初预算数", "全年预算数", "全年执行数", p.label("分值"), "执行率"]):
             sh.put(5, col, label, bold=True)
-        sh.merged(5, 9, 5, 10, "得分", bold=True)
+        sh.merged(5, 9, 5, 10, p.label("得分"), bold=True)
         for i, (kind, label) in enumerate(FUND_ROWS):
             r = 6 + i
             sh.merged(r, 2, r, 3, label, align="left" if i else "center")
@@ -324,9 +349,11 @@ class NationalForm:
         sh.need_height(11, p.achievement, sum(self.widths[6:10]))
         # indicator block
         head = 12
-        for col, label in zip(range(2, 9), ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]):
+        for col, label in zip(range(2, 9), ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值",
+                                            p.label("分值"), p.label("得分")]):
             sh.put(head, col, label, bold=True)
         sh.merged(head, 9, head, 10, "偏差原因分析及改进措施", bold=True)
+        _judgements(sh, p, head, self.ncols + 1)
         rows = p.indicators or [FormIndicator(*([None] * 11))]
         first = head + 1
         for k, ind in enumerate(rows):
@@ -345,7 +372,7 @@ class NationalForm:
         last_ind = first + len(rows) - 1
         sh.merged(head, 1, last_ind, 1, "绩效指标", bold=True)
         total = last_ind + 1
-        sh.merged(total, 1, total, 6, "总分", bold=True)
+        sh.merged(total, 1, total, 6, p.label("总分"), bold=True)
         sh.put(total, 7, p.total_weight, fmt="score", bold=True)
         sh.put(total, 8, p.total_score, fmt="score", bold=True)
         sh.merged(total, 9, total, 10, None)
@@ -366,7 +393,8 @@ class SichuanForm:
         _parties(sh, p, "主管部门及代码")
         sh.merged(5, 1, 9, 1, "项目资金（万元）", bold=True)
         sh.merged(5, 2, 5, 3, None)
-        for col, label in zip(range(4, 10), ["年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分"]):
+        for col, label in zip(range(4, 10), ["年初预算", "调整后预算数", "预算执行数", "预算执行率", p.label("权重"),
+                                             p.label("得分")]):
             sh.put(5, col, label, bold=True)
         sh.merged(5, 10, 5, 12, "原因", bold=True)
         labels = {"total": "年度资金总额", "current": "其中：财政拨款", "carryover": "上年结转", "other": "其他资金"}
@@ -393,9 +421,10 @@ class SichuanForm:
         sh.need_height(11, p.achievement, sum(self.widths[6:12]))
         head = 12
         for col, label in zip(range(2, 11), ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位",
-                                             "完成值", "权重", "得分"]):
+                                             "完成值", p.label("权重"), p.label("得分")]):
             sh.put(head, col, label, bold=True)
         sh.merged(head, 11, head, 12, "未完成原因分析", bold=True)
+        _judgements(sh, p, head, self.ncols + 1)
         rows = p.indicators or [FormIndicator(*([None] * 11))]
         first = head + 1
         for k, ind in enumerate(rows):
@@ -416,7 +445,7 @@ class SichuanForm:
         last_ind = first + len(rows) - 1
         sh.merged(head, 1, last_ind, 1, "绩效指标", bold=True)
         total = last_ind + 1
-        sh.merged(total, 1, total, 8, "总分", bold=True)
+        sh.merged(total, 1, total, 8, p.label("总分"), bold=True)
         sh.put(total, 9, p.total_weight, fmt="score", bold=True)
         sh.put(total, 10, p.total_score, fmt="score", bold=True)
         sh.merged(total, 11, total, 12, None)
@@ -447,6 +476,17 @@ def _merge_levels(sh: _Sheet, rows: list[FormIndicator], first: int, col1: int, 
         l2 = [r.level2 for r in rows[a:b + 1]]
         for c, d in _runs(l2):
             sh.merged(first + a + c, col2, first + a + d, col2, l2[c])
+
+
+def _judgements(sh: _Sheet, p: FormProject, head: int, col: int) -> None:
+    """The stored 评价结论 in a column right of the form (outside its print area), so they survive a re-import."""
+    if not p.has_judgements:
+        return
+    from openpyxl.utils import get_column_letter
+    sh.put(head, col, JUDGEMENT_LABEL, bold=True)
+    for k, ind in enumerate(p.indicators):
+        sh.put(head + 1 + k, col, ind.judgement)
+    sh.ws.column_dimensions[get_column_letter(col)].width = JUDGEMENT_WIDTH
 
 
 def _note(sh: _Sheet, row: int, note: str | None) -> None:
