@@ -33,17 +33,21 @@ def data_2024(_sample_db, tmp_path_factory):
 def test_brief_content(data_2024):
     _, d = data_2024
     assert d.title == "张掖市科学技术局 2024 年度预算绩效简报"
-    assert "变化为与 2023 年度同口径比较" in d.subtitle
+    assert "变化为与 2023 年度（示例（虚构））同口径比较" in d.subtitle          # the 2023 sample is invented
     figures = {f.label: (f.value, f.change) for f in d.figures}
     assert figures["项目数"][0] == "12 个"
     assert figures["全年预算数（万元）"][0] == "636.98"
     assert figures["全年执行数（万元）"][0] == "635.52"
     assert figures["执行率"][0] == "99.77%"
     assert all(change is not None for _, change in figures.values())      # the sample has a 2023 to compare with
-    assert [a["name"] for a in d.attention] == ["2024 年招商引资"]
+    assert [a["name"] for a in d.attention] == ["2024 年招商引资", "市级科技计划项目", "完成技术合同登记任务指标机构奖励"]
     assert d.attention[0]["reason"].startswith("2024 年招商引资工作经费 5 万元")
     assert d.chart_png.startswith(b"\x89PNG") and d.chart_note is None
     assert any("填报执行率与计算值不一致" in q for q in d.quality)
+    # every label counts what it says (issue 15): 4 undecided rows are not "47 without a target"
+    assert d.quality == ["填报执行率与计算值不一致 1 个项目", "指标缺少实际完成值 6 条",
+                         "指标无年度指标值且未判定（待人工判定） 4 条", "指标未填写年度指标值 47 条"]
+    assert d.undecided == [("2024 年残疾人就业保障金", 3), ("2024 年招商引资", 1)]      # apart from the red ones
 
 
 def test_change_texts():
@@ -65,7 +69,8 @@ def test_brief_docx(data_2024):
                                                        d.figures[5].value]
     assert len(doc.inline_shapes) == 1                                   # the chart
     right = doc.tables[1].cell(0, 1).text
-    assert "需关注（1 个项目偏离）" in right and "1. 2024 年招商引资" in right and "偏离原因：2024 年招商引资工作经费" in right
+    assert "需关注（3 个项目偏离）" in right and "1. 2024 年招商引资" in right
+    assert "待判定指标：2024 年残疾人就业保障金 3 条、2024 年招商引资 1 条" in right and "偏离原因：2024 年招商引资工作经费" in right
 
 
 def test_brief_pdf_one_landscape_page_with_embedded_font(data_2024):

@@ -78,6 +78,7 @@ class BriefData:
     attention: list[dict]
     attention_total: int
     quality: list[str]
+    undecided: list[tuple[str, int]] = field(default_factory=list)   # (project, indicators nobody decided yet)
     chart_png: bytes | None = None
     chart_note: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -90,17 +91,62 @@ def _scope_name(filters: Filters, departments: list[str]) -> str:
     return "各部门" if not depts else f"{depts[0]}等 {len(depts)} 个部门"
 
 
+# Data checks the brief counts: each label says exactly what its number counts (issue 15). One function
+# (data_checks) so the review rules can replace it in one place.
+CHECK_LABELS = {
+    "rate_mismatch": ("填报执行率与计算值不一致", "个项目"),
+    "budget_no_reason": ("执行偏离但未填写偏离原因", "个项目"),
+    "missing_actual": ("指标缺少实际完成值", "条"),
+    "missing_target": ("指标无年度指标值且未判定（待人工判定）", "条"),
+    "unmet_no_reason": ("未达成指标未填写偏差原因", "条"),
+    "no_target_text": ("指标未填写年度指标值", "条"),
+}
+
+
+def data_checks(store: Store, filters: Filters, quality: dict) -> list[str]:
+    """The brief's 数据检查 line items: the overview's counts (figures.sql) under labels saying what they
+    count, plus the indicators without a written target at all (whatever their status)."""
+    from ..summary import projects
+    counts = dict(quality)
+    ids = [int(i) for i in projects(store, filters)["id"]]
+    counts["no_target_text"] = int(store.scalar(
+        "SELECT count(*) FROM indicators WHERE list_contains(?, project_id) AND status <> 'na'"
+        " AND (target_text IS NULL OR trim(target_text) = '')", [ids]) or 0) if ids else 0
+    return [f"{CHECK_LABELS[k][0]} {n} {CHECK_LABELS[k][1]}" for k, n in counts.items() if n and k in CHECK_LABELS]
+
+
+def undecided_projects(store: Store, filters: Filters) -> list[tuple[str, int]]:
+    """Projects with indicators nobody has decided yet (no target and no judgement, or a qualitative target
+    awaiting a judgement): listed apart from the red ones, most first."""
+    from ..summary import projects
+    pdf = projects(store, filters)
+    if not len(pdf):
+        return []
+    rows = store.sql_df("SELECT project_id, count(*) AS n FROM indicators WHERE list_contains(?, project_id)"
+                        " AND status IN ('pending', 'no_target') GROUP BY project_id", [[int(i) for i in pdf["id"]]])
+    names = dict(zip(pdf["id"].astype(int), pdf["name"]))
+    out = [(names[int(r.project_id)], int(r.n)) for r in rows.itertuples(index=False)]
+    return sorted(out, key=lambda x: (-x[1], x[0]))
+
+
 def brief_data(store: Store, filters: Filters = Filters(), with_chart: bool = True,
                now: datetime | None = None, user=None) -> BriefData:
     from ..overview import overview
+    from ..sample import FICTIONAL_LABEL, fictional_years
+    from ..summary import with_default_year
     filters = auth.scoped(store, filters, user, "export")      # only the departments `user` may export
+    filters = with_default_year(store, filters)                # never several years (nor a fictional one) added up
     o = overview(store, filters, attention_limit=ATTENTION_LIMIT, chart_top=CHART_PROJECTS)
     fig, ch = o["figures"], o["change"]
     now = now or datetime.now()
-    year = f"{filters.year} 年度" if filters.year else "各年度"
+    invented = set(fictional_years(store))
+    mark = lambda y: f"{y} 年度" + (f"（{FICTIONAL_LABEL}）" if y in invented else "")  # noqa: E731
+    year = mark(filters.year) if filters.year else "各年度"
     title = f"{_scope_name(filters, o['departments'])} {year}预算绩效简报"
     if o["base"]:
-        compare = f"变化为与 {o['base_year']} 年度同口径比较"
+        compare = f"变化为与 {mark(o['base_year'])}同口径比较"
+        if o["base_year"] in invented:
+            compare += f"；{o['base_year']} 年度为虚构的示例数据，变化仅供演示"
     elif o["base_year"]:
         compare = f"{o['base_year']} 年度没有符合筛选条件的项目，不作同比"
     else:
@@ -115,10 +161,10 @@ def brief_data(store: Store, filters: Filters = Filters(), with_chart: bool = Tr
         Figure("指标达成", f"{fig['indicators_met']} / {fig['indicators_total']}",
                change_pp(ch.get("indicators_met_share_pp"))),
     ]
-    labels = o["quality_labels"]           # key -> (label, ..., unit)
-    quality = [f"{labels[k][0]} {n} {labels[k][-1]}" for k, n in o["quality"].items() if n]
+    quality = data_checks(store, filters, o["quality"])
     data = BriefData(title=title, subtitle=subtitle, figures=figures, attention=o["attention"],
-                     attention_total=o["attention_total"], quality=quality)
+                     attention_total=o["attention_total"], quality=quality,
+                     undecided=undecided_projects(store, filters))
     if with_chart:
         try:
             data.chart_png = chart_png(o["chart"], o["bands"], top_n=len(o["chart"]))   # already capped
@@ -183,6 +229,12 @@ def _attention_heading(data: BriefData) -> str:
     shown = len(data.attention)
     more = f"，列出最严重的 {shown} 个" if data.attention_total > shown else ""
     return f"需关注（{data.attention_total} 个项目偏离{more}）"
+
+
+def _undecided_line(data: BriefData) -> str | None:
+    if not data.undecided:
+        return None
+    return "待判定指标：" + "、".join(f"{name} {n} 条" for name, n in data.undecided)
 
 
 def _quality_line(data: BriefData) -> str:
@@ -259,6 +311,9 @@ def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | Non
         for line in lines:
             lr = right.add_paragraph().add_run(line)
             lr.font.size = Pt(8.5)
+    if _undecided_line(data):          # apart from the red ones: nobody has decided these indicators yet
+        ur = right.add_paragraph().add_run(_undecided_line(data))
+        ur.bold, ur.font.size = True, Pt(9)
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(6)
     qr = p.add_run(_quality_line(data))
@@ -322,6 +377,13 @@ def brief_pdf(store: Store, filters: Filters = Filters(), data: BriefData | None
         for line in lines:
             right.append(Paragraph(escape(line), style(8, "#333333", leading=10.5)))
         right.append(Spacer(1, 4))
+    body = Table([[KeepInFrame(left_w, body_h, left, mode="shrink"),
+                   KeepInFrame(right_w, body_h, right, mode="shrink")]], colWidths=[left_w, right_w])
+    body.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("LINEBEFORE", (1, 0), (1, 0), 0.5, colors.HexColor("#CCCCCC")),
+                              ("LEFTPADDING", (1, 0), (1, 0), 10)]))
+    if _undecided_line(data):          # apart from the red ones: nobody has decided these indicators yet
+        right.append(Paragraph(escape(_undecided_line(data)), style(9, leading=12)))
     body = Table([[KeepInFrame(left_w, body_h, left, mode="shrink"),
                    KeepInFrame(right_w, body_h, right, mode="shrink")]], colWidths=[left_w, right_w])
     body.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
