@@ -3,22 +3,29 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench venv
+.PHONY: run test bench venv venv-dev
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# Runtime requirements only (make run); the test tools on top of them have their own stamp (make test).
+$(BIN)/.installed: requirements.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
 venv: $(BIN)/.installed
 
+venv-dev: $(BIN)/.installed-dev
+
 # Starts the app; a fresh database loads the shipped sample data on first open.
 run: venv
 	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
 
-test: venv
+test: venv-dev
 	$(BIN)/python -m pytest -q
 
-bench: venv
+bench: venv-dev
 	$(BIN)/python bench/run_all.py
