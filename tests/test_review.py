@@ -313,7 +313,10 @@ def test_filters_narrow_the_findings(store):
 def test_sample_2024(sample_store):
     f = review.findings(sample_store, Filters(year=2024))
     by = lambda code: f[f["code"] == code]                                            # noqa: E731
-    assert by("missing-improvement")["project"].tolist() == ["2024 年招商引资"]
+    # 招商引资 (its rate 70.74%); since issue 15 the sample also states the goal targets of projects 6 and 7, whose
+    # actuals the report does not give: an unmet (not shown met) target without 改进措施 is a finding too
+    assert sorted(by("missing-improvement")["project"]) == sorted(["2024 年招商引资", "完成技术合同登记任务指标机构奖励",
+                                                                 "市级科技计划项目"])
     units = {(r.indicator, json.loads(r.evidence)["target_unit"], json.loads(r.evidence)["actual_unit"])
              for r in by("unit-mismatch").itertuples()}
     assert units == {("建成张掖市科技大市场", "处", "个"), ("全年引进落地项目", "项", "家"),
