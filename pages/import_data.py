@@ -32,9 +32,9 @@ if samples:
             "也可以现在删除。")
     sample_ui.remove_button("import")
 
-# Streamlit 1.67 has no option for the drop zone's own texts ("Drag and drop files here", "Browse files"):
-# the label and the help say in Chinese what to do.
-files = st.file_uploader("选择文件（拖入此框，或点击 Browse files 选择）", type=["xlsx", "xlsm", "xls", "csv"],
+# Streamlit 1.67 has no option for the drop zone's own texts (its button reads "Upload"): the label and the
+# help say in Chinese what to do, naming the button as it is shown.
+files = st.file_uploader("选择文件（拖入下框，或点击框内的 Upload 按钮选择）", type=["xlsx", "xlsm", "xls", "csv"],
                          accept_multiple_files=True, key=K_UPLOAD,
                          help="可一次选择多个文件：.xlsx、.xlsm、.xls 或 .csv，每个不超过 50 MB。")
 department = st.text_input("指定主管部门（可选；填写后覆盖文件中的主管部门）", key=K_DEPT).strip() or None
