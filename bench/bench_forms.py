@@ -23,7 +23,7 @@ from openpyxl import Workbook  # noqa: E402
 from form_corpus import CORPUS, write  # noqa: E402
 from perfboard import forms, importer  # noqa: E402
 from perfboard.readers import read_book  # noqa: E402
-from perfboard.report import Report  # noqa: E402
+from perfboard.validation_report import Report  # noqa: E402
 
 IMPORTABLE = ["sc-qingshen-2023", "sc-daying-2023", "sc-zhongjiang-2022", "ah-tangxi-weituo-2022",
               "ah-tangxi-cunji-2022", "yn-yongde-2022", "nx-yinchuan-2021", "hb-xiangyang-2021"]

@@ -42,7 +42,7 @@ def main() -> None:
     a = ap.parse_args()
     from bench_import import workbook
     from perfboard import importer, readers
-    from perfboard.report import Report
+    from perfboard.validation_report import Report
 
     path = workbook(a.n)
     data = path.read_bytes()

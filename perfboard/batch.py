@@ -5,7 +5,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .report import Report
+from .validation_report import Report
+
+
+class ImportRefused(Exception):
+    """Raised by an import's commit when the plan has errors or needs a replace it was not given (here, below
+    perfboard.importer and perfboard.monitoring, which both raise it)."""
+
 
 # Columns of `projects` an importer may fill (id, import_id, imported_at are set on commit).
 PROJECT_COLUMNS = [

@@ -6,74 +6,9 @@ import json
 import sys
 from pathlib import Path
 
+from .cli_common import (EXIT_OK, EXIT_REFUSED, EXIT_STORE, EXIT_USAGE, Refused,  # noqa: F401 (used by tests)
+                         db_arg, filter_args, scoped_filters)
 from .db import Store, StoreError
-from .filters import Filters
-
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
-
-
-def _db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", help="数据库文件路径（默认：环境变量 PERFBOARD_DB，否则 var/perfboard.duckdb）")
-
-
-def _filter_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--year", type=int, help="年度（默认：最新年度，与页面一致；不同年度的数字从不相加）")
-    p.add_argument("--department", action="append", default=[], help="主管部门（可重复）")
-    p.add_argument("--funding-source", action="append", default=[])
-    p.add_argument("--light", action="append", default=[], choices=["绿", "黄", "红", "超预算", "无预算"])
-    p.add_argument("--search", default="")
-    p.add_argument("--user", help="以该用户身份读取：只输出其可查看的部门。已创建用户时必须指定；"
-                                  "密码从终端输入，或从标准输入读取（一行）")
-
-
-def filters_from(a: argparse.Namespace) -> Filters:
-    return Filters(year=a.year, departments=tuple(a.department), funding_sources=tuple(a.funding_source),
-                   lights=tuple(a.light), search=a.search)
-
-
-class Refused(Exception):
-    """A command refused for who runs it (no/wrong login, no permission); the message is Chinese."""
-
-
-def read_password(stdin=None) -> str:
-    """The login password for --user: hidden from the terminal, or the first line of standard input
-    (scripts). Never a command-line argument, so it stays out of shell history and ps."""
-    import getpass
-    stdin = stdin or sys.stdin
-    if stdin.isatty():
-        return getpass.getpass("密码：")
-    line = stdin.readline()
-    if not line:
-        raise Refused("标准输入中没有密码。")
-    return line.rstrip("\r\n")
-
-
-def acting_user(store: Store, a: argparse.Namespace):
-    """Who reads: --user NAME after a password check (same lock-out as the login page); without --user,
-    the local administrator, but only while no user exists (single-user mode)."""
-    from . import auth
-    name = getattr(a, "user", None)
-    if name:
-        try:
-            password = read_password()
-        except (EOFError, KeyboardInterrupt):
-            raise Refused("已取消。") from None
-        try:
-            return auth.authenticate(store, name, password)
-        except auth.AuthError:
-            raise Refused(auth.GENERIC_FAILURE) from None
-    if auth.single_user_mode(store):
-        return auth.LOCAL_ADMIN
-    raise Refused("已启用用户登录：请用 --user 用户名 指定身份（密码从终端输入，或从标准输入读取）；"
-                  "输出只包含该用户可查看的部门。")
-
-
-def scoped_filters(store: Store, a: argparse.Namespace, action: str = "view"):
-    """The command's filters narrowed to the acting user's departments, and that user."""
-    from . import auth
-    from .summary import with_default_year
-    user = acting_user(store, a)
-    return with_default_year(store, auth.scoped(store, filters_from(a), user, action)), user
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,20 +17,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="校验并导入 Excel/CSV 文件")
     p.add_argument("files", nargs="+")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument("--department", help="指定主管部门（覆盖文件中的值）")
     p.add_argument("--replace", action="store_true", help="替换同年度、同部门的已有数据")
     p.add_argument("--remove-sample", action="store_true", help="同时删除随附的示例数据（与导入在同一事务中）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出校验报告")
 
     p = sub.add_parser("summary", help="汇总数字（与页面一致）")
-    _db_arg(p)
-    _filter_args(p)
+    db_arg(p)
+    filter_args(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("sample", help="载入随附的示例数据（--remove：删除全部示例数据）")
     p.add_argument("--remove", action="store_true", help="删除数据库中的全部示例数据（一个事务）")
-    _db_arg(p)
+    db_arg(p)
 
     p = sub.add_parser("template", help="生成空白导入模板")
     p.add_argument("--out", required=True)
@@ -106,9 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare_parser(sub)
     _add_export_parsers(sub)
     from .review_cli import add_parser as _add_review_parser
-    _add_review_parser(sub, _db_arg, _filter_args)
+    _add_review_parser(sub, db_arg, filter_args)
     from .monitor_cli import add_parser as add_monitor_parser     # issue 17
-    add_monitor_parser(sub, _db_arg, _filter_args)
+    add_monitor_parser(sub, db_arg, filter_args)
     return ap
 
 
@@ -119,29 +54,29 @@ def _add_user_parsers(sub) -> None:
     q.add_argument("name")
     q.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
     q.add_argument("--department", action="append", default=[], help="可管理/查看的主管部门（可重复；“*”表示全部）")
-    _db_arg(q)
+    db_arg(q)
     q = us.add_parser("passwd", help="重设密码（同时解除锁定）")
     q.add_argument("name")
-    _db_arg(q)
+    db_arg(q)
     q = us.add_parser("disable", help="停用用户")
     q.add_argument("name")
-    _db_arg(q)
+    db_arg(q)
     q = us.add_parser("enable", help="重新启用用户")
     q.add_argument("name")
-    _db_arg(q)
+    db_arg(q)
     q = us.add_parser("list", help="列出用户")
     q.add_argument("--json", action="store_true")
-    _db_arg(q)
+    db_arg(q)
 
 
 def _add_backup_parsers(sub) -> None:
     p = sub.add_parser("backup", help="备份数据库到一个文件（应用运行时请用应用内的备份）")
     p.add_argument("--out", required=True)
     p.add_argument("--force", action="store_true", help="覆盖已存在的同名文件")
-    _db_arg(p)
+    db_arg(p)
     p = sub.add_parser("restore", help="用备份文件替换数据库（须先关闭应用）")
     p.add_argument("--from", dest="source", required=True)
-    _db_arg(p)
+    db_arg(p)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,8 +274,8 @@ COMMANDS = {"import": cmd_import, "summary": cmd_summary, "sample": cmd_sample, 
 
 def _add_score_parser(sub) -> None:
     p = sub.add_parser("score", help="按评分规则计算得分与等级（无分值时为估算）")
-    _db_arg(p)
-    _filter_args(p)
+    db_arg(p)
+    filter_args(p)
     p.add_argument("--json", action="store_true")
 
 
@@ -367,8 +302,8 @@ COMMANDS["score"] = cmd_score
 
 def _add_compare_parser(sub) -> None:
     p = sub.add_parser("compare", help="同比分析：两个年度的总数、分组与逐项目变化（与页面一致）")
-    _db_arg(p)
-    _filter_args(p)             # --year: the year compared (default: the latest)
+    db_arg(p)
+    filter_args(p)             # --year: the year compared (default: the latest)
     p.add_argument("--base", type=int, required=True, help="对比年度（基期）")
     p.add_argument("--json", action="store_true")
 
@@ -404,7 +339,7 @@ COMMANDS["compare"] = cmd_compare
 
 def _add_export_parsers(sub) -> None:
     from .export.cli import add_parsers
-    add_parsers(sub, _db_arg, _filter_args)
+    add_parsers(sub, db_arg, filter_args)
 
 
 def _export_command(name):

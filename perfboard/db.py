@@ -15,6 +15,8 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
+from .indicator_status import refresh_status     # pure judgement, imports no store
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 QUERIES_DIR = ROOT / "queries"
@@ -154,6 +156,8 @@ class Store:
         if new and self.path.exists():
             os.chmod(self.path, PRIVATE)
         self._write_lock = threading.Lock()
+        self._pools: dict[str, list[duckdb.DuckDBPyConnection]] = {}     # see defined_df
+        self._pool_lock = threading.Lock()
         if not read_only:
             try:
                 migrate(self.con)
@@ -169,11 +173,12 @@ class Store:
                                " AND column_name = 'status' AND database_name = current_database()").fetchall()[0][0]
         if not has or not self.con.execute("SELECT count(*) FROM indicators WHERE status IS NULL").fetchall()[0][0]:
             return
-        from .indicators import refresh_status      # indicators imports this module
         with self.transaction(bump_version=False) as cur:
             refresh_status(cur)
 
     def close(self) -> None:
+        with self._pool_lock:
+            self._pools.clear()         # closing the connection closes its cursors
         self.con.close()
 
     def __enter__(self) -> "Store":
@@ -197,6 +202,55 @@ class Store:
             return cur.execute(q.sql, q.bind(params)).df()
         finally:
             cur.close()
+
+    POOL_SIZE = 8       # idle cursors kept per store and definitions (more threads than that make new ones)
+
+    def defined_df(self, definitions: str, sql: str, params: dict[str, Any] | None = None,
+                   tables: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run `sql` (bound `params`, `tables` registered by name for this query only) on a cursor where
+        `definitions` have run: temporary macros such as queries/scope.sql's. Temporary definitions live
+        per cursor, so such cursors are kept in a small pool per store and definitions text (one thread
+        at a time on each) instead of parsing the definitions again before every query (4-5 times per
+        page run). A cursor whose query failed or was interrupted is closed, never handed out again."""
+        while True:
+            cur, pooled = self._take_defined(definitions)
+            try:
+                for name, obj in (tables or {}).items():
+                    cur.register(name, obj)
+                out = cur.execute(sql, params or {}).df()
+                for name in tables or {}:
+                    cur.unregister(name)
+            except duckdb.ConnectionException:
+                cur.close()
+                if pooled:      # a pooled cursor of a connection closed meanwhile: drop the pool, try afresh
+                    with self._pool_lock:
+                        self._pools.pop(definitions, None)
+                    continue
+                raise
+            except BaseException:
+                cur.close()
+                raise
+            with self._pool_lock:
+                pool = self._pools.setdefault(definitions, [])
+                if len(pool) < self.POOL_SIZE:
+                    pool.append(cur)
+                    return out
+            cur.close()
+            return out
+
+    def _take_defined(self, definitions: str) -> tuple[duckdb.DuckDBPyConnection, bool]:
+        """(a cursor on which `definitions` have run, whether it came from the pool)."""
+        with self._pool_lock:
+            pool = self._pools.get(definitions)
+            if pool:
+                return pool.pop(), True
+        cur = self.cursor()
+        try:
+            cur.execute(definitions)
+        except BaseException:
+            cur.close()
+            raise
+        return cur, False
 
     def sql_df(self, sql: str, params: Any = None) -> pd.DataFrame:
         return self.cursor().execute(sql, params or []).df()

@@ -15,7 +15,7 @@ from . import auth
 from .db import QUERIES, Store
 from .flat import indicator_values
 from .indicators import STATUS_ZH, refresh_status, status_of, with_status
-from .report import ERROR, INFO, WARNING
+from .validation_report import ERROR, INFO, WARNING
 from .scoring import DEFAULTS as SCORING_DEFAULTS
 from .scoring import ProjectScore, score_project
 from .targets import DIRECTIONS, JUDGEMENTS, QUALITATIVE, parse_value

@@ -7,7 +7,7 @@ from . import cells, rows
 from .batch import Batch
 from .headers import INDICATOR_REQUIRED, INDICATOR_ZH, PROJECT_REQUIRED, PROJECT_ZH, map_header_row
 from .readers import RawBook, Sheet
-from .report import ERROR, INFO, WARNING
+from .validation_report import ERROR, INFO, WARNING
 from .targets import QUALITATIVE, effective_direction
 from .targets import parse_value as _parse_value
 

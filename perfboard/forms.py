@@ -10,7 +10,7 @@ from . import cells, form_layouts, rows
 from .batch import PROJECT_COLUMNS, Batch
 from .flat import RATE_TOLERANCE, indicator_values
 from .readers import RawBook, Sheet
-from .report import ERROR, INFO, WARNING, Report
+from .validation_report import ERROR, INFO, WARNING, Report
 from .targets import DIRECTIONS, JUDGEMENTS, format_target, normalize_direction, parse_value
 
 MAX_FORM_ROWS = 3000        # a form is a page or two; never walk a huge data sheet cell by cell

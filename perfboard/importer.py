@@ -13,11 +13,12 @@ import pandas as pd
 import pyarrow as pa
 
 from . import auth, cells, flat, forms, monitoring, monitoring_forms
-from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch
+from .batch import FUND_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, Batch, ImportRefused  # noqa: F401 (re-exported)
 from .db import Store
 from .indicators import STATUS_INPUTS, compute_status
 from .readers import DEFAULT_LIMITS, DEFAULT_MAX_MB, SETTING_KEY, Limits, limits_of, read_book
-from .report import ERROR, INFO, MESSAGES, Report
+from .validation_report import ERROR, INFO, MESSAGES, Report
+from .sample_rows import delete_sample_rows, sample_files, sample_scopes
 from .text import clean
 
 _STR, _F, _I = pa.string(), pa.float64(), pa.int64()
@@ -29,10 +30,6 @@ _TYPES = {"year": _I, "source_row": _I, "position": _I, "id": _I, "project_id": 
 
 def _schema(cols: list[str]) -> pa.Schema:
     return pa.schema([(c, _TYPES.get(c, _STR)) for c in cols])
-
-
-class ImportRefused(Exception):
-    """Raised by commit when the plan has errors or needs a replace it was not given."""
 
 
 @dataclass
@@ -130,7 +127,7 @@ def parse(name: str, data: bytes, department: str | None = None, max_mb: float =
     if not isolate:
         return parse_file(name, data, department, max_mb, limits)
     from .isolate import parse_isolated
-    return parse_isolated(name, data, department, max_mb, limits)
+    return parse_isolated(parse_file, name, data, department, max_mb, limits)
 
 
 def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str | None = None,
@@ -184,7 +181,6 @@ def prepare(store: Store | None, files: list[tuple[str, bytes]], department: str
         if when is not None:
             plan.report.add("already-imported", INFO, sheet=None, value=f"{when:%Y-%m-%d %H:%M}（{b.file_name}）",
                             file=b.file_name)
-    from .sample import sample_files
     sample_names = [p.name for p in sample_files()]
     plan.sample_loaded = bool(store.scalar("SELECT count(*) FROM projects WHERE list_contains(?, source_file)",
                                            [sample_names]))
@@ -209,7 +205,6 @@ def commit(store: Store, plan: ImportPlan, user: "auth.User | str | None" = None
     for d in sorted({d for b in plan.batches for _, d in b.scopes()}):
         auth.require(actor, "import", d)
     if plan.remove_sample:
-        from .sample import delete_sample_rows, sample_scopes
         for _, d in sample_scopes(store):
             auth.require(actor, "import", d)
     now = datetime.now()

@@ -18,7 +18,7 @@ import types
 
 from .batch import Batch
 from .readers import DEFAULT_LIMITS, DEFAULT_MAX_MB, Limits
-from .report import ERROR
+from .validation_report import ERROR
 
 _CTX = None
 MB = 1024 * 1024
@@ -58,13 +58,12 @@ def _start(p) -> None:
             sys.modules["__main__"] = main
 
 
-def _child(conn, file_name: str, data: bytes, department, max_mb: float, limits: Limits) -> None:
+def _child(conn, parse_file, file_name: str, data: bytes, department, max_mb: float, limits: Limits) -> None:
     base = _address_space()
     if base is not None and limits.memory_mb:
         cap = base + limits.memory_mb * MB
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     try:
-        from .importer import parse_file
         batch = parse_file(file_name, data, department, max_mb, limits=limits)
         conn.send(("ok", batch))
     except MemoryError:
@@ -80,15 +79,16 @@ def _failed(batch: Batch, code: str, value=None, limit=None) -> Batch:
     return batch
 
 
-def parse_isolated(file_name: str, data: bytes, department: str | None = None, max_mb: float = DEFAULT_MAX_MB,
-                   limits: Limits = DEFAULT_LIMITS) -> Batch:
-    """perfboard.importer.parse_file in a worker process: the same Batch, or one whose report says why
-    the parse failed."""
+def parse_isolated(parse_file, file_name: str, data: bytes, department: str | None = None,
+                   max_mb: float = DEFAULT_MAX_MB, limits: Limits = DEFAULT_LIMITS) -> Batch:
+    """`parse_file` (perfboard.importer.parse_file, passed in so this lower module does not import the
+    importer; a module-level function pickles by name) in a worker process: the same Batch, or one whose
+    report says why the parse failed."""
     import hashlib
     empty = Batch(file_name=file_name, content_hash=hashlib.sha256(data).hexdigest())
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
-    p = ctx.Process(target=_child, args=(child, file_name, data, department, max_mb, limits), daemon=True)
+    p = ctx.Process(target=_child, args=(child, parse_file, file_name, data, department, max_mb, limits), daemon=True)
     _start(p)
     child.close()
     try:

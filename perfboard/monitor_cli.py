@@ -15,7 +15,7 @@ def add_parser(sub, db_arg, filter_args) -> None:
 
 
 def run(a) -> int:
-    from .cli import EXIT_OK, EXIT_USAGE, scoped_filters
+    from .cli_common import EXIT_OK, EXIT_USAGE, scoped_filters
     from .db import Store
     from .monitoring import monitor_json_chunks, pick_period
     with Store(a.db) as store:

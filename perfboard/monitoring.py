@@ -13,9 +13,10 @@ import pyarrow as pa
 
 from . import auth
 from .db import QUERIES_DIR, Store, load_queries
+from .batch import ImportRefused
 from .filters import Filters
 from .monitoring_forms import FUND_COLUMNS, INDICATOR_COLUMNS, ITEM_COLUMNS, MonitorBatch
-from .report import ERROR
+from .validation_report import ERROR
 
 SETTING = "monitor_rules"
 DEFAULT_RULES = {
@@ -131,7 +132,6 @@ def write(cur, b: MonitorBatch, plan, log_id: int, now: datetime, actor) -> None
         n = cur.execute("SELECT count(*) FROM monitor_projects WHERE year = ? AND period_month = ? AND department = ?",
                         [y, m, d]).fetchall()[0][0]
         if n and not plan.replace:
-            from .importer import ImportRefused
             raise ImportRefused(f"{periods_text(y, m, d)}的监控数据已存在，未确认替换。")
         if n:
             delete_period(cur, y, m, d)
@@ -169,14 +169,9 @@ def delete_period(cur, year: int, month: int, department: str) -> None:
 
 # ---------------------------------------------------------------- reads
 def run(store: Store, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    """queries/monitor/<name>.sql after the rule definitions, on one cursor."""
+    """queries/monitor/<name>.sql after the rule definitions (on a pooled cursor that holds them)."""
     q = _Q[name]
-    cur = store.cursor()
-    try:
-        cur.execute(DEFINITIONS.sql)
-        return cur.execute(q.sql, q.bind(params)).df()
-    finally:
-        cur.close()
+    return store.defined_df(DEFINITIONS.sql, q.sql, q.bind(params))
 
 
 def periods(store: Store) -> pd.DataFrame:

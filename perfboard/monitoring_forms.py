@@ -17,7 +17,7 @@ from . import cells
 from .batch import Batch
 from .flat import indicator_values
 from .readers import RawBook, Sheet
-from .report import ERROR, INFO, WARNING
+from .validation_report import ERROR, INFO, WARNING
 
 MAX_ROWS = 3000            # a form is a page or two (flat sheets are read whole)
 MAX_COLS = 60

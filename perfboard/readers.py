@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 
 import python_calamine as pc
 
-from .report import ERROR, WARNING, Report
+from .validation_report import ERROR, WARNING, Report
 from .text import clean, has_control, shown
 
 DEFAULT_MAX_MB = 50

@@ -24,7 +24,7 @@ def add_parser(sub, db_arg, filter_args) -> None:
 
 
 def cmd_review(a) -> int:
-    from .cli import scoped_filters
+    from .cli_common import scoped_filters
     from .db import Store
     from .review import findings, to_json
     if a.out and Path(a.out).suffix.lower() != ".xlsx":

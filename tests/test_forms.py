@@ -14,7 +14,7 @@ from form_fixtures import INSTRUCTIONS, Form, Formula, Ind, build, form_from_bat
 from perfboard.batch import PROJECT_COLUMNS  # noqa: E402
 from perfboard.forms import split_weight  # noqa: E402
 from perfboard.importer import ImportRefused, commit, parse_file, prepare  # noqa: E402
-from perfboard.report import MESSAGES  # noqa: E402
+from perfboard.validation_report import MESSAGES  # noqa: E402
 
 IND_KEYS = ("position", "level1", "level2", "level3", "target_text", "actual_text", "direction", "target_value",
             "target_unit", "actual_value", "actual_unit", "weight", "reported_score", "deviation_note", "source_row")

@@ -12,7 +12,7 @@ from hostile.corpus import DEPARTMENT, HEADER, NASTY_TEXT, cases, csv_text, xlsx
 from perfboard import readers
 from perfboard.text import clean
 from perfboard.importer import commit, prepare
-from perfboard.report import Report
+from perfboard.validation_report import Report
 
 CASES = {c.id: c for c in cases()}
 BASELINE = [HEADER, [2024, "基线局", "基线项目", 123.45, 67.8, "基线概况"]]

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from perfboard import importer, readers
 from perfboard.importer import ImportRefused, commit, prepare
-from perfboard.report import MAX_PROBLEMS
+from perfboard.validation_report import MAX_PROBLEMS
 from perfboard.template import template_bytes
 
 DEPT = "张掖市科学技术局"

@@ -16,7 +16,7 @@ from perfboard import auth, importer, isolate, readers
 from perfboard.auth import User
 from perfboard.importer import prepare
 from perfboard.readers import Limits
-from perfboard.report import Report
+from perfboard.validation_report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = xlsx(good_rows())
@@ -101,7 +101,7 @@ def test_bad_stored_limits_fall_back_to_defaults():
 # ---------------------------------------------------------------- the worker
 def test_worker_returns_the_same_batch_as_in_process():
     data = csv_text(good_rows(3)).encode()
-    a = isolate.parse_isolated("g.csv", data)
+    a = isolate.parse_isolated(importer.parse_file, "g.csv", data)
     b = importer.parse_file("g.csv", data)
     assert a.projects == b.projects and a.report.codes() == b.report.codes() and a.content_hash == b.content_hash
 
@@ -109,24 +109,27 @@ def test_worker_returns_the_same_batch_as_in_process():
 def test_a_reader_crash_is_an_import_error_not_a_dead_process():
     """With the extent check switched off, the reader asks for ~20 GB and aborts its process: only the
     worker dies, and the file gets `parse-failed`."""
-    batch = isolate.parse_isolated("far.xlsx", far_cell(GOOD, "XFD40000"), limits=UNGUARDED)
+    batch = isolate.parse_isolated(importer.parse_file, "far.xlsx", far_cell(GOOD, "XFD40000"), limits=UNGUARDED)
     assert batch.report.codes() == ["parse-failed"] and not batch.projects
     assert "内存" in batch.report.problems[0].message
-    again = isolate.parse_isolated("g.xlsx", GOOD)        # the next parse works
+    again = isolate.parse_isolated(importer.parse_file, "g.xlsx", GOOD)        # the next parse works
     assert again.report.ok and len(again.projects) == 2
 
 
 def test_a_parse_past_its_time_is_stopped():
     from dataclasses import replace
-    batch = isolate.parse_isolated("far.xlsx", far_cell(GOOD, "XFD40000"),
+    batch = isolate.parse_isolated(importer.parse_file, "far.xlsx", far_cell(GOOD, "XFD40000"),
                                    limits=replace(UNGUARDED, timeout_s=1, memory_mb=10**6))
     assert batch.report.codes() in (["parse-timeout"], ["parse-failed"])   # killed at 1 s, or out of memory first
 
 
 def test_prepare_isolates_by_default(monkeypatch):
-    monkeypatch.setattr(importer, "parse_file", lambda *a, **k: (_ for _ in ()).throw(AssertionError("in-process")))
+    calls = []
+    real = isolate.parse_isolated
+    monkeypatch.setattr(isolate, "parse_isolated", lambda parse, *a, **k: calls.append(parse) or real(parse, *a, **k))
     plan = prepare(None, [("g.xlsx", GOOD)])
     assert plan.ok and plan.projects == 2
+    assert calls == [importer.parse_file]          # parsed in the worker, not in this process
 
 
 def test_cli_import_of_a_far_cell_file_exits_1_with_the_message(tmp_path):

@@ -69,12 +69,27 @@ def test_scope_definitions_run_once_per_pooled_cursor(synthetic_store, monkeypat
     again per query, a registered table does not outlive its query, and the figures stay the same."""
     f = Filters(year=2024)
     first = scope.run(synthetic_store, "figures", f, {"attention": 0})
-    pooled = list(scope._pools[synthetic_store])
+    pooled = list(synthetic_store._pools[scope.DEFINITIONS.sql])
     assert len(pooled) == 1
-    monkeypatch.setattr(scope, "DEFINITIONS", type("Q", (), {"sql": "SELECT error('definitions re-run')"})())
+    executed = []
+    real_cursor = synthetic_store.cursor
+
+    class Recording:            # every new cursor from now on records what it runs
+        def __init__(self):
+            self.cur = real_cursor()
+
+        def execute(self, sql, *args):
+            executed.append(sql)
+            return self.cur.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.cur, name)
+
+    monkeypatch.setattr(synthetic_store, "cursor", Recording)
     again = scope.run(synthetic_store, "figures", f, {"attention": 0})
     pd.testing.assert_frame_equal(first, again)
-    assert scope._pools[synthetic_store] == pooled
+    assert scope.DEFINITIONS.sql not in executed and executed      # the settings read ran, the definitions did not
+    assert synthetic_store._pools[scope.DEFINITIONS.sql] == pooled
     ids = pd.DataFrame({"id": pd.Series([1], dtype="int64")})
     scope.run(synthetic_store, "deviating_names", f, tables={"project_ids": ids})
     with pytest.raises(Exception, match="project_ids"):

@@ -42,7 +42,7 @@ def add_parsers(sub, db_arg, filter_args) -> None:
 def _store_and_filters(a):
     """The store, the filters narrowed to the acting user's departments (--user; the local administrator
     in single-user mode) and that user, whom the export functions check again."""
-    from ..cli import scoped_filters
+    from ..cli_common import scoped_filters
     from ..db import Store
     store = Store(a.db)
     try:

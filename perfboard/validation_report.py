@@ -1,4 +1,5 @@
-"""Validation reports: every problem in an input file, with a stable code and its location."""
+"""Validation reports (not the written self-evaluation report, which is perfboard.export.report): every
+problem in an input file or an edit, with a stable code and its location."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
