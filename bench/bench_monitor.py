@@ -35,40 +35,45 @@ def build(path: Path, projects: int, departments: int = 60) -> None:
     with Store(path) as store:
         load_sample(store)          # the app's frame needs a year of projects; the sample is what it would load
         with store.transaction() as cur:
-            cur.execute("""
-                INSERT INTO monitor_projects (id, year, period_month, department, unit, project_code, name,
-                    initial_budget, budget, spent_to_date, reported_rate, forecast_spent, goal, source_file,
-                    source_sheet, source_row, import_id, imported_at)
-                SELECT i * 2 + (m - 6) + 1, 2024, m,
-                       CASE WHEN i % $d = 0 THEN $sample ELSE printf('第%02d部门', i % $d) END,
-                       NULL, printf('P%07d', i), printf('2024年项目%07d', i),
-                       10 + i % 500, 10 + i % 500,
-                       (10 + i % 500) * ((hash(i) % 1000) / 1000.0) * m / 7.0, NULL,
-                       (10 + i % 500) * (0.75 + (hash(i * 7) % 300) / 1000.0), NULL, 'bench', 'bench', 1, 0,
-                       now()::TIMESTAMP
-                FROM range($n) t(i), (VALUES (6), (7)) s(m)""", {"n": projects, "d": departments,
-                                                              "sample": SAMPLE_DEPARTMENT})
-            cur.execute("""
-                INSERT INTO monitor_indicators (id, project_id, position, level1, level2, level3, direction,
-                    target_value, target_unit, target_text, actual_value, actual_text, forecast_value, forecast_text,
-                    reason_funding, reason_system, reason_staff, reason_hardware, reason_other, likelihood, note,
-                    source_sheet, source_row)
-                SELECT p.id * 5 + k, p.id, k,
-                       ['产出指标', '产出指标', '产出指标', '效益指标', '满意度指标'][k::BIGINT + 1],
-                       ['数量指标', '质量指标', '时效指标', '社会效益指标', '服务对象满意度指标'][k::BIGINT + 1],
-                       printf('指标%d', k::BIGINT),
-                       ['≥', '=', '≤', '定性', '≥'][k::BIGINT + 1],
-                       [20.0, 100.0, 30.0, NULL, 90.0][k::BIGINT + 1], ['项', '%', '天', NULL, '%'][k::BIGINT + 1],
-                       ['≥20项', '=100%', '≤30天', '效果明显', '≥90%'][k::BIGINT + 1],
-                       CASE k WHEN 0 THEN (hash(p.id + k) % 25)::DOUBLE WHEN 1 THEN 100.0
-                              WHEN 2 THEN (20 + hash(p.id) % 20)::DOUBLE WHEN 3 THEN NULL ELSE 92.0 END,
-                       CASE k WHEN 3 THEN ['达到', '部分达到', '未达到'][(hash(p.id) % 3)::BIGINT + 1] ELSE 'x' END,
-                       NULL, NULL,
-                       hash(p.id + k) % 10 = 0, false, hash(p.id + k) % 13 = 0, false,
-                       CASE WHEN hash(p.id + k) % 17 = 0 THEN '审批延迟' END,
-                       CASE WHEN hash(p.id * 3 + k) % 100 = 0 THEN '完全不可能'
-                            WHEN hash(p.id * 3 + k) % 5 = 0 THEN '有可能' ELSE '确定能' END, NULL, 'bench', 1
-                FROM monitor_projects p, range(5) r(k)""")
+            add_monitoring(cur, projects, 2024, [SAMPLE_DEPARTMENT] + [f"第{k:02d}部门" for k in range(1, departments)])
+
+
+def add_monitoring(cur, projects: int, year: int, departments: list[str]) -> None:
+    """Two monitoring snapshots (1—6月, 1—7月) of `projects` projects of `year`, project i in departments[i % len]
+    (bench/bench_cli.py adds them to the page bench's database, in its departments)."""
+    cur.execute("""
+        INSERT INTO monitor_projects (id, year, period_month, department, unit, project_code, name,
+            initial_budget, budget, spent_to_date, reported_rate, forecast_spent, goal, source_file,
+            source_sheet, source_row, import_id, imported_at)
+        SELECT i * 2 + (m - 6) + 1, $year, m, $depts[(i % $d) + 1],
+               NULL, printf('P%07d', i), printf('2024年项目%07d', i),
+               10 + i % 500, 10 + i % 500,
+               (10 + i % 500) * ((hash(i) % 1000) / 1000.0) * m / 7.0, NULL,
+               (10 + i % 500) * (0.75 + (hash(i * 7) % 300) / 1000.0), NULL, 'bench', 'bench', 1, 0,
+               now()::TIMESTAMP
+        FROM range($n) t(i), (VALUES (6), (7)) s(m)""", {"n": projects, "d": len(departments), "year": year,
+                                                      "depts": departments})
+    cur.execute("""
+        INSERT INTO monitor_indicators (id, project_id, position, level1, level2, level3, direction,
+            target_value, target_unit, target_text, actual_value, actual_text, forecast_value, forecast_text,
+            reason_funding, reason_system, reason_staff, reason_hardware, reason_other, likelihood, note,
+            source_sheet, source_row)
+        SELECT p.id * 5 + k, p.id, k,
+               ['产出指标', '产出指标', '产出指标', '效益指标', '满意度指标'][k::BIGINT + 1],
+               ['数量指标', '质量指标', '时效指标', '社会效益指标', '服务对象满意度指标'][k::BIGINT + 1],
+               printf('指标%d', k::BIGINT),
+               ['≥', '=', '≤', '定性', '≥'][k::BIGINT + 1],
+               [20.0, 100.0, 30.0, NULL, 90.0][k::BIGINT + 1], ['项', '%', '天', NULL, '%'][k::BIGINT + 1],
+               ['≥20项', '=100%', '≤30天', '效果明显', '≥90%'][k::BIGINT + 1],
+               CASE k WHEN 0 THEN (hash(p.id + k) % 25)::DOUBLE WHEN 1 THEN 100.0
+                      WHEN 2 THEN (20 + hash(p.id) % 20)::DOUBLE WHEN 3 THEN NULL ELSE 92.0 END,
+               CASE k WHEN 3 THEN ['达到', '部分达到', '未达到'][(hash(p.id) % 3)::BIGINT + 1] ELSE 'x' END,
+               NULL, NULL,
+               hash(p.id + k) % 10 = 0, false, hash(p.id + k) % 13 = 0, false,
+               CASE WHEN hash(p.id + k) % 17 = 0 THEN '审批延迟' END,
+               CASE WHEN hash(p.id * 3 + k) % 100 = 0 THEN '完全不可能'
+                    WHEN hash(p.id * 3 + k) % 5 = 0 THEN '有可能' ELSE '确定能' END, NULL, 'bench', 1
+        FROM monitor_projects p, range(5) r(k)""")
 
 
 def time_cli(db: Path) -> dict:

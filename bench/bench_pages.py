@@ -43,6 +43,19 @@ EXTRA_PAGES = {"history": "pages/history.py", "indicators_edit": "pages/indicato
 TITLES = {"overview": "总览", "execution": "预算执行", "deviations": "偏离分析", "compare": "同比分析",
           "history": "修改记录", "indicators_edit": "指标填报", "reports": "报表导出"}
 STEPS = ["cold", "filter", "year", "rerun"]
+# The framework floor (issue 19): an empty page inside app.py's frame (sidebar, filters, banner), its
+# filter and year reruns timed in the same process as the page's; bench/empty_page.py, added to the
+# navigation by _frame_navigation.
+EMPTY_PAGE, EMPTY_TITLE = "bench/empty_page.py", "空白页"
+
+
+def all_pages() -> dict[str, str]:
+    """Every page script of the app (pages/*.py) by name, with its title from app.py's st.Page list:
+    a page added later gets a bench row without editing this file."""
+    titles = dict(re.findall(r'st\.Page\("pages/(\w+)\.py", title="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8")))
+    for name, title in titles.items():
+        TITLES.setdefault(name, title)
+    return {f.stem: f"pages/{f.name}" for f in sorted((ROOT / "pages").glob("*.py"))}
 
 
 def load_avg() -> list[float]:
@@ -216,7 +229,9 @@ def instrument(stats: QueryStats) -> None:
 
 
 def _frame_navigation() -> None:
-    """As tests/dashboard_helpers.frame: keep AppTest on app.py's st.navigation path after a page switch."""
+    """As tests/dashboard_helpers.frame: keep AppTest on app.py's st.navigation path after a page switch.
+    Also offers the empty page (EMPTY_PAGE) in app.py's navigation, for the framework floor."""
+    import streamlit as st
     from streamlit.runtime.pages_manager import PagesManager
     original = PagesManager.__init__
 
@@ -225,6 +240,17 @@ def _frame_navigation() -> None:
         PagesManager.uses_pages_directory = False
 
     PagesManager.__init__ = init
+    navigation = st.navigation
+    if getattr(navigation, "_bench_empty", False):
+        return
+
+    def nav(pages, *a, **k):
+        if isinstance(pages, list):
+            pages = [*pages, st.Page(EMPTY_PAGE, title=EMPTY_TITLE)]
+        return navigation(pages, *a, **k)
+
+    nav._bench_empty = True
+    st.navigation = nav
 
 
 def warm_imports() -> None:
@@ -255,9 +281,10 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024       # KB on Linux
 
 
-def child(page: str, db: str, year: int, base_year: int | None, department: str, out: str, timeout: float,
-          profile: bool = False) -> None:
-    """One page in this process: four timed runs, results written to `out` after each step."""
+def child(pages: list[str], db: str, year: int, base_year: int | None, department: str, out: str, timeout: float,
+          profile: bool = False, floor_department: str | None = None) -> None:
+    """Pages in this process, each in a fresh AppTest session: four timed runs each, then the empty
+    page's runs (the framework floor) in the same process; results written to `out` after each step."""
     os.environ["PERFBOARD_DB"] = db
     # The app's background warm-up (ui.state.warm_up) would run its matching queries on another thread
     # during the timed runs and be counted as this page's DuckDB time; the bench measures the page alone.
@@ -271,52 +298,69 @@ def child(page: str, db: str, year: int, base_year: int | None, department: str,
     from streamlit.testing.v1 import AppTest
 
     from ui.state import K_DEPTS, K_YEAR
-    result = {"page": page, "db": db, "year": year, "department": department, "steps": {},
-              "load_start": load_avg(), "pid": os.getpid()}
+    all_paths = {**PAGES, **EXTRA_PAGES, **all_pages()}
+    multi = {"pages": {}, "load_start": load_avg(), "pid": os.getpid()}
 
     def save():
-        Path(out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        Path(out).write_text(json.dumps(multi, ensure_ascii=False, indent=1), encoding="utf-8")
 
     # Python imports are a server's start-up, not a page's first render: done (and timed) apart.
     t = time.perf_counter()
     warm_imports()
-    result["import_seconds"] = round(time.perf_counter() - t, 2)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-    at.session_state[K_YEAR] = year
-    path = {**PAGES, **EXTRA_PAGES}[page]
-    if path != "pages/overview.py":
-        at.switch_page(path)
+    multi["import_seconds"] = round(time.perf_counter() - t, 2)
 
-    def step(name: str, action) -> None:
-        stats.reset()
-        if sampler:
-            sampler.reset()
-        c, t = time.process_time(), time.perf_counter()
-        action()
-        wall, cpu = time.perf_counter() - t, time.process_time() - c
-        errors = [str(e.value)[:300] for e in at.exception]
-        titles = [t.value for t in at.title]
-        result["steps"][name] = {
-            "seconds": round(wall, 4), "cpu": round(cpu, 4), "query_seconds": round(stats.seconds, 4),
-            "queries": stats.count, "ratio": round(wall / stats.seconds, 2) if stats.seconds else None,
-            "rss_mb": round(_rss_mb(), 1), "errors": errors, "title": titles[0] if titles else None,
-            "slowest": stats.top(), "load": load_avg(),
-        }
-        if sampler:
-            result["steps"][name]["profile"] = sampler.report()
+    def one(page: str, path: str, title: str, dept: str) -> dict:
+        result = {"page": page, "db": db, "year": year, "department": dept, "steps": {},
+                  "load_start": load_avg(), "pid": os.getpid(), "import_seconds": multi["import_seconds"]}
+        multi["pages"][page] = result
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        at.session_state[K_YEAR] = year
+        if path != "pages/overview.py":
+            at.switch_page(path)
+
+        def step(name: str, action) -> None:
+            stats.reset()
+            if sampler:
+                sampler.reset()
+            c, t = time.process_time(), time.perf_counter()
+            action()
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            errors = [str(e.value)[:300] for e in at.exception]
+            titles = [t.value for t in at.title]
+            result["steps"][name] = {
+                "seconds": round(wall, 4), "cpu": round(cpu, 4), "query_seconds": round(stats.seconds, 4),
+                "queries": stats.count, "ratio": round(wall / stats.seconds, 2) if stats.seconds else None,
+                "rss_mb": round(_rss_mb(), 1), "errors": errors, "title": titles[0] if titles else None,
+                "slowest": stats.top(), "load": load_avg(),
+            }
+            if sampler:
+                result["steps"][name]["profile"] = sampler.report()
+            save()
+            if errors:
+                raise SystemExit(f"{page} {name}: {errors}")
+            if not (titles and titles[0].startswith(title)):
+                raise SystemExit(f"{page} {name}: landed on {titles[:1]}, not on {title}")
+
+        step("cold", lambda: at.run())
+        step("filter", lambda: at.multiselect(key=K_DEPTS).set_value([dept]).run())
+        if base_year is not None:
+            step("year", lambda: at.selectbox(key=K_YEAR).set_value(base_year).run())
+        step("rerun", lambda: at.run())
+        result["peak_rss_mb"] = round(_rss_mb(), 1)
+        result["load_end"] = load_avg()
         save()
-        if errors:
-            raise SystemExit(f"{page} {name}: {errors}")
-        if not (titles and titles[0].startswith(TITLES[page])):
-            raise SystemExit(f"{page} {name}: landed on {titles[:1]}, not on {TITLES[page]}")
+        return result
 
-    step("cold", lambda: at.run())
-    step("filter", lambda: at.multiselect(key=K_DEPTS).set_value([department]).run())
-    if base_year is not None:
-        step("year", lambda: at.selectbox(key=K_YEAR).set_value(base_year).run())
-    step("rerun", lambda: at.run())
-    result["peak_rss_mb"] = round(_rss_mb(), 1)
-    result["load_end"] = load_avg()
+    for page in pages:
+        path = all_paths.get(page)
+        if path is None:
+            raise SystemExit(f"unknown page {page!r}; pages: {sorted(all_paths)}")
+        one(page, path, TITLES.get(page, ""), department)
+    # the framework floor: the same runs on the empty page, in this process, after the pages
+    floor = one("(empty page)", EMPTY_PAGE, EMPTY_TITLE, floor_department or department)
+    multi["floor"] = {k: v["seconds"] for k, v in floor["steps"].items()}
+    multi["floor_cpu"] = {k: v["cpu"] for k, v in floor["steps"].items()}
+    multi["peak_rss_mb"] = round(_rss_mb(), 1)
     save()
 
 
@@ -344,13 +388,18 @@ def _proc_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_000, profile: bool = False) -> dict:
-    """One page in a fresh subprocess; returns its result (partial with 'error' on failure/timeout)."""
-    year, base_year, dept = _pick(db)
-    out = Path(db).with_name(f"pages-{page}-{os.getpid()}.json")
+def run_pages(pages: list[str], db: str, timeout: float = 900, max_rss_mb: float = 12_000, profile: bool = False,
+              year: int | None = None, base_year: int | None = None, department: str | None = None) -> dict:
+    """`pages` in one fresh subprocess (each in its own session), then the empty page (the floor);
+    returns {"pages": {name: result}, "floor": {step: s}, ...} (partial, with 'error', on failure/timeout).
+    year / base_year / department default to _pick's (the latest year, the one before, the biggest department)."""
+    y, by, d = _pick(db)
+    year, department = year or y, department or d
+    base_year = base_year if base_year is not None else by
+    out = Path(db).with_name(f"pages-{pages[0]}-{os.getpid()}.json")
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", page, "--db", db, "--year", str(year),
-           "--department", dept, "--json", str(out), "--timeout", str(timeout)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", ",".join(pages), "--db", db, "--year", str(year),
+           "--department", department, "--json", str(out), "--timeout", str(timeout)]
     if base_year is not None:
         cmd += ["--base-year", str(base_year)]
     if profile:
@@ -374,13 +423,29 @@ def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_00
     if proc.returncode and not err:
         err = log.read_text(encoding="utf-8", errors="replace")[-1500:]
     log.unlink(missing_ok=True)
-    res = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"page": page, "steps": {}}
+    res = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"pages": {}}
     out.unlink(missing_ok=True)
     res["process_seconds"] = round(time.perf_counter() - t, 1)
     res["polled_peak_rss_mb"] = round(peak, 1)
+    for page in pages:                      # a page the process never reached, or the one it failed on
+        r = res["pages"].setdefault(page, {"page": page, "steps": {}})
+        if err and (len(r["steps"]) < len(STEPS) - (base_year is None) or "peak_rss_mb" not in r):
+            r["error"] = err
     if err:
         res["error"] = err
     return res
+
+
+def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 12_000, profile: bool = False,
+             **kw) -> dict:
+    """One page in a fresh subprocess; its result, with the floor of that process and its polled peak RSS."""
+    res = run_pages([page], db, timeout, max_rss_mb, profile, **kw)
+    r = res["pages"][page]
+    r.update({"floor": res.get("floor"), "floor_cpu": res.get("floor_cpu"),
+              "process_seconds": res["process_seconds"], "polled_peak_rss_mb": res["polled_peak_rss_mb"]})
+    if res.get("error"):
+        r.setdefault("error", res["error"])
+    return r
 
 
 def run(projects: int = 200_000, years: int = 5, departments: int = 60, seed: int = 7,
@@ -393,6 +458,8 @@ def run(projects: int = 200_000, years: int = 5, departments: int = 60, seed: in
               + ("" if info["cached"] else f", built in {info['seconds']:.1f} s"), flush=True)
     results = {"projects_per_year": projects, "years": years, "departments": departments, "seed": seed,
                "db": info, "pages": {}}
+    if pages == ["all"]:
+        pages = list(all_pages())
     for page in pages or list(PAGES):
         r = run_page(page, info["path"], timeout, max_rss_mb, profile)
         results["pages"][page] = r
@@ -430,7 +497,7 @@ def main() -> None:
     ap.add_argument("--departments", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--pages", default=",".join(PAGES),
-                    help="comma-separated: " + ",".join(PAGES) + " (also: " + ",".join(EXTRA_PAGES) + ")")
+                    help="comma-separated: " + ",".join(PAGES) + " (also: " + ",".join(EXTRA_PAGES) + "; or all)")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per page process")
     ap.add_argument("--max-rss", type=float, default=12_000, help="kill a page process above this RSS (MB)")
     ap.add_argument("--profile", action="store_true",
@@ -444,7 +511,7 @@ def main() -> None:
     ap.add_argument("--json", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        child(a.child, a.db, a.year, a.base_year, a.department, a.json, a.timeout, a.profile)
+        child(a.child.split(","), a.db, a.year, a.base_year, a.department, a.json, a.timeout, a.profile)
         return
     res = run(a.projects, a.years, a.departments, a.seed, [p for p in a.pages.split(",") if p], a.timeout,
               max_rss_mb=a.max_rss, profile=a.profile)

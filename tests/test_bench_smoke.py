@@ -83,3 +83,33 @@ def test_review_bench_runs_every_rule_on_the_tiny_database(tiny_db):
     assert r["projects"] == 300 and r["texts"] >= 300 and r["findings"] > 0
     assert r["by_code"].get("copied-text", 0) > 0          # the written texts include verbatim copies
     assert r["peak_rss_mb"] > 0 and not r["capped"]
+
+
+def test_run_all_has_a_row_per_command_and_per_page_with_held(tmp_path):
+    """The issue-19 harness on a tiny database: every CLI subcommand (every export table) and every page
+    gets a row in the table with a held column; no timed asserts (the goals are the bench's business)."""
+    import bench_cli
+    import run_all
+
+    cfg = dict(run_all.QUICK, quick=True, db=(60, 2, 4), import_projects=30)
+    res = run_all.run(["cli", "pages", "pair"], cfg, tmp_path / "cache", None, tmp_path / "scratch")
+    rows = res["rows"]
+    whats = [r["what"] for r in rows]
+    assert all(isinstance(r["held"], bool) for r in rows), [r for r in rows if not isinstance(r["held"], bool)]
+    # every subcommand of the CLI's parser, and every table `export --what` offers, has a row that ran
+    cli_rows = [r for r in rows if r["kind"] == "cli"]
+    for command in bench_cli.cli_commands():
+        assert any(w.startswith(f"cli `{command}") or w.startswith(f"cli `{command} ") for w in whats), command
+    for what in bench_cli.export_choices():
+        assert any(f"`export --what {what} " in w for w in whats), what
+    assert not [r for r in cli_rows if "exit" in r["note"] or "timeout" in r["note"]], \
+        [(r["what"], r["note"]) for r in cli_rows if r["note"]]
+    # every page script, after a filter change and after a year change, each measured against the floor
+    for page in bench_pages.all_pages():
+        for step in ("filter", "year"):
+            hit = [r for r in rows if f"({page}): rerun after a {step} change" in r["what"]]
+            assert len(hit) == 1, (page, step)
+            assert hit[0]["wall"] > 0 and "floor" in hit[0]["goal"] and "DuckDB" in hit[0]["note"], hit[0]
+    assert any(r["kind"] == "pair" and r["wall"] is not None for r in rows)
+    header = res["table"].splitlines()[0]
+    assert "| held |" in header and len(res["table"].splitlines()) == len(rows) + 2
