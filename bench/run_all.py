@@ -36,7 +36,7 @@ RESULTS = HERE / "results"
 NAMES = ["cli", "pages", "pair", "load", "big"]
 OLDER = ["import", "matching", "export", "review", "monitor"]
 
-FULL = {"db": (200_000, 5, 60), "big": (1_000_000, 1, 60), "import_projects": 20_000, "cli_timeout": 120,
+FULL = {"db": (200_000, 5, 60), "big": (1_000_000, 1, 60), "import_projects": 20_000, "cli_timeout": 180,
         "page_timeout": 600, "load": {"readers": 20, "saves": 40, "rounds": 2},
         "import_n": 10_000, "matching_n": 200_000, "matching_sample": 2000, "export_rows": 50_000, "export_repeats": 3}
 QUICK = {"db": (300, 2, 12), "big": None, "import_projects": 200, "cli_timeout": 120,
@@ -87,7 +87,7 @@ def bench_cli(cfg: dict, ctx: dict) -> list[dict]:
     import bench_cli
     wb = bench_cli.import_workbook(cfg["import_projects"], 20, out=OUT)
     res = bench_cli.run(ctx["db"]["main"]["path"], ctx["scratch"], wb, inprocess=cfg["quick"],
-                        timeout=cfg["cli_timeout"], quiet=False, copies=ctx["copies"])
+                        timeout=cfg["cli_timeout"], quiet=False, copies=ctx["copies"], only=cfg.get("cli_only"))
     ctx["cli"] = res
     n = ctx["projects"]
     rows = []
@@ -195,11 +195,14 @@ def bench_pair(cfg: dict, ctx: dict) -> list[dict]:
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM projects ORDER BY 1 DESC").fetchall()]
     con.close()
     new, old = years[0], years[1]
+    imp = [c for c in cli["commands"] if c["what"].startswith("import")]
+    failed = not imp or imp[0].get("error") or imp[0].get("year") != new
     res = bench_pages.run_pages(["compare"], work, timeout=cfg["page_timeout"], year=old, base_year=new)
     ctx["pair"] = res
     r = res["pages"]["compare"]
     s = r.get("steps", {}).get("year")
-    what = f"page 同比分析: first render of the new pair {new}/{old} after the import"
+    what = (f"page 同比分析: first render of the new pair {new}/{old} after the import" if not failed else
+            f"page 同比分析: first render of the pair {new}/{old} (the import failed: a pair not yet computed)")
     if s is None:
         return [row(what, held=False, note=(r.get("error") or res.get("error") or "not run")[-200:], kind="pair")]
     peak = r.get("peak_rss_mb")
@@ -230,7 +233,7 @@ print(json.dumps({{"rows": rows, "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": pe
         else:
             out.append(row("load: correctness (errors, mixed figures, lost edits)", round(wall, 1), round(raw["cpu"], 1),
                            raw["peak_mb"], f"0 errors, < {RSS_GOAL_MB / 1024:g} GB",
-                           r["met"] and raw["peak_mb"] < RSS_GOAL_MB, None, r["measured"], "load"))
+                           r["met"] and raw["peak_mb"] < RSS_GOAL_MB, None, r["measured"], "load-check"))
     return out
 
 
@@ -328,6 +331,26 @@ def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Pa
     return {"rows": rows, "table": table, "text": text, "seconds": total}
 
 
+def merge(parts: list[Path], base: Path) -> None:
+    """One table from several runs (e.g. the commands at one time, the pages at another on a busy machine):
+    each part's start, duration and load averages are stated above the table."""
+    rows, head, raws = [], [], {}
+    for part in parts:
+        d = json.loads(part.read_text(encoding="utf-8"))
+        kinds = sorted({r["kind"] for r in d["rows"]})
+        head.append(f"- {', '.join(kinds)}: started {d['started']}, took {d['seconds']:.0f} s; load average at the "
+                    f"start {'/'.join(f'{x:.1f}' for x in d['load_start'])}, at the end "
+                    f"{'/'.join(f'{x:.1f}' for x in d['load_end'])}")
+        rows += d["rows"]
+        raws[part.stem] = d.get("raw")
+    text = "\n".join(["# Bench results (full)", "", *head, "", *summary_lines(rows), "", markdown(rows)]) + "\n"
+    base.parent.mkdir(parents=True, exist_ok=True)
+    base.with_suffix(".md").write_text(text, encoding="utf-8")
+    base.with_suffix(".json").write_text(json.dumps({"parts": [str(p) for p in parts], "rows": rows, "raw": raws},
+                                                    ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    print(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a tiny database, the same rows (well under a minute)")
@@ -336,8 +359,16 @@ def main() -> None:
                     help="folder of the cached databases (default bench/out, or $PERFBOARD_BENCH_CACHE)")
     ap.add_argument("--out", help="results base path without extension (default bench/results/latest, "
                                   "bench/out/quick with --quick)")
+    ap.add_argument("--cli-only", help="cli: only the commands whose label starts with one of these (comma-separated)")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="no run: merge the rows of earlier results files (in order) into --out")
     a = ap.parse_args()
+    if a.merge:
+        merge([Path(m) for m in a.merge], Path(a.out) if a.out else RESULTS / "latest")
+        return
     cfg = dict(QUICK if a.quick else FULL, quick=a.quick)
+    if a.cli_only:
+        cfg["cli_only"] = a.cli_only.split(",")
     names = a.only.split(",") if a.only else NAMES
     unknown = set(names) - set(NAMES) - set(OLDER)
     if unknown:
