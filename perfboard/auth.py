@@ -378,6 +378,23 @@ def _address_failed(cur, address: str | None, now: datetime) -> None:
         cur.execute("INSERT INTO login_failures VALUES (?, ?, ?, ?)", [address, failures, first, locked])
 
 
+def check_only(store: Store, name: str, password: str, now: datetime | None = None) -> User:
+    """authenticate's answer without recording anything, for a read-only copy of the database (a command
+    reading the app's snapshot): the counters cannot be written there, so a failure is not counted; a locked,
+    disabled or unknown account and a wrong password fail alike."""
+    now = now or datetime.now()
+    name = (name or "").strip()
+    rows = store.cursor().execute("SELECT password_hash, disabled, locked_until FROM users WHERE name = ?",
+                                  [name]).fetchall()
+    if not rows:
+        _dummy_check(password or "")
+        raise AuthError(GENERIC_FAILURE)
+    pw_hash, disabled, locked_until = rows[0]
+    if check_password(password or "", pw_hash) and not disabled and not (locked_until and now < locked_until):
+        return get_user(store, name)
+    raise AuthError(GENERIC_FAILURE)
+
+
 def authenticate(store: Store, name: str, password: str, now: datetime | None = None,
                  address: str | None = None) -> User:
     """The user, or AuthError(GENERIC_FAILURE) for an unknown name, a wrong password, a disabled or

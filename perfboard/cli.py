@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from .cli_common import (EXIT_OK, EXIT_REFUSED, EXIT_STORE, EXIT_USAGE, Refused,  # noqa: F401 (used by tests)
-                         db_arg, filter_args, scoped_filters)
-from .db import Store, StoreError
+                         db_arg, filter_args, open_store, scoped_filters, waiting)
+from .db import StoreError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,7 +108,7 @@ def cmd_import(a) -> int:
     if missing:
         print("错误：找不到文件：" + "、".join(missing), file=sys.stderr)
         return EXIT_USAGE
-    with Store(a.db) as store:
+    with open_store(a, write=True) as store:
         plan = import_paths(store, a.files, department=a.department, replace=a.replace, user=local_admin("命令行"),
                             remove_sample=a.remove_sample)
     if a.json:
@@ -134,7 +134,7 @@ def cmd_import(a) -> int:
 
 def cmd_summary(a) -> int:
     from .summary import summary
-    with Store(a.db) as store:
+    with open_store(a) as store:
         s = summary(store, scoped_filters(store, a)[0])
     if a.json:
         print(json.dumps(s, ensure_ascii=False))
@@ -148,12 +148,12 @@ def cmd_sample(a) -> int:
     from .sample import load_sample, remove_sample
     if a.remove:
         from .auth import local_admin
-        with Store(a.db) as store:
+        with open_store(a, write=True) as store:
             n_projects, n_indicators = remove_sample(store, local_admin("命令行"))
             store.set_setting("sample_offered", True)       # not loaded again on the next start
         print(f"已删除示例数据：{n_projects} 个项目，{n_indicators} 条指标。" if n_projects else "数据库中没有示例数据。")
         return EXIT_OK
-    with Store(a.db) as store:
+    with open_store(a, write=True) as store:
         plan = load_sample(store)
     for p in plan.report.errors:
         print(p.text())
@@ -199,7 +199,7 @@ def cmd_user(a) -> int:
         except (ValueError, EOFError, KeyboardInterrupt) as exc:
             print(f"错误：{exc or '已取消。'}", file=sys.stderr)
             return EXIT_REFUSED
-    store = Store(a.db)
+    store = open_store(a, write=True)
     by = auth.local_admin("命令行")      # whoever runs the CLI holds the database file: the local administrator
     try:
         if a.user_command == "add":
@@ -236,13 +236,8 @@ def cmd_user(a) -> int:
 
 
 def cmd_backup(a) -> int:
-    from .db import StoreLockedError, backup
-    try:
-        store = Store(a.db, read_only=True)
-    except StoreLockedError as exc:
-        print(f"错误：{exc}\n应用运行时无法从命令行读取数据库：请由管理员在应用“设置”页面的“数据备份”中备份，"
-              "或关闭应用后再运行本命令。", file=sys.stderr)
-        return EXIT_STORE
+    from .db import backup
+    store = open_store(a, read_only=True)     # beside the app: its consistent copy
     try:
         out = backup(store, a.out, overwrite=a.force)
     except StoreError as exc:
@@ -257,7 +252,7 @@ def cmd_backup(a) -> int:
 def cmd_restore(a) -> int:
     from .db import StoreLockedError, restore
     try:
-        kept = restore(a.source, a.db)
+        kept = waiting(a, lambda: restore(a.source, a.db))
     except StoreLockedError as exc:
         print(f"错误：{exc}\n恢复会替换整个数据库文件，请先关闭应用再运行本命令。", file=sys.stderr)
         return EXIT_STORE
@@ -281,7 +276,7 @@ def _add_score_parser(sub) -> None:
 
 def cmd_score(a) -> int:
     from .scoring import FINDINGS_ZH, score_report
-    with Store(a.db) as store:
+    with open_store(a) as store:
         items = score_report(store, scoped_filters(store, a)[0])
     if a.json:
         print(json.dumps({"items": items}, ensure_ascii=False))
@@ -310,7 +305,7 @@ def _add_compare_parser(sub) -> None:
 
 def cmd_compare(a) -> int:
     from .compare import STATUS_ZH, compare, to_json
-    with Store(a.db) as store:
+    with open_store(a) as store:
         filters = scoped_filters(store, a)[0]
         year = a.year if a.year is not None else store.scalar("SELECT max(year) FROM projects")
         if year is None:

@@ -28,7 +28,11 @@ class StoreError(Exception):
 
 
 class StoreLockedError(StoreError):
-    pass
+    """Another process holds the database file; `pid` is that process's (None when DuckDB did not say)."""
+
+    def __init__(self, message: str, pid: int | None = None):
+        super().__init__(message)
+        self.pid = pid
 
 
 def resolve_db_path(cli_path: str | os.PathLike | None = None) -> Path:
@@ -122,7 +126,8 @@ def _explain_open_error(path: Path, exc: Exception) -> StoreError:
         who = f"进程 {pid.group(1)}" if pid else "另一个程序"
         return StoreLockedError(
             f"数据库文件 {path} 正被{who}占用（例如正在运行的 PerfBoard 应用或命令行导入）。"
-            "请等待其结束或关闭它后重试。"
+            "请等待其结束或关闭它后重试。",
+            int(pid.group(1)) if pid else None,
         )
     return StoreError(f"无法打开数据库文件 {path}：文件可能已损坏或不是 PerfBoard 数据库。（{text.splitlines()[0][:200]}）")
 
@@ -143,6 +148,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
         self.path = resolve_db_path(path)
+        self.read_only = read_only
         new = False
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,10 +15,9 @@ def add_parser(sub, db_arg, filter_args) -> None:
 
 
 def run(a) -> int:
-    from .cli_common import EXIT_OK, EXIT_USAGE, scoped_filters
-    from .db import Store
+    from .cli_common import EXIT_OK, EXIT_USAGE, open_store, scoped_filters
     from .monitoring import monitor_json_chunks, pick_period
-    with Store(a.db) as store:
+    with open_store(a) as store:
         filters = scoped_filters(store, a)[0]
         if a.json and pick_period(store, a.year if a.year is not None else filters.year, a.period) is not None:
             for piece in monitor_json_chunks(store, filters, a.year, a.period):      # streamed: 200,000 items

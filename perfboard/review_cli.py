@@ -24,13 +24,12 @@ def add_parser(sub, db_arg, filter_args) -> None:
 
 
 def cmd_review(a) -> int:
-    from .cli_common import scoped_filters
-    from .db import Store
+    from .cli_common import open_store, scoped_filters
     from .review import findings, to_json
     if a.out and Path(a.out).suffix.lower() != ".xlsx":
         print("错误：--out 须以 .xlsx 结尾。", file=sys.stderr)
         return EXIT_USAGE
-    with Store(a.db) as store:
+    with open_store(a) as store:
         filters, _ = scoped_filters(store, a, "view")
         f = findings(store, filters, a.rule, a.severity, a.status)
     if a.out:

@@ -1,5 +1,5 @@
 """The in-app backup panel (on 设置): a consistent copy of the database while the app runs, for
-administrators. The CLI cannot read a file the app holds, so this is the backup path while it runs."""
+administrators. The CLI's `backup` also works while the app runs (it reads the app's snapshot)."""
 from __future__ import annotations
 
 from datetime import datetime

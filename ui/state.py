@@ -22,6 +22,8 @@ def _open_store(path: str) -> Store:
     from perfboard.sample import ensure_sample
     ensure_sample(store)
     warm_up(store)
+    from perfboard.snapshots import serve
+    serve(store)        # command-line reads beside the app get a consistent copy (issue 16)
     return store
 
 

@@ -42,9 +42,8 @@ def add_parsers(sub, db_arg, filter_args) -> None:
 def _store_and_filters(a):
     """The store, the filters narrowed to the acting user's departments (--user; the local administrator
     in single-user mode) and that user, whom the export functions check again."""
-    from ..cli_common import scoped_filters
-    from ..db import Store
-    store = Store(a.db)
+    from ..cli_common import open_store, scoped_filters
+    store = open_store(a)
     try:
         filters, user = scoped_filters(store, a, "export")
     except BaseException:
