@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from openpyxl import Workbook  # noqa: E402
 
 from form_corpus import CORPUS, write  # noqa: E402
-from perfboard import forms, importer  # noqa: E402
+from perfboard import form_cells, importer  # noqa: E402
 from perfboard.readers import read_book  # noqa: E402
 from perfboard.validation_report import Report  # noqa: E402
 
@@ -63,7 +63,7 @@ def main() -> None:
     times = []
     for sheet in book.sheets:
         t = time.perf_counter()
-        assert forms._is_form(forms._detect(forms._Grid(sheet)))
+        assert form_cells.is_form(form_cells.detect(form_cells.Grid(sheet)))
         times.append(time.perf_counter() - t)
     print(f"detection per sheet: mean {statistics.mean(times) * 1000:.2f} ms, max {max(times) * 1000:.2f} ms "
           f"(goal < 200 ms)")

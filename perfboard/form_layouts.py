@@ -1,6 +1,6 @@
 """Every known 项目支出绩效自评表 variant, as data: the labels each block of the form prints, per field.
 
-perfboard/forms.py reads a form by these labels and never names a label itself: a province's wording is a
+perfboard/form_cells.py builds its label sets from this table and no reader names a label itself: a province's wording is a
 new entry here (plus a fixture in tests/form_corpus.py), not a code branch. docs/forms.md draws each variant.
 
 Per variant, per block:
@@ -41,6 +41,7 @@ VARIANTS: list[dict] = [
         },
         "goal": {"block": ["年度总体目标"], "expected": ["预期目标"], "achieved": ["实际完成情况"]},
         "indicators": {
+            "block": ["绩效指标"],
             "fields": {"level1": ["一级指标"], "level2": ["二级指标"], "level3": ["三级指标"],
                        "target": ["年度指标值"], "actual": ["实际完成值"], "weight": ["分值"], "score": ["得分"],
                        "note": ["偏差原因分析及改进措施"]},
@@ -168,6 +169,15 @@ COMMON = {
                               "judgement": ["评价结论"]}},
     "total": ["自评总分", "合计得分"],
 }
+
+# The national form's name of a field, used when a message says which column or row is missing.
+FIELD_NAMES = {
+    "money": {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"},
+    "indicators": {"level3": "三级指标", "target": "年度指标值", "actual": "实际完成值"},
+}
+
+# issue 15: PerfBoard's exported forms mark the headers of estimated 分值/得分/总分 columns with this word.
+ESTIMATE_MARK = "估算"
 
 # Title words of forms that are not one project's self-evaluation: refused with what they are instead.
 NOT_PROJECT_FORMS = {
