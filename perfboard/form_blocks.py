@@ -3,10 +3,12 @@ the variant it matches, and the 年度总体目标 block (预期目标 / 实际�
 from __future__ import annotations
 
 from . import cells, form_layouts
-from .form_cells import (ACHIEVEMENT_HEADERS, GOAL, GOAL_HEADERS, NAME_CODE, NATIONAL_LABELS, NATIONAL_TITLES,
+from .form_cells import (FOOTER_PREFIXES, ACHIEVEMENT_HEADERS, GOAL, GOAL_HEADERS, NAME_CODE, NATIONAL_LABELS, NATIONAL_TITLES,
                          YEAR, YEAR_CELL, YEAR_IN_TITLE, FormScope, as_written, base_label, blank, key_of, text_of,
                          variant_labels)
-from .validation_report import ERROR, INFO
+from .validation_report import ERROR, INFO, WARNING
+
+TITLE_LINE_MAX = 60         # a title line's cells are short texts ("项目支出绩效自评表", "(2022年度)", "填报单位:…")
 
 
 def title(fs: FormScope) -> str:
@@ -86,6 +88,8 @@ def goal(fs: FormScope, money_row: int, body_end: int) -> tuple[str | None, str 
     gr, gc = found[0]
     gr2 = max(g.end(gr, gc)[0], gr + 1)
     block_end = min(body_end, gr2 + 1)
+    fs.claim(gr, block_end)
+    fs.claims.area(gr, block_end, "年度总体目标部分")
     out = []
     for labels in (GOAL_HEADERS, ACHIEVEMENT_HEADERS):
         heads = [(r, c) for r, c in g.find(labels, gr, block_end) if c > gc]
@@ -105,3 +109,39 @@ def goal(fs: FormScope, money_row: int, body_end: int) -> tuple[str | None, str 
     if out == [None, None] and not any(c > gc for _, c in g.find(GOAL_HEADERS | ACHIEVEMENT_HEADERS, gr, block_end)):
         out[0] = fs.clean_text(fs.right_of(gr, gc), gr, as_written(fs.sheet.cell(gr, gc)))
     return out[0], out[1]
+
+
+def claim_title_lines(fs: FormScope) -> None:
+    """The rows above the 项目名称 line that are title lines: at most three short texts, not a footer of an
+    earlier form ("评价结论", "项目负责人:"). Other rows there (a previous form's tail cut onto this page) are
+    left to be reported."""
+    fs.claims.area(fs.title_lo, fs.lo, "项目名称行之上")
+    for r in range(fs.title_lo, fs.lo):
+        own = fs.own_cells(r)
+        first = key_of(own[0]) if own else ""
+        if not own or (len(own) <= 3 and not first.startswith(FOOTER_PREFIXES)
+                       and all(isinstance(v, str) and len(key_of(v)) <= TITLE_LINE_MAX for v in own)):
+            fs.claim(r, r + 1)
+
+
+def report_leftovers(g, claims, rep) -> None:
+    """Every run of rows with content of their own that no block read: one warning per run, with its first
+    row, how many rows and the area it lies in."""
+    sheet = g.sheet
+    runs: list[list[int]] = []
+    for r in range(g.nrows):
+        if r in claims.rows:
+            continue
+        own = [v for c, v in enumerate(sheet.rows[r][:len(g.keys[r])]) if g.origin(r, c) == (r, c) and not blank(v)]
+        if not own:
+            continue
+        if runs and runs[-1][-1] == r - 1 and claims.area_of(r) == claims.area_of(runs[-1][0]):
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    for run in runs:
+        r = run[0]
+        first = next(v for c, v in enumerate(sheet.rows[r]) if g.origin(r, c) == (r, c) and not blank(v))
+        text = as_written(first)
+        rep.add("row-not-read", WARNING, sheet=sheet.name, row=r + 1, value=text[:30] + ("…" if len(text) > 30 else ""),
+                limit=f"{len(run)} 行（在{claims.area_of(r)}）")

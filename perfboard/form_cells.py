@@ -317,13 +317,33 @@ def dateless(v):
 
 
 # ---------------------------------------------------------------- one form's scope
+class Claims:
+    """The rows of a sheet that its forms' blocks read (or that a refused form covers), and the areas the
+    blocks span: every other row with content of its own is reported, named by the area it lies in."""
+
+    def __init__(self):
+        self.rows: set[int] = set()
+        self.areas: list[tuple[int, int, str]] = []
+
+    def claim(self, r0: int, r1: int) -> None:
+        self.rows.update(range(r0, r1))
+
+    def area(self, r0: int, r1: int, name: str) -> None:
+        if r1 > r0:
+            self.areas.append((r0, r1, name))
+
+    def area_of(self, r: int) -> str:
+        return next((name for r0, r1, name in reversed(self.areas) if r0 <= r < r1), "各部分之外")
+
+
 class FormScope:
     """One form: rows [lo, hi) of a sheet, its title somewhere in [title_lo, lo); its report lines and the
     labels found missing. The block readers read cells and report through it."""
 
     def __init__(self, g: Grid, batch: Batch, department: str | None, title_lo: int, lo: int, hi: int,
-                 has_name: bool):
+                 has_name: bool, claims: Claims | None = None):
         self.g, self.sheet, self.batch = g, g.sheet, batch
+        self.claims = claims if claims is not None else Claims()
         self.department = department
         self.title_lo, self.lo, self.hi, self.has_name = title_lo, lo, hi, has_name
         self.rep = Report()
@@ -368,6 +388,17 @@ class FormScope:
                 continue
             return None if is_label(self.g.key(r, cc)) else v
         return None
+
+    def claim(self, r0: int, r1: int) -> None:
+        """Rows [r0, r1) are read by a block (or covered by the form's refusal)."""
+        self.claims.claim(r0, r1)
+
+    def own_cells(self, r: int) -> list:
+        """The non-blank values row r writes itself (not those merged down from a row above)."""
+        if not 0 <= r < self.g.nrows:
+            return []
+        return [v for c, v in enumerate(self.sheet.rows[r][:MAX_FORM_COLS])
+                if self.g.origin(r, c) == (r, c) and not blank(v)]
 
     def need(self, what: str):
         self.missing.append(what)

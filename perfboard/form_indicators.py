@@ -7,7 +7,7 @@ import math
 
 from . import cells, form_layouts, rows
 from .flat import indicator_values
-from .form_cells import (FOOTER_PREFIXES, INDICATOR_HEADERS, INDICATOR_ZH, STATED_TOTAL, TITLE_YEAR, TOTAL_SCORE,
+from .form_cells import (FOOTER_PREFIXES, key_of, INDICATOR_HEADERS, INDICATOR_ZH, STATED_TOTAL, TITLE_YEAR, TOTAL_SCORE,
                          FormScope, as_written, blank, dateless, field_of, fmt, half_unit, is_estimate, is_template,
                          matches, placeholder, split_target, split_weight, squash)
 from .form_money import SCORE_TOLERANCE
@@ -84,16 +84,22 @@ def read(fs: FormScope, ind, project: dict) -> tuple[list[dict], float | None]:
     """The indicators of the block and the reported total (总分 row, or a 自评得分 stated above)."""
     b = _Block(fs, ind)
     total_row = None
+    after = min(fs.hi, fs.g.nrows)             # the first row after the block (its total row included)
     for r in range(b.start, min(fs.hi, fs.g.nrows)):
         stop = _stop_row(fs, r, b.cols)
         if stop == "total":
-            total_row = r
+            total_row, after = r, r + 1
             break
         if stop == "end":
+            after = r
             break
         if matches(b.g.key(*b.g.origin(r, b.cols["level3"][0])), INDICATOR_HEADERS["level3"]):
             continue          # the header repeated at the top of a printed page
         _row(b, r)
+    top = min([b.hr] + [b.g.origin(b.hr, c)[0] for c, _ in b.cols.values()])   # a two-row header's upper row
+    fs.claim(top, after)
+    fs.claims.area(b.start, after, "绩效指标部分")
+    _claim_footer(fs, after)
     if b.bad:
         return b.out, None
     _check_categories(fs, b.out, b.unused, b.hr, b.header("level1"))
@@ -102,6 +108,15 @@ def read(fs: FormScope, ind, project: dict) -> tuple[list[dict], float | None]:
         if ws and abs(math.fsum(ws) - claimed) > 1e-6:
             fs.add("weight-mismatch", WARNING, r, b.header("level1"), value=fmt(claimed), limit=fmt(math.fsum(ws)))
     return b.out, _total(b, total_row, project)
+
+
+def _claim_footer(fs: FormScope, after: int) -> None:
+    """The footer lines below the block (评价结论, 存在问题, 备注, 项目负责人…): part of the form, not data."""
+    fs.claims.area(after, fs.hi, "绩效指标部分之后")
+    for r in range(after, min(fs.hi, fs.g.nrows)):
+        own = fs.own_cells(r)
+        if own and key_of(own[0]).startswith(FOOTER_PREFIXES):
+            fs.claim(r, r + 1)
 
 
 def _levels(b: _Block, r: int) -> tuple[str | None, str | None]:
@@ -160,7 +175,7 @@ def _row(b: _Block, r: int) -> None:
         level3 = None
     else:
         fs.date_check(level3, r, header("level3"))
-        level3 = fs.clean_text(level3, r, header("level3"))
+        level3 = rows.strip_numbering(fs.clean_text(level3, r, header("level3")))
     target, actual = _target_actual(b, r, raw)
     note = fs.clean_text(raw["note"], r, header("note")) if "note" in b.cols else None
     weight, score = _weight_score(b, r, raw, note)

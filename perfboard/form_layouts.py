@@ -72,7 +72,7 @@ VARIANTS: list[dict] = [
         "money": {
             "block": ["资金情况"],
             "fields": {},
-            "sub_rows": {"current": ["中央财政资金", "中央补助资金", "地方资金", "地方财政资金"]},
+            "sub_rows": {"current": ["中央财政资金", "中央补助资金", "中央补助地方资金", "地方资金", "地方财政资金"]},
         },
         "goal": {"expected": ["年初设定目标"], "achieved": ["全年实际完成情况"]},
         "indicators": {"fields": {"target": ["指标值"], "actual": ["全年完成值"], "note": ["未完成原因和改进措施"]}},
@@ -109,6 +109,17 @@ VARIANTS: list[dict] = [
         "money": {"block": ["资金情况"], "fields": {}},
         "goal": {"expected": ["年初设定目标"], "achieved": ["年度总体目标完成情况综述", "年度总体目标完成情况"]},
         "indicators": {"fields": {"actual": ["全年实际值"], "note": ["未完成原因及拟采取的改进措施"]}},
+        "total": [],
+    },
+    {
+        "id": "hunan_special",
+        "zh": "湖南省县级专项资金绩效目标自评表",
+        "source": "衡山县商务和粮食局《2020年度县级专项资金绩效目标自评表》（县级储备粮），https://taowenge.com/p-72820237.html",
+        "title": ["专项资金绩效目标自评表"],
+        "parties": {"name": ["专项资金名称"], "department": ["县级主管部门"]},
+        "money": {"fields": {}, "sub_rows": {"current": ["中央、省、市补助县级资金"]}},
+        "goal": {"expected": ["年初设定目标"], "achieved": ["全年实际完成情况"]},
+        "indicators": {"fields": {"actual": ["全年完成值"], "note": ["未完成原因和改进措施"]}},
         "total": [],
     },
     {
@@ -188,8 +199,9 @@ NOT_PROJECT_FORMS = {
 }
 
 # Lines that end a form's indicator block (below its last indicator or 总分 row).
-END_PREFIXES = ("备注", "注:", "说明:", "填表人", "填报人", "联系人", "联系电话", "单位负责人", "审核人", "财务负责人",
-                "填报日期", "填表日期", "项目负责人", "评价结论", "存在问题", "改进措施", "其他需要说明事项")
+END_PREFIXES = ("备注", "注:", "说明", "填表人", "填报人", "联系人", "联系电话", "单位负责人", "审核人", "财务负责人",
+                "填报日期", "填表日期", "项目负责人", "评价结论", "存在问题", "改进措施", "其他需要说明事项",
+                "偏差大或目标未完成原因分析")
 
 # The three 一级 categories every project's indicators should cover: missing one is a warning naming it.
 LEVEL1_EXPECTED = (("产出", "产出指标"), ("效益", "效益指标"), ("满意度", "满意度指标"))

@@ -125,6 +125,8 @@ def read(fs: FormScope, money, body_end: int, project: dict) -> list[dict] | Non
     goal_rows = [r for r, _ in fs.g.find(GOAL, b.start, body_end)]
     end = min(goal_rows + [body_end])
     rows = _row_kinds(b, end)
+    fs.claim(b.hr, b.start)                     # the header row(s)
+    fs.claims.area(b.start, end, "资金部分，行标签未识别")
     if "total" not in rows:
         assumed = _first_amount_row(fs, b.fields, b.start, end, b.first_col)
         if assumed is None:
@@ -134,6 +136,9 @@ def read(fs: FormScope, money, body_end: int, project: dict) -> list[dict] | Non
         fs.add("total-row-assumed", WARNING, r, label, value=label)
         rows["total"] = [r]
     tr = rows["total"][0]
+    for rs in rows.values():
+        for r in rs:
+            fs.claim(r, r + 1)
     funds = _amounts(b, rows, project)
     _execution(b, tr, project)
     if b.bad:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import form_blocks, form_indicators, form_money
 from .batch import PROJECT_COLUMNS, Batch
-from .form_cells import (CODE, DEPARTMENT, NAME, NOT_PROJECT, UNIT, FormScope, Grid, as_written, detect, is_form,
+from .form_cells import (CODE, DEPARTMENT, NAME, NOT_PROJECT, UNIT, Claims, FormScope, Grid, as_written, detect, is_form,
                          split_weight, strip_code, text_of)
 from .readers import RawBook
 from .validation_report import ERROR, INFO, WARNING
@@ -44,12 +44,14 @@ def parse_forms(book: RawBook, batch: Batch, department: str | None) -> None:
             continue
         name_rows = sorted({r for r, _ in g.find(NAME, 0, g.nrows, inline=True)})
         bounds = name_rows or [None]
+        claims = Claims()
         for i, label_row in enumerate(bounds):
             lo = label_row if label_row is not None else 0
             hi = bounds[i + 1] if i + 1 < len(bounds) else g.nrows
             title_lo = (bounds[i - 1] + 1) if i > 0 else 0
             forms += 1
-            _FormReader(g, batch, department, title_lo, lo, hi, label_row is not None).read()
+            _FormReader(g, batch, department, title_lo, lo, hi, label_row is not None, claims).read()
+        form_blocks.report_leftovers(g, claims, rep)
     if not forms:
         rep.add("no-form", ERROR)
 
@@ -67,6 +69,8 @@ class _FormReader(FormScope):
             project, indicators, funds = self._read()
         except _Incomplete:
             project = None
+        if project is None or self.rep.errors:      # the refusal covers the whole form: no line per row
+            self.claim(self.lo, self.hi)
         for what in self.missing:
             self.add("form-incomplete", ERROR, value=what)
         if project is not None and not self.rep.errors:
@@ -82,6 +86,7 @@ class _FormReader(FormScope):
                          "source_row": self.lo + 1 if self.has_name else None, "funding_source": None,
                          "overview": None, "improvement": None, "deviation_reason": None}
         title = form_blocks.title(self)
+        form_blocks.claim_title_lines(self)
         what = next((v for k, v in NOT_PROJECT.items() if k in title), None)
         if what:                       # a department-wide or a target form: not one project's self-evaluation
             self.add("form-not-project", ERROR, self.lo, value=what)
@@ -100,6 +105,7 @@ class _FormReader(FormScope):
         money = form_money.find_header(self)
         ind = form_indicators.find_header(self, money[0] if money else self.lo)
         body_end = ind[0] if ind else self.hi
+        self.claim(self.lo, money[0] if money else body_end)          # the parties' label lines
         year = form_blocks.year(self, self.lo if self.has_name else (money[0] if money else body_end))
         project["year"] = year
         dept_row_end = money[0] if money else body_end

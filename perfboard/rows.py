@@ -8,6 +8,8 @@ from . import cells
 _DASHES = set("-—–―─/\\")
 # A template row never filled in: "指标1：", "……", "..."
 _PLACEHOLDER = re.compile(r"^指标\d+[:：]?$|^…+$|^\.{3,}$")
+# The template's numbering in front of a written 三级指标: "指标1：全县参合人数" names 全县参合人数.
+_NUMBERING = re.compile(r"^\s*指标\s*\d+\s*[:：]\s*(?=\S)")
 
 
 def dash(v) -> bool:
@@ -20,6 +22,11 @@ def dash(v) -> bool:
 
 def placeholder(v) -> bool:
     return isinstance(v, str) and bool(_PLACEHOLDER.match(cells.norm(v)))
+
+
+def strip_numbering(name: str | None) -> str | None:
+    """'指标1：全县参合人数' -> '全县参合人数' (a bare '指标1：' is a placeholder, see `placeholder`)."""
+    return _NUMBERING.sub("", name) if name else name
 
 
 def empty(v) -> bool:

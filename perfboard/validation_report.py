@@ -78,6 +78,7 @@ MESSAGES = {
     "indicator-name-missing": "指标有内容但没有三级指标名称（{value}）。",
     "target-missing": "未填写年度指标值。",
     "actual-missing": "未填写实际完成值。",
+    "row-not-read": "从这一行起的 {limit}不属于本表识别出的任何部分（表头、资金、目标、指标、总分、表尾），未导入（首格“{value}”）；如其中有数据，请把它放到相应位置后再导入。",
     "unused-category": "只写了指标类别“{value}”，没有三级指标、指标值、完成值和分值：视为未使用的类别，已跳过。",
     "level1-missing": "缺少{value}：本表没有任何一条{value}，请核对是否漏填或原表被截断。",
     "score-missing": "分值为 {value}，但未填写得分（缺少填报数据，未按计算值补填）。",

@@ -50,6 +50,27 @@ EXPECTED = {
     "hb-hbeu-2021-stripped": (None,
         [],
         [('e', 'form-incomplete', None)]),
+    "hn-hengshan-2020": ({'name': '县级储备粮', 'project_code': None, 'year': 2020, 'department': '衡山县商务和粮食局', 'initial_budget': None, 'budget': 194.9, 'spent': 194.9, 'reported_rate': 1.0, 'execution_weight': None, 'execution_reported_score': None, 'reported_total_score': None},
+        [(11, '5000吨稻谷、500吨成品粮储备到位率', None, None), (12, '库存数量真实率', None, None), (13, '县级储备粮管理制度严格执行率', None, None), (14, '储备粮管理专户管理率', None, None), (15, '县级储备粮库存粮食明显变质比例', None, None), (16, '县级储备粮贷款付息及时率', None, None), (17, '县级储备粮应急保障率', None, None), (18, '国家政策性粮收购价格执行率', None, None), (19, '县级储备粮库存成本核算率', None, None), (20, '利息费用保障率', None, None), (21, '政策性挂账利息补贴保障率', None, None), (22, '低温、低氧、低剂量科学保粮率', None, None), (23, '食品安全指标达标率', None, None), (24, '粮食储备设备维护及安全性', None, None), (26, '因粮食市场波动引起的粮食安全事件发生数', None, None), (27, '市民满意度调查', None, None)],
+        []),
+    "sx-jishan-2020": ({'name': '建档立卡个人缴费县级配套资金', 'project_code': None, 'year': 2020, 'department': '稷山县医疗保障局', 'initial_budget': None, 'budget': 65.66, 'spent': 65.07, 'reported_rate': 0.99, 'execution_weight': 10.0, 'execution_reported_score': 9.0, 'reported_total_score': 94.0},
+        [(13, '全县参合人数', 15.0, 13.0), (14, '资金是否全部纳入医保统筹', 15.0, 15.0), (15, '资金是否全部及时纳入', 10.0, 10.0), (16, '配套资金每人每年', 10.0, 10.0), (17, '是否解决建档立卡人员看病难贵问题', 30.0, 27.0), (18, '是否满意', 10.0, 9.0)],
+        [('w', 'score-mismatch', 6), ('w', 'reason-missing', 17), ('w', 'reason-missing', 18), ('w', 'total-mismatch', 19)]),
+    "hb-changjiang-2020": ({'name': '渔业成品油价格改革补贴', 'project_code': None, 'year': 2020, 'department': '区市场监督管理局', 'initial_budget': None, 'budget': 1.56, 'spent': 1.56, 'reported_rate': 1.0, 'execution_weight': None, 'execution_reported_score': 20.0, 'reported_total_score': 100.0},
+        [(10, '补贴渔船数', None, 20.0), (11, '渔船补贴发放率', None, 10.0), (12, '12月底之前完成', None, 10.0), (14, '退捕渔民抽样调查满意度', None, 40.0)],
+        [('w', 'achievement-missing', 3), ('i', 'unused-category', 13), ('w', 'level1-missing', 13)]),
+    "sc-daying-yibao-2023-page": (None,
+        [],
+        [('i', 'name-code-split', 14), ('e', 'form-incomplete', None), ('w', 'row-not-read', 1)]),
+    "ah-tongling-2021-scoring": (None,
+        [],
+        [('e', 'no-department', 1), ('e', 'form-incomplete', None), ('e', 'form-incomplete', None), ('e', 'form-incomplete', None), ('e', 'form-incomplete', None), ('e', 'form-incomplete', None)]),
+    "sn-jiaxian-2016-target": (None,
+        [],
+        [('e', 'form-not-project', 4)]),
+    "prov-kejifazhan-2021-template": (None,
+        [],
+        [('e', 'empty-required', 8)]),
 }
 
 
@@ -96,11 +117,44 @@ def test_truncated_satisfaction_row_is_a_warning_with_its_row():
 
 
 @pytest.mark.parametrize("fid, what", [("ah-jinzhai-2023-dept", "部门整体"), ("nm-qingshan-2020-target", "绩效目标表"),
-                                       ("hn-batang-2021-target", "绩效目标表")])
+                                       ("hn-batang-2021-target", "绩效目标表"), ("sn-jiaxian-2016-target", "绩效目标申报表")])
 def test_forms_that_are_not_a_projects_self_evaluation_say_what_they_are(fid, what):
     b = parse(by_id(fid))
     assert [p.code for p in b.report.errors] == ["form-not-project"]
     assert what in b.report.errors[0].message and b.projects == []
+
+
+def test_the_corpus_has_nineteen_real_forms_from_distinct_sources():
+    assert len(CORPUS) >= 19
+    # 棠溪镇's two forms are two files of one township; every other fixture is its own published page
+    assert len({f["source"] for f in CORPUS}) == len(CORPUS)
+
+
+def test_hunan_county_special_fund_form_reads_with_its_own_labels():
+    b = parse(by_id("hn-hengshan-2020"))
+    p = b.projects[0]
+    assert (p["name"], p["department"], p["budget"], p["spent"]) == ("县级储备粮", "衡山县商务和粮食局", 194.9, 194.9)
+    assert [f["kind"] for f in b.funds] == ["current"]                  # 其中:中央、省、市补助县级资金
+    assert b.report.problems[-1].value.startswith("湖南省县级专项资金")
+    # the 说明 | 无 line below the block ends it: 无 is not an indicator
+    assert "无" not in [i["level3"] for i in b.indicators] and len(b.indicators) == 16
+    [noted] = [i for i in b.indicators if i["level3"] == "政策性挂账利息补贴保障率"]
+    assert (noted["actual_text"], noted["deviation_note"]) == ("无", "没有轮换、动用库存")
+
+
+def test_template_numbering_is_not_part_of_the_indicator_name():
+    b = parse(by_id("sx-jishan-2020"))
+    assert b.indicators[0]["level3"] == "全县参合人数"                   # written 指标1:全县参合人数
+    assert b.indicators[0]["deviation_note"] == "建档立卡中有新增死亡人员,导致有偏差"
+    [total] = [x for x in b.report.warnings if x.code == "total-mismatch"]
+    assert (total.row, total.value) == (19, "94") and "93" in total.message   # 9 + 13+15+10+10+27+9 as written
+
+
+def test_a_previous_forms_tail_above_the_name_line_is_reported_not_dropped():
+    b = parse(by_id("sc-daying-yibao-2023-page"))
+    [tail] = [x for x in b.report.problems if x.code == "row-not-read"]
+    assert (tail.severity, tail.sheet, tail.row) == ("warning", "自评表", 1)
+    assert "12 行" in tail.message and "项目名称行之上" in tail.message and "城乡居民医保参保工作经费发放及时率" in tail.message
 
 
 def test_layout_named_after_the_variant_that_matches():
@@ -111,3 +165,5 @@ def test_layout_named_after_the_variant_that_matches():
     assert found["nx-yinchuan-2021"].startswith("银川市")
     assert found["hb-xiangyang-2021"].startswith("湖北省")
     assert found["ah-tangxi-cunji-2022"].startswith("全国通用格式")
+    assert found["sx-jishan-2020"].startswith("全国通用格式")
+    assert found["hb-changjiang-2020"].startswith("湖北省")
