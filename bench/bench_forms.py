@@ -4,7 +4,7 @@ forms imports (read + detect + parse + validate, importer.prepare) in < 30 s.
     python bench/bench_forms.py --forms 300
 
 The workbook cycles through the importable fixtures of tests/form_corpus.py (real layouts: Sichuan, Anhui,
-Yunnan, Ningxia, Hubei) with a distinct project name per sheet, one form per sheet, written with openpyxl."""
+Yunnan, Ningxia, Hubei, Hunan, Shanxi) with a distinct project name per sheet, one form per sheet, written with openpyxl."""
 from __future__ import annotations
 
 import argparse
@@ -26,7 +26,9 @@ from perfboard.readers import read_book  # noqa: E402
 from perfboard.validation_report import Report  # noqa: E402
 
 IMPORTABLE = ["sc-qingshen-2023", "sc-daying-2023", "sc-zhongjiang-2022", "ah-tangxi-weituo-2022",
-              "ah-tangxi-cunji-2022", "yn-yongde-2022", "nx-yinchuan-2021", "hb-xiangyang-2021"]
+              "ah-tangxi-cunji-2022", "yn-yongde-2022", "nx-yinchuan-2021", "hb-xiangyang-2021",
+              "hn-hengshan-2020", "sx-jishan-2020", "hb-changjiang-2020"]
+NAME_LABELS = ("项目名称", "专项资金名称")
 
 
 def workbook(n: int) -> bytes:
@@ -37,7 +39,7 @@ def workbook(n: int) -> bytes:
         f = fixtures[i % len(fixtures)]
         rows = [list(r) for r in f["rows"]]
         for r, row in enumerate(rows):          # a distinct name per form: the cell right of 项目名称
-            if row and (row[0] == "项目名称" or (isinstance(row[0], tuple) and row[0][0] == "项目名称")):
+            if row and (row[0] in NAME_LABELS or (isinstance(row[0], tuple) and row[0][0] in NAME_LABELS)):
                 cell = row[1]
                 text = cell[0] if isinstance(cell, tuple) else cell
                 if text[:1].isdigit() and "-" in text:          # Sichuan: a distinct code in front of the name
