@@ -146,6 +146,11 @@ class Store:
     """A DuckDB file with PerfBoard's schema. One per process; use a cursor per thread. Opening one for
     writing makes the process's new files owner-only (private_files); a new database file is 0600."""
 
+    def __new__(cls, path: str | os.PathLike | None = None, read_only: bool = False):
+        if cls is Store and is_pg_url(str(resolve_target(path))):
+            return object.__new__(PgStore)          # a postgresql:// URL: PostgreSQL as the system of record
+        return object.__new__(cls)
+
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
         self.path = resolve_db_path(path)
         self.read_only = read_only
@@ -479,3 +484,342 @@ def restore(backup_path: str | os.PathLike, db_path: str | os.PathLike | None = 
         for p in leftovers:
             p.unlink(missing_ok=True)
     return kept
+
+
+# ---------------------------------------------------------------- PostgreSQL (issue 16)
+def pg_dialect(sql: str) -> str:
+    """A migration file as PostgreSQL runs it. The migrations are written in the SQL both engines share;
+    the one type spelt differently is DuckDB's DOUBLE (PostgreSQL: DOUBLE PRECISION)."""
+    return re.sub(r"\bDOUBLE\b(?!\s+PRECISION)", "DOUBLE PRECISION", sql)
+
+
+# Big tables copied row by row into each process's DuckDB copy: the key the copy replaces rows by. Their
+# PostgreSQL rows carry perfboard_rev (a trigger stamps every insert and update from one sequence) and a
+# delete leaves (rev, table, key) in perfboard_deleted; every other table is copied whole when it changes.
+INCREMENTAL = {"projects": "id", "indicators": "id", "project_funds": "project_id"}
+REV = "perfboard_rev"
+
+
+def pg_replicate(url: str, dst: duckdb.DuckDBPyConnection, tables: list[str] | None = None,
+                 since: int | None = None) -> dict:
+    """Bring the DuckDB connection `dst` to PostgreSQL's committed state over ADBC (Arrow, binary COPY):
+    every table is read in one REPEATABLE READ snapshot and written in one DuckDB transaction, so a
+    reader of `dst` sees the old copy or the new one, never a mix. `tables`: those to bring (None: all);
+    with `since` (the rev of the previous call), the INCREMENTAL tables bring only the rows inserted,
+    updated or deleted after it. Returns {"rows": rows copied, "versions": perfboard_table_versions and
+    "rev": the newest perfboard_rev, both read in the same snapshot}."""
+    import adbc_driver_postgresql.dbapi as pgdb
+    n = 0
+    with pgdb.connect(url) as src:
+        cur = src.cursor()
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+                    " ORDER BY table_name, ordinal_position")
+        columns: dict[str, list[str]] = {}
+        for t, c in cur.fetchall():
+            columns.setdefault(t, []).append(c)
+        versions, rev = {}, None
+        if "perfboard_table_versions" in columns:
+            cur.execute("SELECT name, version FROM perfboard_table_versions")
+            versions = {r[0]: r[1] for r in cur.fetchall()}
+            cur.execute("SELECT greatest(" + ", ".join(f"(SELECT max({REV}) FROM {t})" for t in INCREMENTAL)
+                        + f", (SELECT max(rev) FROM perfboard_deleted), 0)")
+            rev = int(cur.fetchall()[0][0])
+        wanted = [t for t in (tables if tables is not None else columns)
+                  if t in columns and not t.startswith("perfboard_")]
+        w = dst.cursor()
+        w.execute("BEGIN TRANSACTION")
+        try:
+            for t in wanted:            # streamed batch by batch: a province's tables never sit whole in memory
+                cols = ", ".join(f'"{c}"' for c in columns[t] if c != REV)
+                key = INCREMENTAL.get(t)
+                if since is not None and key and REV in columns[t]:
+                    keys = (f"SELECT {key} FROM {t} WHERE {REV} > {int(since)} UNION "
+                            f"SELECT key FROM perfboard_deleted WHERE tbl = '{t}' AND rev > {int(since)}")
+                    cur.execute(keys)
+                    gone = cur.fetch_arrow_table().rename_columns(["k"])
+                    if not gone.num_rows:
+                        continue
+                    w.register("_pg_keys", gone)
+                    w.execute(f'DELETE FROM "{t}" WHERE {key} IN (SELECT k FROM _pg_keys)')
+                    w.unregister("_pg_keys")
+                    cur.execute(f'SELECT {cols} FROM "{t}" WHERE {key} IN ({keys})')
+                    w.register("_pg_copy", cur.fetch_record_batch())
+                    n += w.execute(f'INSERT INTO "{t}" SELECT * FROM _pg_copy').fetchall()[0][0]
+                else:
+                    cur.execute(f'SELECT {cols} FROM "{t}"')
+                    w.register("_pg_copy", cur.fetch_record_batch())
+                    w.execute(f'CREATE OR REPLACE TABLE "{t}" AS SELECT * FROM _pg_copy')
+                    n += w.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
+                w.unregister("_pg_copy")
+            w.execute("COMMIT")
+        except BaseException:
+            w.execute("ROLLBACK")
+            raise
+        finally:
+            w.close()
+        src.rollback()
+    return {"rows": n, "versions": versions, "rev": rev}
+
+
+def is_pg_url(target: Any) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def resolve_target(cli_path: str | os.PathLike | None = None) -> "Path | str":
+    """Like resolve_db_path, but a postgresql:// URL (from --db or PERFBOARD_DB) stays a URL."""
+    for cand in (cli_path, os.environ.get("PERFBOARD_DB")):
+        if cand:
+            return str(cand) if is_pg_url(str(cand)) else Path(cand)
+    return DEFAULT_DB
+
+
+def redact(url: str) -> str:
+    """A store URL fit for a message or a page: the password replaced by ***."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+_WRITE_TARGET = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?([A-Za-z_][A-Za-z0-9_]*)", re.I)
+_LIST_CONTAINS = re.compile(r"list_contains\(\s*\?\s*,\s*((?:[^()]|\([^()]*\))+?)\)", re.I)
+_CONTAINS = re.compile(r"(?<![\w.])contains\(", re.I)
+
+
+def pg_statement(sql: str) -> str:
+    """A write-path statement in DuckDB's spelling as PostgreSQL (psycopg, client-side binding) runs it:
+    `?` -> %s, `$name` -> %(name)s, list_contains(?, x) -> x = ANY(?), contains(a, b) -> strpos(a, b) > 0,
+    and a literal % doubled. Only the statements the write transactions use; the page queries never run
+    on PostgreSQL (they run on the process's DuckDB copy)."""
+    sql = _LIST_CONTAINS.sub(lambda m: f"({m.group(1)} = ANY(?))", sql)
+    out, i, n = [], 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if sql.startswith("--", i):                     # a comment: dropped (it may hold ' or ?)
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+        elif ch == "'":                                 # a string literal: copied as it is (% doubled)
+            j = i + 1
+            while j < n and not (sql[j] == "'" and (j + 1 >= n or sql[j + 1] != "'")):
+                j += 2 if sql[j] == "'" else 1
+            out.append(sql[i:j + 1].replace("%", "%%"))
+            i = j + 1
+        elif ch == "?":
+            out.append("%s")
+            i += 1
+        elif ch == "%":
+            out.append("%%")
+            i += 1
+        elif ch == "$" and i + 1 < n and (sql[i + 1].isalpha() or sql[i + 1] == "_"):
+            m = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql[i:])
+            out.append(f"%({m.group(1)})s")
+            i += len(m.group(0))
+        else:
+            out.append(ch)
+            i += 1
+    sql = "".join(out)
+    return _CONTAINS.sub("perfboard_contains(", sql)
+
+
+_ARROW_PG = {"int64": "BIGINT", "int32": "INTEGER", "double": "DOUBLE PRECISION", "float": "REAL",
+             "string": "VARCHAR", "large_string": "VARCHAR", "bool": "BOOLEAN", "timestamp[us]": "TIMESTAMP",
+             "timestamp[ns]": "TIMESTAMP", "date32[day]": "DATE"}
+
+
+class PgCursor:
+    """A PostgreSQL cursor inside one write transaction with the calls the write code makes on a DuckDB
+    cursor: execute/executemany (DuckDB spelling, see pg_statement), fetchall/fetchone/df/description,
+    register/unregister (an Arrow table or DataFrame as a temporary table, filled by COPY)."""
+
+    def __init__(self, conn, written: set[str]):
+        import psycopg
+        self._cur = psycopg.ClientCursor(conn)
+        self._written = written
+
+    def _track(self, sql: str) -> None:
+        m = _WRITE_TARGET.match("\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--")))
+        if m:
+            self._written.add(m.group(1).lower())
+
+    def execute(self, sql: str, params: Any = None) -> "PgCursor":
+        stmt = pg_statement(sql)
+        for part in [s for s in re.split(r";\s*(?:\n|$)", sql) if s.strip()]:
+            self._track(part)
+        if isinstance(params, dict):
+            params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+        self._cur.execute(stmt, params if params not in (None, []) else None)
+        return self
+
+    def executemany(self, sql: str, seq) -> "PgCursor":
+        self._track(sql)
+        self._cur.executemany(pg_statement(sql), list(seq))
+        return self
+
+    @property
+    def description(self):
+        return self._cur.description
+
+    def fetchall(self) -> list[tuple]:
+        return self._cur.fetchall()
+
+    def fetchone(self):
+        return self._cur.fetchone()
+
+    def df(self) -> pd.DataFrame:
+        cols = [d.name for d in self._cur.description]
+        return pd.DataFrame(self._cur.fetchall(), columns=cols)
+
+    def register(self, name: str, obj: Any) -> None:
+        import pyarrow as pa
+        table = obj if isinstance(obj, pa.Table) else pa.Table.from_pandas(obj, preserve_index=False)
+        cols = []
+        for f in table.schema:
+            t = str(f.type)
+            if t.startswith("timestamp"):
+                t = "timestamp[us]"
+            if t.startswith("dictionary"):
+                t = "string"
+            cols.append(f'"{f.name}" {_ARROW_PG.get(t, "VARCHAR")}')
+        self._cur.execute(f'CREATE TEMP TABLE "{name}" ({", ".join(cols)}) ON COMMIT DROP')
+        names = ", ".join(f'"{c}"' for c in table.column_names)
+        with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as cp:
+            for row in table.to_pylist():
+                cp.write_row([None if (isinstance(v, float) and v != v) else v for v in row.values()])
+
+    def unregister(self, name: str) -> None:
+        self._cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+    def close(self) -> None:
+        self._cur.close()
+
+
+_PG_SETUP = """
+CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS perfboard_table_versions (name VARCHAR PRIMARY KEY, version BIGINT NOT NULL);
+CREATE OR REPLACE FUNCTION perfboard_contains(a text, b text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE AS 'SELECT strpos(a, b) > 0';
+CREATE SEQUENCE IF NOT EXISTS perfboard_rev;
+CREATE TABLE IF NOT EXISTS perfboard_deleted (rev BIGINT NOT NULL, tbl VARCHAR NOT NULL, key BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS perfboard_deleted_rev ON perfboard_deleted (tbl, rev);
+CREATE OR REPLACE FUNCTION perfboard_stamp() RETURNS trigger LANGUAGE plpgsql AS
+    'BEGIN NEW.perfboard_rev := nextval(''perfboard_rev''); RETURN NEW; END';
+CREATE OR REPLACE FUNCTION perfboard_gone() RETURNS trigger LANGUAGE plpgsql AS
+    'BEGIN INSERT INTO perfboard_deleted VALUES (nextval(''perfboard_rev''), TG_TABLE_NAME,
+                                                 (to_jsonb(OLD) ->> TG_ARGV[0])::bigint); RETURN OLD; END';
+"""
+_PG_TRACK = """
+ALTER TABLE {t} ADD COLUMN IF NOT EXISTS perfboard_rev BIGINT;
+CREATE INDEX IF NOT EXISTS {t}_perfboard_rev ON {t} (perfboard_rev);
+CREATE INDEX IF NOT EXISTS {t}_perfboard_key ON {t} ({key});
+DROP TRIGGER IF EXISTS perfboard_stamp ON {t};
+CREATE TRIGGER perfboard_stamp BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION perfboard_stamp();
+DROP TRIGGER IF EXISTS perfboard_gone ON {t};
+CREATE TRIGGER perfboard_gone AFTER DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION perfboard_gone('{key}');
+"""
+PG_LOCK = 16016     # pg_advisory_xact_lock key: every write transaction of every process, one at a time
+
+
+class PgStore(Store):
+    """PostgreSQL as the system of record (issue 16): writes run in PostgreSQL transactions, serialised
+    across processes by one advisory lock (so the optimistic edit check and next_id hold across
+    processes); reads run on this process's in-memory DuckDB copy of the tables (the page queries stay
+    in their one DuckDB spelling), refreshed table by table from one PostgreSQL snapshot whenever a
+    table's version moved (perfboard_table_versions, bumped by the transaction that wrote the table)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
+        import psycopg
+        self.url = str(resolve_target(path))
+        self.path = redact(self.url)
+        try:
+            self._pg = psycopg.connect(self.url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"无法连接 PostgreSQL 数据库 {self.path}：{str(exc).splitlines()[0][:200]}") from exc
+        self._pg_lock = threading.Lock()          # the one connection for version checks and writes
+        self._write_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self.con = duckdb.connect(":memory:")
+        self._versions: dict[str, int] = {}
+        self._rev: int | None = None        # perfboard_rev the copy of the INCREMENTAL tables is at
+        self.read_only = read_only
+        if not read_only:
+            self._migrate()
+        self.sync()
+
+    def _migrate(self) -> None:
+        with self._pg_lock, self._pg.transaction():
+            self._pg.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK])
+            self._pg.execute(_PG_SETUP)
+            applied = {r[0] for r in self._pg.execute("SELECT version FROM schema_migrations").fetchall()}
+            for num, name, sql in migrations():
+                if num in applied:
+                    continue
+                self._pg.execute(pg_dialect(sql))
+                self._pg.execute("INSERT INTO schema_migrations VALUES (%s, %s, %s)", [num, name, datetime.now()])
+                written = set(re.findall(r"(?:CREATE TABLE|ALTER TABLE|INSERT INTO)\s+(?:IF NOT EXISTS\s+)?(\w+)",
+                                         sql, re.I))
+                self._bump(self._pg, written | {"schema_migrations"})
+            for t, key in INCREMENTAL.items():
+                self._pg.execute(_PG_TRACK.format(t=t, key=key))
+
+    @staticmethod
+    def _bump(conn, tables: set[str]) -> None:
+        for t in sorted(tables):
+            conn.execute("INSERT INTO perfboard_table_versions VALUES (%s, 1) ON CONFLICT (name) DO UPDATE"
+                         " SET version = perfboard_table_versions.version + 1", [t])
+
+    def sync(self) -> None:
+        """Bring this process's DuckDB copy up to PostgreSQL's committed state (only the tables whose
+        version moved); a no-op costing one small query when nothing changed."""
+        with self._pg_lock:
+            current = dict(self._pg.execute("SELECT name, version FROM perfboard_table_versions").fetchall())
+        if current == self._versions:
+            return
+        with self._sync_lock:
+            with self._pg_lock:
+                current = dict(self._pg.execute("SELECT name, version FROM perfboard_table_versions").fetchall())
+            stale = {t for t, v in current.items() if self._versions.get(t) != v}
+            if not stale:
+                return
+            stale = sorted(stale | set(INCREMENTAL))      # their changed rows only: cheap when there are none
+            got = pg_replicate(self.url, self.con, stale, since=self._rev)
+            self._versions.update({t: got["versions"][t] for t in stale if t in got["versions"]})
+            self._rev = got["rev"]
+
+    def close(self) -> None:
+        self.con.close()
+        self._pg.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        self.sync()
+        return self.con.cursor()
+
+    def sql_df(self, sql: str, params: Any = None) -> pd.DataFrame:
+        return self.cursor().execute(sql, params or []).df()
+
+    def data_version(self) -> int:
+        with self._pg_lock:
+            return int(self._pg.execute("SELECT version FROM data_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self, bump_version: bool = True) -> Iterator[PgCursor]:
+        import psycopg
+        if self.read_only:
+            raise StoreError("只读打开的数据库不能写入。")
+        written: set[str] = set()
+        with self._write_lock:
+            conn = psycopg.connect(self.url)
+            try:
+                cur = PgCursor(conn, written)
+                cur._cur.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK])
+                yield cur
+                if bump_version:
+                    cur.execute("UPDATE data_version SET version = version + 1")
+                self._bump(conn, written)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            finally:
+                conn.close()
+        self.sync()
+
+    def _fill_derived(self) -> None:
+        """Nothing to fill: every indicator reaches PostgreSQL through a PerfBoard write, which sets status."""

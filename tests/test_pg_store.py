@@ -1,0 +1,192 @@
+"""Issue 16: PostgreSQL as the system of record. The same behaviour on both stores (the `any_*` fixtures run
+each test on DuckDB and, when PERFBOARD_TEST_PG is set, on PostgreSQL), edits from another process, and
+the copy each process reads from."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from perfboard import auth, editing, scope, sessions
+from perfboard.db import PgStore, Store, pg_dialect, pg_statement, redact
+from perfboard.editing import EditConflict, load_state, save, undo
+from perfboard.filters import Filters
+from perfboard.importer import ImportRefused, commit, prepare
+from perfboard.sample import sample_files
+
+ROOT = Path(__file__).resolve().parent.parent
+PW = "password-123"
+LOCAL = auth.local_admin("测试")
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+
+
+def zs_id(store) -> int:
+    return store.scalar("SELECT id FROM projects WHERE name = '2024 年招商引资' AND year = 2024")
+
+
+# ---------------------------------------------------------------- without PostgreSQL
+def test_write_statements_are_translated_for_postgresql():
+    assert pg_statement("SELECT x FROM t WHERE a = ? AND list_contains(?, coalesce(b, '')) -- it's ?\n") == \
+        "SELECT x FROM t WHERE a = %s AND (coalesce(b, '') = ANY(%s)) \n"
+    assert pg_statement("SELECT '50%?' || $name, contains(scope, ?), list_contains(x, y)") == \
+        "SELECT '50%%?' || %(name)s, perfboard_contains(scope, %s), list_contains(x, y)"
+    assert pg_dialect("a DOUBLE, b DOUBLE PRECISION, c DOUBLE NOT NULL") == \
+        "a DOUBLE PRECISION, b DOUBLE PRECISION, c DOUBLE PRECISION NOT NULL"
+    assert redact("postgresql://pb:s3cret@db.example/pb") == "postgresql://pb:***@db.example/pb"
+
+
+def test_a_postgresql_url_opens_the_postgresql_store_and_a_path_the_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("PERFBOARD_DB", raising=False)
+    with Store(tmp_path / "x.duckdb") as s:
+        assert type(s) is Store
+    monkeypatch.setenv("PERFBOARD_DB", "postgresql://nobody:wrong@127.0.0.1:1/none")
+    with pytest.raises(Exception) as e:
+        Store()
+    assert "无法连接 PostgreSQL 数据库 postgresql://nobody:***@127.0.0.1:1/none" in str(e.value)
+    assert "wrong" not in str(e.value)
+
+
+# ---------------------------------------------------------------- on both stores
+def test_migrations_and_settings(any_store):
+    from perfboard.db import migrations
+    applied = [r[0] for r in any_store.sql_df("SELECT version FROM schema_migrations ORDER BY version")
+               .itertuples(index=False)]
+    assert applied == [n for n, _, _ in migrations()]
+    v = any_store.data_version()
+    any_store.set_setting("bands", {"green": 0.9, "yellow": 0.8})
+    assert any_store.get_setting("bands") == {"green": 0.9, "yellow": 0.8}
+    assert any_store.data_version() == v + 1
+
+
+def test_import_is_one_transaction_and_replace_needs_consent(any_sample_store):
+    s = any_sample_store
+    assert s.scalar("SELECT count(*) FROM projects") == 24
+    assert s.scalar("SELECT count(*) FROM indicators") == 104
+    before = (s.data_version(), s.scalar("SELECT count(*) FROM import_log"))
+    files = [(p.name, p.read_bytes()) for p in sample_files()]
+    plan = prepare(s, files, replace=False)
+    assert not plan.ok
+    with pytest.raises(ImportRefused, match="2024 年度“张掖市科学技术局” 的数据已存在；如需用本文件替换"):
+        commit(s, plan)
+    assert (s.data_version(), s.scalar("SELECT count(*) FROM import_log")) == before
+    assert s.scalar("SELECT count(*) FROM projects") == 24
+    plan = prepare(s, files, replace=True)
+    commit(s, plan)
+    assert s.scalar("SELECT count(*) FROM projects") == 24                # replaced, not added
+    assert s.scalar("SELECT count(*) FROM indicators") == 104
+    assert s.scalar("SELECT count(DISTINCT id) FROM projects") == 24
+
+
+def test_edit_audit_and_undo(any_sample_store):
+    s = any_sample_store
+    pid = zs_id(s)
+    st = load_state(s, pid)
+    assert st.project["spent"] == 3.537
+    res = save(s, st, {"spent": 4.0, "improvement": "加强招商"}, st.rows(), "张三")
+    assert res.changes == 2
+    audit = s.sql_df("SELECT user_name, field, old_value, new_value FROM audit_log WHERE save_id = ? ORDER BY field",
+                     [res.save_id]).values.tolist()
+    assert audit == [["张三", "improvement", "null", '"加强招商"'], ["张三", "spent", "3.537", "4.0"]]
+    assert editing.history(s)["user_name"].tolist()[0] == "张三"
+    undo(s, res.save_id, "王五")
+    back = load_state(s, pid)
+    assert back.token == st.token and back.project["spent"] == 3.537
+
+
+def test_users_sessions_and_lockout(any_store, fast):
+    s = any_store
+    auth.add_user(s, "admin1", PW, "admin", by=LOCAL)
+    auth.add_user(s, "li", PW, "viewer", ["甲局"], by=LOCAL)
+    t0 = datetime(2026, 3, 1, 9, 0)
+    token = sessions.start(s, "li", "10.0.0.8", now=t0)
+    assert sessions.check(s, token, now=t0 + timedelta(minutes=1)).name == "li"
+    for i in range(auth.MAX_FAILURES):
+        with pytest.raises(auth.AuthError):
+            auth.authenticate(s, "li", "wrong password", now=t0 + timedelta(seconds=i))
+    with pytest.raises(auth.AuthError):      # locked: even the right password fails
+        auth.authenticate(s, "li", PW, now=t0 + timedelta(seconds=30))
+    auth.disable_user(s, "li", by=auth.get_user(s, "admin1"))
+    with pytest.raises(sessions.SessionEnded):
+        sessions.check(s, token, now=t0 + timedelta(minutes=2))
+
+
+def test_page_queries_give_the_same_rows_on_both_stores(sample_store, request):
+    pg = Store(request.getfixturevalue("pg_sample_url"))
+    try:
+        for f in (Filters(year=2024), Filters(), Filters(year=2024, departments=("张掖市科学技术局",))):
+            a = scope.run(sample_store, "figures", f, {"attention": 5})
+            b = scope.run(pg, "figures", f, {"attention": 5})
+            assert a.drop(columns="attention").to_dict("records") == b.drop(columns="attention").to_dict("records")
+            assert [x["id"] for x in a.loc[0, "attention"]] == [x["id"] for x in b.loc[0, "attention"]]
+        fig = scope.run(pg, "figures", Filters(year=2024), {"attention": 0})
+        assert int(fig.loc[0, "projects"]) == sample_store.scalar("SELECT count(*) FROM projects WHERE year = 2024")
+    finally:
+        pg.close()
+
+
+# ---------------------------------------------------------------- PostgreSQL only: several processes
+EDIT_IN_ANOTHER_PROCESS = r"""
+import sys
+from perfboard.db import Store
+from perfboard.editing import load_state, save
+s = Store(sys.argv[1])
+pid = s.scalar("SELECT id FROM projects WHERE name = '2024 年招商引资' AND year = 2024")
+st = load_state(s, pid)
+save(s, st, {"improvement": "另一进程"}, st.rows(), "李四")
+s.close()
+"""
+
+
+def test_a_save_in_another_process_is_seen_and_conflicts(pg_sample_url):
+    a, b = Store(pg_sample_url), Store(pg_sample_url)
+    try:
+        assert isinstance(a, PgStore)
+        pid = zs_id(a)
+        mine = load_state(a, pid)
+        v = a.data_version()
+        subprocess.run([sys.executable, "-c", EDIT_IN_ANOTHER_PROCESS, pg_sample_url], cwd=ROOT, check=True,
+                       timeout=120)
+        assert a.data_version() == v + 1
+        assert a.scalar("SELECT improvement FROM projects WHERE id = ?", [pid]) == "另一进程"    # the copy follows
+        with pytest.raises(EditConflict, match="李四"):
+            save(a, mine, {"improvement": "本进程"}, mine.rows(), "张三")
+        assert b.scalar("SELECT count(*) FROM saves") == 1                 # the refused save left nothing
+        assert b.scalar("SELECT improvement FROM projects WHERE id = ?", [pid]) == "另一进程"
+        assert b.scalar("SELECT count(*) FROM indicators") == 104
+    finally:
+        a.close()
+        b.close()
+
+
+def test_the_copy_follows_deletes_and_reimports_row_by_row(pg_sample_url):
+    a, b = Store(pg_sample_url), Store(pg_sample_url)
+    try:
+        pid = zs_id(a)
+        st = load_state(a, pid)
+        rows = st.rows()
+        gone = rows.pop(0)["id"]
+        save(a, st, {}, rows, "张三")
+        assert b.scalar("SELECT count(*) FROM indicators WHERE id = ?", [gone]) == 0
+        assert b.scalar("SELECT count(*) FROM indicators") == 103
+        files = [(p.name, p.read_bytes()) for p in sample_files()]
+        commit(b, prepare(b, files, replace=True))
+        for s in (a, b):
+            assert s.scalar("SELECT count(*) FROM indicators") == 104
+            assert s.scalar("SELECT count(*) FROM projects") == 24
+            assert s.scalar("SELECT count(*) - count(DISTINCT id) FROM indicators") == 0
+        # what each copy holds is what PostgreSQL holds
+        import psycopg
+        with psycopg.connect(pg_sample_url) as con:
+            want = con.execute("SELECT sum(id), sum(coalesce(weight, 0)) FROM indicators").fetchone()
+        got = a.cursor().execute("SELECT sum(id), sum(coalesce(weight, 0)) FROM indicators").fetchall()[0]
+        assert int(got[0]) == int(want[0]) and abs(got[1] - want[1]) < 1e-9
+    finally:
+        a.close()
+        b.close()
