@@ -329,6 +329,8 @@ def backup(store: Store, out: str | os.PathLike, overwrite: bool = False) -> Pat
     the process that holds it: COPY FROM DATABASE reads one transaction's snapshot, so saves and imports
     may go on meanwhile. Written to a temporary name and renamed, so `out` is never half a file. An
     existing `out` is refused unless overwrite=True (the CLI's --force)."""
+    if isinstance(store, PgStore):
+        raise StoreError("PostgreSQL 数据库请用 pg_dump 备份（见 docs/deploy.md“备份”），应用内的备份仅适用于本机数据库文件。")
     out = Path(out).resolve()
     if str(store.path) != ":memory:" and out == Path(store.path).resolve():
         raise StoreError("备份文件不能与数据库文件相同。")
@@ -452,6 +454,8 @@ def restore(backup_path: str | os.PathLike, db_path: str | os.PathLike | None = 
        or a corrupt backup. The replaced file is kept as <name>.before-restore-<time> (mode 0600).
     The database must not be open anywhere (a running app holds it: StoreLockedError names the process).
     Returns the kept file (None if there was no database). Any refusal leaves the database untouched."""
+    if is_pg_url(str(resolve_target(db_path))):
+        raise StoreError("PostgreSQL 数据库请用 pg_restore 恢复（见 docs/deploy.md“备份”）。")
     target = resolve_db_path(db_path)
     backup_path = Path(backup_path)
     if not backup_path.is_file():
@@ -736,6 +740,8 @@ class PgStore(Store):
         self._write_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self.con = duckdb.connect(":memory:")
+        self._pools: dict[str, list[duckdb.DuckDBPyConnection]] = {}     # see defined_df
+        self._pool_lock = threading.Lock()
         self._versions: dict[str, int] = {}
         self._rev: int | None = None        # perfboard_rev the copy of the INCREMENTAL tables is at
         self.read_only = read_only
@@ -784,8 +790,15 @@ class PgStore(Store):
             self._rev = got["rev"]
 
     def close(self) -> None:
+        with self._pool_lock:
+            self._pools.clear()
         self.con.close()
         self._pg.close()
+
+    def defined_df(self, definitions: str, sql: str, params: dict[str, Any] | None = None,
+                   tables: dict[str, Any] | None = None) -> pd.DataFrame:
+        self.sync()                     # pooled cursors skip cursor(): bring the copy up to date first
+        return super().defined_df(definitions, sql, params, tables)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         self.sync()

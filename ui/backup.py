@@ -27,6 +27,9 @@ def panel() -> None:
         return
     st.subheader("数据备份")
     store = state.store()
+    if not isinstance(store.path, Path):        # PostgreSQL: backed up with its own tools
+        st.info("数据保存在 PostgreSQL 数据库中：请由管理员用 pg_dump 定时备份、用 pg_restore 恢复（见 docs/deploy.md）。")
+        return
     folder = Path(store.path).parent / "backups"
     st.markdown(f"备份是数据库在某一时刻的完整副本（含用户、设置和修改记录），保存在服务器的 `{folder}` 目录，"
                 "也可下载到本机。应用运行时随时可以备份，不影响其他人使用。")
