@@ -764,6 +764,9 @@ class PgStore(Store):
                 self._bump(self._pg, written | {"schema_migrations"})
             for t, key in INCREMENTAL.items():
                 self._pg.execute(_PG_TRACK.format(t=t, key=key))
+            # the write path looks rows up by project and by scope; DuckDB scans, PostgreSQL needs indexes
+            self._pg.execute("CREATE INDEX IF NOT EXISTS indicators_project_id ON indicators (project_id);"
+                             "CREATE INDEX IF NOT EXISTS projects_scope ON projects (year, department)")
 
     @staticmethod
     def _bump(conn, tables: set[str]) -> None:
@@ -776,17 +779,19 @@ class PgStore(Store):
         version moved); a no-op costing one small query when nothing changed."""
         with self._pg_lock:
             current = dict(self._pg.execute("SELECT name, version FROM perfboard_table_versions").fetchall())
-        if current == self._versions:
+        if current == self._versions and self._rev is not None:
             return
         with self._sync_lock:
             with self._pg_lock:
                 current = dict(self._pg.execute("SELECT name, version FROM perfboard_table_versions").fetchall())
             stale = {t for t, v in current.items() if self._versions.get(t) != v}
-            if not stale:
+            if not stale and self._rev is not None:
                 return
             stale = sorted(stale | set(INCREMENTAL))      # their changed rows only: cheap when there are none
-            got = pg_replicate(self.url, self.con, stale, since=self._rev)
-            self._versions.update({t: got["versions"][t] for t in stale if t in got["versions"]})
+            first = self._rev is None                     # the first copy: every table, whole
+            got = pg_replicate(self.url, self.con, None if first else stale, since=self._rev)
+            self._versions.update(got["versions"] if first else
+                                  {t: got["versions"][t] for t in stale if t in got["versions"]})
             self._rev = got["rev"]
 
     def close(self) -> None:
