@@ -8,7 +8,7 @@ import re
 import pytest
 from docx import Document
 
-from perfboard.export.report import (deviation_paras, indicator_class_paras, indicator_phrase, money_paras, num, pct,
+from perfboard.export.report import (tidy, deviation_paras, indicator_class_paras, indicator_phrase, money_paras, num, pct,
                                      rate_phrase, report_docx, report_model, zh_numeral)
 from perfboard.filters import Filters
 
@@ -59,16 +59,17 @@ def test_money_paragraphs():
     p = {"year": 2024, "budget": 5.0, "spent": 3.537, "initial_budget": 5.0, "execution_rate": 3.537 / 5,
          "reported_rate": 0.704}
     one, two = money_paras(p, [])
-    assert one.text.startswith("1.资金投入情况分析。2024 年度项目全年预算数 5 万元。截至 2024 年底，全年执行数 3.537 万元，"
-                               "执行率为 70.74%，结余 1.463 万元。")
-    assert "原填报执行率为 70.4%" in one.text and one.runs[-1][1] == "missing"
-    assert two.text == "2.绩效目标完成情况分析。截至 2024 年底，支出 3.537 万元，执行率为 70.74%；"
+    # no spaces between numbers and the words around them, money always with 万元 (issue 15)
+    assert one.text.startswith("1.资金投入情况分析。2024年度项目全年预算数5万元。截至2024年底，全年执行数3.537万元，"
+                               "执行率为70.74%，结余1.463万元。")
+    assert "原填报执行率为70.4%" in one.text and one.runs[-1][1] == "missing"
+    assert two.text == "2.绩效目标完成情况分析。截至2024年底，支出3.537万元，执行率为70.74%；"
     p = {"year": 2024, "budget": 425.0, "spent": 425.0, "initial_budget": 400.0, "execution_rate": 1.0,
          "reported_rate": None}
     one, two = money_paras(p, [{"kind": "current", "budget": 375.0}, {"kind": "carryover", "budget": 50.0},
                                {"kind": "other", "budget": None}])
-    assert "全年预算数 425 万元（年初预算数 400 万元），其中本年财政拨款 375 万元、上年结转资金 50 万元。" in one.text
-    assert two.text.endswith("425 万元已全部支出，执行率＝100%；")
+    assert "全年预算数425万元（年初预算数400万元），其中本年财政拨款375万元、上年结转资金50万元。" in one.text
+    assert two.text.endswith("425万元已全部支出，执行率＝100%；")
     one, _ = money_paras({"year": 2024, "budget": None, "spent": None, "execution_rate": None}, [])
     assert "（未填写全年预算数）" in one.text and "（未填写全年执行数）" in one.text
 
@@ -94,8 +95,16 @@ def test_indicator_classes_in_form_order():
             {"level1": "产出指标", "level2": "数量", "level3": "评审数量", "actual_text": "25项", "status": "met"},
             {"level1": "满意度指标", "level2": None, "level3": "满意度", "actual_text": "≥95%", "status": "met"}]
     paras = indicator_class_paras(rows)
-    assert [p.text for p in paras] == ["数量指标：立项数量 77项；评审数量 25项，执行率＝100%；", "时效指标：资金已及时拨付；",
+    assert [p.text for p in paras] == ["数量指标：立项数量77项；评审数量25项，执行率＝100%；", "时效指标：资金已及时拨付；",
                                        "满意度指标：满意度≥95%。"]
+
+
+def test_tidy_and_one_shared_actual_per_class():
+    assert tidy("截止 2024 年底，91 万已全部支付，共 77 项，培训 10 万人次") == "截止2024年底，91万元已全部支付，共77项，培训10万人次"
+    rows = [{"level2": "数量指标", "level3": n, "target_text": t, "actual_text": "已全面完成目标任务", "status": "met"}
+            for n, t in (("评审数量", "≥25项"), ("论证数量", "≥10项"), ("弥补部门运转", "≥1年"), ("差旅费", "≥1次"))]
+    (p,) = indicator_class_paras(rows)
+    assert p.text == "数量指标：评审数量≥25项、论证数量≥10项、弥补部门运转≥1年、差旅费≥1次，已全面完成目标任务。"
 
 
 def test_deviation_section():
@@ -106,7 +115,7 @@ def test_deviation_section():
     assert "尚未判定" in pending[0].text and "资金支出合规性" in pending[0].text
     low = {"execution_rate": 0.5, "budget": 10.0, "spent": 5.0, "deviation_reason": None, "improvement": None}
     texts = [p.text for p in deviation_paras(low, met)]
-    assert texts[0] == "全年预算数 10 万元，全年执行数 5 万元，执行率为 50%，偏离绩效目标。（未填写偏离原因）"
+    assert texts[0] == "全年预算数10万元，全年执行数5万元，执行率为50%，偏离绩效目标。（未填写偏离原因）"
     assert texts[1] == "下一步改进措施：（未填写改进措施）"
     stated = dict(low, deviation_reason="原因甲。", improvement="措施乙。")
     unmet = [{"level3": "培训人数", "status": "unmet", "deviation_note": "疫情影响。"}]
@@ -133,7 +142,7 @@ def _sections(doc) -> dict[str, str]:
 
 def test_report_structure_uses_real_headings(sample_doc):
     h1 = [p.text for p in sample_doc.paragraphs if p.style.name == "Heading 1"]
-    assert h1 == [f"{zh_numeral(i)}、{name}" for i, (name, *_rest) in enumerate(REFERENCE, start=1)]
+    assert h1 == ["总体情况"] + [f"{zh_numeral(i)}、{tidy(name)}" for i, (name, *_rest) in enumerate(REFERENCE, start=1)]
     h2 = [p.text for p in sample_doc.paragraphs if p.style.name == "Heading 2"]
     assert h2 == ["（一）项目基本情况", "（二）绩效目标完成情况分析", "（三）偏离绩效目标的原因和下一步改进措施"] * 12
     title = [p.text for p in sample_doc.paragraphs if p.style.name == "Title"]
@@ -141,53 +150,80 @@ def test_report_structure_uses_real_headings(sample_doc):
     assert sample_doc.core_properties.title == title[0]
 
 
-def test_report_figures_as_in_the_reference(sample_doc):
+def test_report_overall_part_first(sample_doc, sample_store):
+    overall = _sections(sample_doc)["总体情况"]
+    assert "2024年度共实施项目12个，全年预算数636.98万元，全年执行数635.517万元，执行率99.77%。" in overall
+    (table,) = sample_doc.tables
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    assert rows[0] == ["项目名称", "自评得分", "等级"] and len(rows) == 13
+    assert [r[0] for r in rows[1:]] == [tidy(name) for name, *_ in REFERENCE]
+    assert rows[4] == ["2024年招商引资", "82.07（估算）", "待判定"]
+    assert rows[5] == ["2024年科技活动周", "100.00（估算）", "优（估算）"]
+    assert all("估算" in r[1] for r in rows[1:])                # no 分值 in the sample: every score is an estimate
+    assert "总体来看，8个项目未偏离绩效目标，1个项目偏离绩效目标（2024年招商引资）。" in overall
+    assert "自评等级：优8个、待判定4个。" in overall
+
+
+def test_report_text_as_a_bureau_writes_it(sample_store, sample_doc):
+    text = "\n".join(p.text for p in sample_doc.paragraphs) + "\n".join(
+        c.text for t in sample_doc.tables for r in t.rows for c in r.cells)
+    assert "636.98万元" in text
+    assert not re.search(r"\d万(?!元)", text)                  # money always with 万元 (not 2.8万 / 3.537万)
+    assert not re.search(r"\d[ \u3000]+[\u4e00-\u9fff]|[\u4e00-\u9fff][ \u3000]+\d", text)   # no "77 项"
+    assert "PerfBoard" not in text                              # no tool caption in the body ...
+    assert "PerfBoard" in sample_doc.core_properties.comments   # ... the document properties may name it
+    for p in sample_doc.paragraphs:
+        assert p.text.count("已全面完成目标任务") <= 1
     sections = _sections(sample_doc)
-    for i, (name, budget, spent, rate) in enumerate(REFERENCE, start=1):
-        text = sections[f"{zh_numeral(i)}、{name}"]
-        assert f"全年预算数 {budget} 万元" in text, name
-        assert f"全年执行数 {spent} 万元" in text, name
-        assert rate in text, name
-        assert text.count("1.项目概况。") == 1 and "2.项目绩效总目标。" in text
+    # the bureau's own 实际完成情况: dates, recipients and uses, not one formula for every project
+    assert "2024年6月，由市财政局拨付至我局招商引资经费5万元" in sections["四、2024年招商引资"]
+    assert "已拨付至甘肃前进牧业科技有限责任公司" in sections["十、2023年省科学技术奖励资金"]
+    for i, (name, *_rest) in enumerate(REFERENCE, start=1):
+        s = sections[f"{zh_numeral(i)}、{tidy(name)}"]
+        assert s.count("1.项目概况。") == 1 and "2.项目绩效总目标。" in s
+    # the goal targets without an actual are pointed out in red
+    assert "以下指标未填写实际完成值：建成科技管理信息系统功能模块（并使用正常）（年度指标值 6个）" in sections["七、市级科技计划项目"]
 
 
 def test_report_zhaoshang_deviation_paragraph(sample_doc):
-    text = _sections(sample_doc)["四、2024 年招商引资"]
+    text = _sections(sample_doc)["四、2024年招商引资"]
     section3 = text.split("（三）")[-1] if "（三）" in text else text
     paragraphs = [p.text for p in sample_doc.paragraphs]
-    assert ZS_REASON in paragraphs                       # stored text, as written, its own paragraph
+    assert tidy(ZS_REASON) in paragraphs                 # stored text, as written, its own paragraph
     assert "下一步改进措施：（未填写改进措施）" in section3 or "下一步改进措施：（未填写改进措施）" in text
     assert "未偏离绩效目标。" not in text
-    assert "原填报执行率为 70.4%" in text                   # the reported rate that disagrees is pointed out
+    assert "填报执行率为70.4%，按全年执行数÷全年预算数计算为70.74%" in text   # the disagreeing rate is pointed out
 
 
 def test_report_met_projects_and_visible_gaps(sample_doc):
     sections = _sections(sample_doc)
-    assert sections["二、2024 年强科技行动工作经费"].rstrip().endswith("未偏离绩效目标。")
-    first = sections["一、2024 年市级科技计划项目"]
+    assert sections["二、2024年强科技行动工作经费"].rstrip().endswith("未偏离绩效目标。")
+    first = sections["一、2024年市级科技计划项目"]
     assert "1.项目概况。（未填写项目概况）" in first and "2.项目绩效总目标。（未填写项目绩效总目标）" in first
     # missing data is red so staff see it
     red = [r.text for p in sample_doc.paragraphs for r in p.runs
            if r.font.color is not None and r.font.color.rgb is not None and str(r.font.color.rgb) == "C00000"]
     assert "（未填写项目概况）" in red
     # the stored overview is used as written
-    assert "强科技行动工作经费主要用于市级科技计划项目评审、强科技行动推进及弥补部门运转等相关支出。" in sections["二、2024 年强科技行动工作经费"]
-    # indicator classes with their values
-    assert "数量指标：立项实施 2024 年度市级科技计划项目 77项，执行率＝100%；" in first
-    assert "服务对象满意度指标：项目立项实施单位满意度≥95%。" in first
+    assert "强科技行动工作经费主要用于市级科技计划项目评审、强科技行动推进及弥补部门运转等相关支出。" in sections["二、2024年强科技行动工作经费"]
+    # the stored 实际完成情况 with its indicator sentences
+    assert "数量指标：立项实施2024年度市级科技计划项目77项，执行率＝100%；" in first
+    assert "满意度指标：项目立项实施单位满意度≥95%。" in first
     # the unfinished last project says what is undecided instead of claiming no deviation
-    last = sections["十二、2024 年残疾人就业保障金"]
+    last = sections["十二、2024年残疾人就业保障金"]
     assert "尚未判定" in last and "未偏离绩效目标。" not in last
 
 
-def test_report_with_achievement_and_groups(sample_store):
+def test_report_with_achievement_years_and_the_invented_year(sample_store):
+    # without a year: the latest only (an illustrative year is never reported together with a real one)
     m = report_model(sample_store, Filters(), include_achievement=True)
-    assert [g for g, _ in m.groups] == ["张掖市科学技术局2023年度项目支出绩效自评报告",
-                                        "张掖市科学技术局2024年度项目支出绩效自评报告"]
-    assert all(any(p.text.startswith("年度总体目标实际完成情况：") for p in s.analysis) for _, ss in m.groups for s in ss)
-    doc = Document(io.BytesIO(report_docx(sample_store, Filters())))
-    assert [p.text for p in doc.paragraphs if p.style.name == "Title"] == [g for g, _ in m.groups]
-    assert sum(1 for p in doc.paragraphs if re.match(r"^一、", p.text) and p.style.name == "Heading 1") == 2
+    assert [g for g, _ in m.groups] == ["张掖市科学技术局2024年度项目支出绩效自评报告"]
+    for _, ss in m.groups:          # --with-achievement no longer repeats section （二）
+        for s in ss:
+            assert sum(p.text.startswith("1.资") for p in s.analysis) <= 1, s.name
+    m = report_model(sample_store, Filters(year=2023))
+    assert [g for g, _ in m.groups] == ["张掖市科学技术局2023年度项目支出绩效自评报告（示例（虚构）数据）"]
+    assert "2023 年度为示例（虚构）数据" in m.overall[0].paras[0].text
 
 
 def test_report_needs_projects(sample_store):

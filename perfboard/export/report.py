@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,7 +62,25 @@ def num(x, max_decimals: int = 4) -> str:
 
 
 def wan(x) -> str:
-    return f"{num(x)} 万元"
+    return f"{num(x)}万元"
+
+
+# ---------------------------------------------------------------- tidy text (issue 15)
+_CJK = r"\u3400-\u9fff\uff08\uff09\u201c\u201d\u3001\uff0c\u3002\uff1b\uff1a"
+_SPACE_AFTER_NUMBER = re.compile(rf"(?<=[\d%])[ \t\u3000]+(?=[{_CJK}])")
+_SPACE_BEFORE_NUMBER = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[\d])")
+# "2.8万" / "91 万" of money without 元 (not 万人, 万次, 万亩 …)
+_BARE_WAN = re.compile(r"(\d(?:\.\d+)?)\s*万(?![元人户亩吨次件个台套份册株头只名余多千百亿])")
+
+
+def tidy(text: str | None) -> str:
+    """Stored and generated text as a Chinese document writes it: no PDF spaces between a number and the
+    characters around it ("77 项" -> "77项", "截止 2024 年底" -> "截止2024年底"), money always in 万元."""
+    if not text:
+        return ""
+    t = _SPACE_AFTER_NUMBER.sub("", text)
+    t = _SPACE_BEFORE_NUMBER.sub("", t)
+    return _BARE_WAN.sub(r"\1万元", t)
 
 
 def pct(rate) -> str:
@@ -86,7 +105,7 @@ class Para:
 
     def add(self, text: str, kind: str = "text") -> "Para":
         if text:
-            self.runs.append((text, kind))
+            self.runs.append((tidy(text), kind))
         return self
 
     @property
@@ -104,7 +123,7 @@ class ProjectSection:
 
     @property
     def heading(self) -> str:
-        return f"{zh_numeral(self.number)}、{self.name}"
+        return f"{zh_numeral(self.number)}、{tidy(self.name)}"
 
     @property
     def text(self) -> str:
@@ -185,7 +204,10 @@ def indicator_class_paras(rows: list[dict]) -> list[Para]:
     paras = []
     for i, (label, items) in enumerate(classes.items()):
         p = Para().add(f"{label}：", "label")
-        for k, r in enumerate(items):
+        shared = _shared_actual(items)
+        if shared:       # "A≥25项、B≥10项，已全面完成目标任务" instead of the same words after each target
+            p.add("、".join(f"{_s(r.get('level3')) or ''}{_s(r.get('target_text'))}" for r in items) + f"，{shared}")
+        for k, r in enumerate([] if shared else items):
             text, note = indicator_phrase(r)
             p.add(("；" if k else "") + text)
             if note:
@@ -194,6 +216,40 @@ def indicator_class_paras(rows: list[dict]) -> list[Para]:
             p.add("，执行率＝100%")
         p.add("。" if i == len(classes) - 1 else "；")
         paras.append(p)
+    return paras
+
+
+def _shared_actual(items: list[dict]) -> str | None:
+    """The one qualitative actual several targeted, met indicators of a class share, if they do."""
+    if len(items) < 2:
+        return None
+    actuals = {_s(r.get("actual_text")) for r in items}
+    if len(actuals) != 1 or None in actuals or not all(_s(r.get("target_text")) for r in items):
+        return None
+    actual = actuals.pop()
+    if not parse_value(actual).qualitative or not all(r.get("status") in MET for r in items):
+        return None
+    if not all(_starts_with_operator(_s(r.get("target_text"))) for r in items):
+        return None
+    return actual
+
+
+def achievement_paras(p: dict, rows: list[dict]) -> list[Para] | None:
+    """Section （二） from the stored 实际完成情况 (its dates, recipients and uses as written), one paragraph per
+    line, then red notes for what it does not settle; None when nothing is stored."""
+    text = _s(p.get("achievement"))
+    if not text:
+        return None
+    paras = [Para().add(line.strip()) for line in text.split("\n") if line.strip()]
+    missing = [r for r in rows if r.get("status") == "missing" or not _s(r.get("actual_text"))]
+    if missing:
+        names = "、".join(f"{_s(r.get('level3')) or '（未命名指标）'}（年度指标值 {_s(r.get('target_text')) or '未填写'}）"
+                         for r in missing)
+        paras.append(Para().add(f"（以下指标未填写实际完成值：{names}。）", "missing"))
+    rate, reported = _f(p.get("execution_rate")), _f(p.get("reported_rate"))
+    if reported is not None and rate is not None and abs(reported - rate) > 0.0005:
+        paras.append(Para().add(f"（填报执行率为 {pct(reported)}，按全年执行数÷全年预算数计算为 {pct(rate)}，请核实。）",
+                                "missing"))
     return paras
 
 
@@ -287,17 +343,28 @@ def project_section(number: int, p: dict, rows: list[dict], funds: list[dict],
         Para().add("1.项目概况。", "label").add(overview or "").add("" if overview else "（未填写项目概况）", "missing"),
         Para().add("2.项目绩效总目标。", "label").add(goal or "").add("" if goal else "（未填写项目绩效总目标）", "missing"),
     ]
-    one, two = money_paras(p, funds)
-    analysis = [one, two]
-    if rows:
-        analysis += indicator_class_paras(rows)
-    else:
-        analysis.append(Para().add("（未填写绩效指标）", "missing"))
-    achievement = _s(p.get("achievement"))
-    if include_achievement:
-        analysis.append(Para().add("年度总体目标实际完成情况：", "label").add(achievement or "")
-                        .add("" if achievement else "（未填写实际完成情况）", "missing"))
+    # The stored 实际完成情况 is the bureau's own section （二） (dates, recipients, uses): used as written when
+    # there is one; the sentences built from the figures and indicators only when there is none.
+    # include_achievement is kept for callers; the text is never written twice (it used to repeat （二）).
+    analysis = achievement_paras(p, rows)
+    if analysis is None:
+        one, two = money_paras(p, funds)
+        analysis = [one, two]
+        if rows:
+            analysis += indicator_class_paras(rows)
+        else:
+            analysis.append(Para().add("（未填写绩效指标）", "missing"))
+        if include_achievement:
+            analysis.append(Para().add("（未填写实际完成情况）", "missing"))
     return ProjectSection(number, str(p["name"]), basic, analysis, deviation_paras(p, rows))
+
+
+@dataclass
+class Overall:
+    """The report's opening part for one year + department: totals, each project's score and grade, conclusion."""
+    paras: list[Para]                          # totals (before the table)
+    table: list[tuple[str, str, str]]          # (项目名称, 自评得分, 等级), 估算 marked
+    closing: list[Para] = field(default_factory=list)   # the overall conclusion and its red notes
 
 
 @dataclass
@@ -305,27 +372,102 @@ class ReportModel:
     title: str
     caption: str
     groups: list[tuple[str, list[ProjectSection]]]   # (group title, sections) per year + department
+    overall: list[Overall] = field(default_factory=list)   # one per group, in the same order
+
+    @property
+    def text(self) -> str:
+        """Everything the body says, in order (for tests and reading without Word)."""
+        out = []
+        for (title, sections), o in zip(self.groups, self.overall or [None] * len(self.groups)):
+            out.append(title)
+            if o is not None:
+                out += [p.text for p in o.paras] + ["\t".join(r) for r in o.table] + [p.text for p in o.closing]
+            for s in sections:
+                out += [s.heading, s.text]
+        return "\n".join(out)
+
+
+def _deviates(p: dict, rows: list[dict]) -> bool | None:
+    """True when the project deviates (money or an indicator), None when indicators are undecided."""
+    rate = _f(p.get("execution_rate"))
+    if (rate is not None and abs(rate - 1) > FULL) or any(r.get("status") == "unmet" for r in rows) \
+            or _s(p.get("deviation_reason")):
+        return True
+    if any(r.get("status") in UNDECIDED + ("missing",) for r in rows):   # not known yet: said in red
+        return None
+    return False
+
+
+def overall_part(year: int, g: pd.DataFrame, rows_of: dict, scores: pd.DataFrame, fictional: bool) -> Overall:
+    from ..scoring import PENDING_GRADE
+    budget, spent = float(g["budget"].sum()), float(g["spent"].sum())
+    rate = spent / budget if budget > 0 else None
+    paras = []
+    if fictional:
+        paras.append(Para().add(f"（{year} 年度为示例（虚构）数据，不是真实数据，仅供演示。）", "missing"))
+    paras.append(Para().add(f"{year}年度共实施项目{len(g)}个，全年预算数{wan(budget)}，全年执行数{wan(spent)}，"
+                            f"{'执行率' + pct(rate) if rate is not None else '执行率无法计算'}。"))
+    by_id = scores.set_index("id") if len(scores) else None
+    table, estimated, grades = [], False, {}
+    for p in g.to_dict("records"):
+        s = by_id.loc[int(p["id"])] if by_id is not None and int(p["id"]) in by_id.index else None
+        if s is None or pd.isna(s["total"]):
+            table.append((tidy(str(p["name"])), "—", PENDING_GRADE))
+            continue
+        est = bool(s["estimated"])
+        estimated |= est
+        grade = s["grade"] if isinstance(s["grade"], str) and s["grade"] else PENDING_GRADE
+        grades[grade] = grades.get(grade, 0) + 1
+        mark = "（估算）" if est else ""
+        table.append((tidy(str(p["name"])), f"{float(s['total']):.2f}{mark}", grade + (mark if grade != PENDING_GRADE else "")))
+    dev = {str(p["name"]): _deviates(p, rows_of.get(int(p["id"]), [])) for p in g.to_dict("records")}
+    off = [n for n, d in dev.items() if d]
+    open_ = [n for n, d in dev.items() if d is None]
+    ok = len(dev) - len(off) - len(open_)
+    conclusion = f"总体来看，{ok}个项目未偏离绩效目标"
+    if off:
+        conclusion += f"，{len(off)}个项目偏离绩效目标（{'、'.join(off)}）"
+    conclusion += "。"
+    if grades:
+        conclusion += "自评等级：" + "、".join(f"{k}{v}个" for k, v in grades.items()) + "。"
+    closing = [Para().add(conclusion)]
+    if open_:
+        closing.append(Para().add(f"（{'、'.join(open_)}有指标尚未判定或缺少实际完成值，补充后再确认是否偏离绩效目标。）",
+                                "missing"))
+    if estimated:
+        closing.append(Para().add("（标“估算”的得分按默认权重估算：原始数据未填写分值，请核实后确定。）", "missing"))
+    return Overall(paras, table, closing)
 
 
 def report_model(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
                  now: datetime | None = None, user=None) -> ReportModel:
+    from ..summary import with_default_year
     filters = auth.scoped(store, filters, user, "export")      # only the departments `user` may export
+    filters = with_default_year(store, filters)                # one year at a time: never a fictional one mixed in
     pdf = projects(store, filters)
     ind = indicator_rows(store, filters, project_df=pdf) if len(pdf) else None
     funds = store.df("project_funds", tables={"project_ids": pdf[["id"]]}) if len(pdf) else None
-    groups = []
+    from ..sample import fictional_years
+    from ..scoring import project_scores
+    invented = set(fictional_years(store))
+    scores = project_scores(store, filters) if len(pdf) else pd.DataFrame()
+    groups, overall = [], []
     for (year, dept), g in pdf.groupby(["year", "department"], sort=False):
-        sections = []
+        sections, rows_of = [], {}
         for k, p in enumerate(g.to_dict("records"), start=1):
             rows = ind[ind["project_id"] == p["id"]].sort_values("position").to_dict("records")
+            rows_of[int(p["id"])] = rows
             f = funds[funds["project_id"] == p["id"]].to_dict("records")
             sections.append(project_section(k, p, rows, f, include_achievement))
-        groups.append((f"{dept}{int(year)}年度项目支出绩效自评报告", sections))
+        fictional = int(year) in invented
+        groups.append((f"{dept}{int(year)}年度项目支出绩效自评报告" + ("（示例（虚构）数据）" if fictional else ""),
+                       sections))
+        overall.append(overall_part(int(year), g, rows_of, scores, fictional))
     now = now or datetime.now()
     title = groups[0][0] if len(groups) == 1 else "项目支出绩效自评报告"
-    caption = (f"本报告由 PerfBoard 根据已录入的数据生成（筛选：{filters.describe()}；生成时间：{now:%Y-%m-%d %H:%M}）。"
-               "红色括号内为原始数据缺失或需核实之处，请补充、核实后删除再报送。")
-    return ReportModel(title, caption, groups)
+    # The body names no tool: where it came from goes into the document properties (report_docx).
+    caption = f"根据已录入的数据生成（筛选：{filters.describe()}；生成时间：{now:%Y-%m-%d %H:%M}）"
+    return ReportModel(title, caption, groups, overall)
 
 
 # ---------------------------------------------------------------- .docx
@@ -368,6 +510,31 @@ def _no_border(style) -> None:
             ppr.remove(b)
 
 
+def _write_overall(doc, o: Overall, numbered: bool) -> None:
+    """总体情况: totals, the table of scores and grades, the conclusion; then the projects follow."""
+    from docx.shared import Pt
+    doc.add_heading("总体情况", level=1)
+    for para in o.paras:
+        _write_para(doc, para)
+    table = doc.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("项目名称", "自评得分", "等级")):
+        cell.text = text
+    for row in o.table:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row):
+            cell.text = text
+    for row in table.rows:
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                para.paragraph_format.first_line_indent = Pt(0)
+                para.paragraph_format.line_spacing = Pt(20)
+                for run in para.runs:
+                    run.font.size = Pt(12)
+    for para in o.closing:
+        _write_para(doc, para)
+
+
 def _write_para(doc, para: Para) -> None:
     from .docxutil import MISSING_COLOUR
     p = doc.add_paragraph()
@@ -391,11 +558,8 @@ def report_docx(store: Store, filters: Filters = Filters(), include_achievement:
         if gi:
             doc.add_page_break()
         doc.add_paragraph(group_title, style="Title")
-        if gi == 0:
-            cap = doc.add_paragraph()
-            run = cap.add_run(model.caption)
-            run.font.size = Pt(10.5)
-            cap.paragraph_format.line_spacing = Pt(18)
+        if model.overall:
+            _write_overall(doc, model.overall[gi], len(model.groups) > 1)
         for s in sections:
             doc.add_heading(s.heading, level=1)
             doc.add_heading("（一）项目基本情况", level=2)
@@ -412,6 +576,8 @@ def report_docx(store: Store, filters: Filters = Filters(), include_achievement:
         write_review_section(doc, store, filters, user)
     doc.core_properties.title = model.title
     doc.core_properties.author = "PerfBoard"
+    doc.core_properties.comments = ("PerfBoard " + model.caption + "。红色括号内为原始数据缺失或需核实之处，"
+                                    "请补充、核实后删除再报送。")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
