@@ -120,6 +120,12 @@ def test_deviation_section():
     stated = dict(low, deviation_reason="原因甲。", improvement="措施乙。")
     unmet = [{"level3": "培训人数", "status": "unmet", "deviation_note": "疫情影响。"}]
     assert [p.text for p in deviation_paras(stated, unmet)] == ["原因甲。", "培训人数：疫情影响。", "下一步改进措施：措施乙。"]
+    # an indicator without an actual is not called a deviation: the data does not say it is one
+    no_actual = met + [{"level3": "租赁服务器", "status": "missing"}, {"level3": "签订运维合同期限", "status": "missing"}]
+    assert [p.text for p in deviation_paras(full, no_actual)] == ["（2项指标缺少实际完成值（见上），补充后再确认是否偏离绩效目标。）"]
+    texts = [p.text for p in deviation_paras(low, no_actual)]
+    assert texts == ["全年预算数10万元，全年执行数5万元，执行率为50%，偏离绩效目标。（未填写偏离原因）",
+                     "下一步改进措施：（未填写改进措施）", "（2项指标缺少实际完成值（见上），请补充。）"]
 
 
 # ---------------------------------------------------------------- the sample's report
@@ -182,7 +188,10 @@ def test_report_text_as_a_bureau_writes_it(sample_store, sample_doc):
         s = sections[f"{zh_numeral(i)}、{tidy(name)}"]
         assert s.count("1.项目概况。") == 1 and "2.项目绩效总目标。" in s
     # the goal targets without an actual are pointed out in red
-    assert "以下指标未填写实际完成值：建成科技管理信息系统功能模块（并使用正常）（年度指标值 6个）" in sections["七、市级科技计划项目"]
+    assert "以下指标未填写实际完成值：建成科技管理信息系统功能模块（并使用正常）（年度指标值6个）" in sections["七、市级科技计划项目"]
+    # ... and the project is not called deviating for them, as the overall part says
+    assert "偏离绩效目标。" not in sections["七、市级科技计划项目"].replace("确认是否偏离绩效目标。", "")
+    assert "（4项指标缺少实际完成值（见上），补充后再确认是否偏离绩效目标。）" in sections["七、市级科技计划项目"]
 
 
 def test_report_zhaoshang_deviation_paragraph(sample_doc):
@@ -223,7 +232,7 @@ def test_report_with_achievement_years_and_the_invented_year(sample_store):
             assert sum(p.text.startswith("1.资") for p in s.analysis) <= 1, s.name
     m = report_model(sample_store, Filters(year=2023))
     assert [g for g, _ in m.groups] == ["张掖市科学技术局2023年度项目支出绩效自评报告（示例（虚构）数据）"]
-    assert "2023 年度为示例（虚构）数据" in m.overall[0].paras[0].text
+    assert "2023年度为示例（虚构）数据" in m.overall[0].paras[0].text
 
 
 def test_report_needs_projects(sample_store):

@@ -26,7 +26,7 @@ from ..text import clean_deep
 FULL = 1e-9                      # a rate within this of 1 is 100%
 FUND_LABELS = {"current": "本年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
 MET = ("met", "na")
-DEVIATING = ("unmet", "missing")
+DEVIATING = ("unmet",)            # a missing actual is said in red, not called a deviation
 UNDECIDED = ("pending", "no_target")
 
 
@@ -70,7 +70,7 @@ _CJK = r"\u3400-\u9fff\uff08\uff09\u201c\u201d\u3001\uff0c\u3002\uff1b\uff1a"
 _SPACE_AFTER_NUMBER = re.compile(rf"(?<=[\d%])[ \t\u3000]+(?=[{_CJK}])")
 _SPACE_BEFORE_NUMBER = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[\d])")
 # "2.8万" / "91 万" of money without 元 (not 万人, 万次, 万亩 …)
-_BARE_WAN = re.compile(r"(\d(?:\.\d+)?)\s*万(?![元人户亩吨次件个台套份册株头只名余多千百亿])")
+_BARE_WAN = re.compile(r"(\d(?:\.\d+)?)\s*万(?![元人户亩吨次件个台套份册株头只名余多千百亿平字张条篇辆斤公步])")
 
 
 def tidy(text: str | None) -> str:
@@ -295,17 +295,30 @@ def money_paras(p: dict, funds: list[dict]) -> tuple[Para, Para]:
 
 
 def deviation_paras(p: dict, rows: list[dict]) -> list[Para]:
-    """（三）: the stored reason and measures, or 未偏离绩效目标。 when the project met everything."""
+    """（三）: the stored reason and measures, or 未偏离绩效目标。 when the project met everything.
+
+    An indicator without an actual value is not called a deviation (the data does not say it is one): the
+    section says in red that it must be filled in before deviation can be confirmed, as for undecided ones."""
     rate = _f(p.get("execution_rate"))
     budget_off = rate is not None and abs(rate - 1) > FULL
-    off = [r for r in rows if r.get("status") in DEVIATING]
+    off = [r for r in rows if r.get("status") == "unmet"]
+    no_actual = [r for r in rows if r.get("status") == "missing"]
     undecided = [r for r in rows if r.get("status") in UNDECIDED]
     reason, measures = _s(p.get("deviation_reason")), _s(p.get("improvement"))
     paras: list[Para] = []
-    if not budget_off and not off and not reason and not measures:
+
+    def open_notes(confirm: bool) -> None:
+        tail = "补充后再确认是否偏离绩效目标。" if confirm else ""
+        if no_actual:
+            paras.append(Para().add(f"（{len(no_actual)}项指标缺少实际完成值（见上），{tail or '请补充。'}）", "missing"))
         if undecided:
             names = "、".join(_s(r.get("level3")) or "（未命名指标）" for r in undecided)
-            paras.append(Para().add(f"（以下指标尚未判定是否达成：{names}。请判定后再确认是否偏离绩效目标。）", "missing"))
+            paras.append(Para().add(f"（以下指标尚未判定是否达成：{names}。"
+                                    f"{'请判定后再确认是否偏离绩效目标。' if confirm and not no_actual else ''}）", "missing"))
+
+    if not budget_off and not off and not reason and not measures:
+        if no_actual or undecided:
+            open_notes(confirm=True)
         else:
             paras.append(Para().add("未偏离绩效目标。"))
         return paras
@@ -314,9 +327,9 @@ def deviation_paras(p: dict, rows: list[dict]) -> list[Para]:
     else:
         facts = []
         if budget_off:
-            facts.append(f"全年预算数 {wan(_f(p.get('budget')))}，全年执行数 {wan(_f(p.get('spent')))}，{rate_phrase(rate)}")
+            facts.append(f"全年预算数{wan(_f(p.get('budget')))}，全年执行数{wan(_f(p.get('spent')))}，{rate_phrase(rate)}")
         for r in off:
-            facts.append(f"{_s(r.get('level3')) or '（未命名指标）'}{'未达成' if r['status'] == 'unmet' else '缺少实际完成值'}")
+            facts.append(f"{_s(r.get('level3')) or '（未命名指标）'}未达成")
         para = Para()
         if facts:
             para.add("；".join(facts) + "，偏离绩效目标。")
@@ -330,9 +343,7 @@ def deviation_paras(p: dict, rows: list[dict]) -> list[Para]:
         paras.append(Para().add("下一步改进措施：", "label").add(measures))
     else:
         paras.append(Para().add("下一步改进措施：", "label").add("（未填写改进措施）", "missing"))
-    if undecided:
-        names = "、".join(_s(r.get("level3")) or "（未命名指标）" for r in undecided)
-        paras.append(Para().add(f"（以下指标尚未判定是否达成：{names}。）", "missing"))
+    open_notes(confirm=False)
     return paras
 
 
@@ -404,7 +415,7 @@ def overall_part(year: int, g: pd.DataFrame, rows_of: dict, scores: pd.DataFrame
     rate = spent / budget if budget > 0 else None
     paras = []
     if fictional:
-        paras.append(Para().add(f"（{year} 年度为示例（虚构）数据，不是真实数据，仅供演示。）", "missing"))
+        paras.append(Para().add(f"（{year}年度为示例（虚构）数据，不是真实数据，仅供演示。）", "missing"))
     paras.append(Para().add(f"{year}年度共实施项目{len(g)}个，全年预算数{wan(budget)}，全年执行数{wan(spent)}，"
                             f"{'执行率' + pct(rate) if rate is not None else '执行率无法计算'}。"))
     by_id = scores.set_index("id") if len(scores) else None
