@@ -176,7 +176,11 @@ def test_report_text_as_a_bureau_writes_it(sample_store, sample_doc):
     assert "636.98万元" in text
     assert not re.search(r"\d万(?!元)", text)                  # money always with 万元 (not 2.8万 / 3.537万)
     assert not re.search(r"\d[ \u3000]+[\u4e00-\u9fff]|[\u4e00-\u9fff][ \u3000]+\d", text)   # no "77 项"
-    assert "PerfBoard" not in text                              # no tool caption in the body ...
+    for tool in ("PerfBoard", "绩效看板", "Streamlit", "streamlit"):
+        assert tool not in text                                 # no tool caption in the body ...
+    for section in sample_doc.sections:                         # ... nor in the running header/footer
+        for part in (section.header, section.footer):
+            assert not any(t in p.text for p in part.paragraphs for t in ("PerfBoard", "绩效看板", "Streamlit"))
     assert "PerfBoard" in sample_doc.core_properties.comments   # ... the document properties may name it
     for p in sample_doc.paragraphs:
         assert p.text.count("已全面完成目标任务") <= 1
