@@ -94,14 +94,14 @@ with t_items:
                  column_config={k: NUM for k in table.columns if "（" in k and "名称" not in k})
     download_buttons(lambda: cmp.items_table(cmp.with_scores(c.items, scores[year], scores[base_year]), base_year, year),
                      f"同比分析（{base_year}—{year} 项目对比）",
-                     f.with_year(year), key="exp_cmp_items", rows=len(c.items))
+                     f.with_year(year), key="exp_cmp_items", rows=len(c.items), compared=[base_year])
 with t_groups:
     for by in ("department", "funding_source"):
         g = cmp.groups_table(getattr(c, f"by_{by}"), by, base_year, year)
         st.dataframe(g, hide_index=True, placeholder="—", width="stretch",
                      column_config={k: NUM for k in g.columns if "（" in k})
         download_buttons(g, f"同比分析（{base_year}—{year} 按{'主管部门' if by == 'department' else '资金来源'}）",
-                         f.with_year(year), key=f"exp_cmp_{by}")
+                         f.with_year(year), key=f"exp_cmp_{by}", compared=[base_year])
 
 
 def decide(pair, decision):
@@ -164,7 +164,7 @@ with t_ind:
         ind_table = cmp.indicator_table(ind, base_year, year)
         st.dataframe(ind_table, hide_index=True, placeholder="—", width="stretch")
         download_buttons(ind_table, f"指标对比（{r.get('name') or r.get('base_name')}）", f.with_year(year),
-                         key="exp_cmp_indicators")
+                         key="exp_cmp_indicators", compared=[base_year])
         st.caption(f"改善 {(ind['change'] == 'better').sum()} 项，退步 {(ind['change'] == 'worse').sum()} 项。"
                    "按三级指标名称（忽略年份、空格和标点）对齐。")
 with t_trend:

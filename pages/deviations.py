@@ -22,6 +22,7 @@ d = state.load(figures, f)
 if not d["projects"]:
     render.nothing_matches(f.describe())
 st.caption(f"{render.md(f.describe())}　·　{describe_bands(state.load(get_bands))}")
+render.illustrative(f)
 rows = d["rows"]
 
 

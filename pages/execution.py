@@ -25,6 +25,7 @@ if not t["projects"]:
     render.nothing_matches(f.describe())
 st.caption(f"{render.md(f.describe())}　·　合计 {t['projects']:,} 个项目，全年预算数 {wan_unit(t['budget_wan'])}，"
            f"全年执行数 {wan_unit(t['spent_wan'])}，执行率 {pct(t['execution_rate'])}")
+render.illustrative(f)
 
 st.markdown(grade_line(state.load(project_scores, f)))
 by_project, by_department, by_fund = st.tabs(["按项目", "按主管部门", "按资金来源"])

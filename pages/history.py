@@ -47,6 +47,7 @@ df = state.load(editing.history, hf, LIMIT)
 scope = f"“{name(idents[pid][2])}”的" if pid != ALL else f"{md(f.describe())}　·　"
 st.caption(f"{scope}{len(df)} 条记录" + (f"（仅显示最近 {LIMIT} 条，可用上方条件缩小范围）" if len(df) >= LIMIT else "")
            + "。导入会整体替换同年度、同部门的数据，不能在此撤销。")
+render.illustrative(f)
 settings_log = auth.settings_history(store, LIMIT, include_users=auth.can(current_user(), "admin"))
 if len(settings_log):
     with st.expander(f"设置修改（最近 {len(settings_log)} 条）：执行率区间、评分规则等" + ("及用户账户" if auth.can(

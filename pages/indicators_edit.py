@@ -5,6 +5,7 @@ import streamlit as st
 from perfboard import editing, scoring
 from perfboard.auth import PermissionDenied
 from perfboard.export.tables import infer_spec
+from perfboard.filters import Filters
 from ui import drafts, picker, render, state
 from ui.export import download_buttons
 from ui.fmt import pct
@@ -32,6 +33,7 @@ state.keep(state.K_USER)
 c1, c2 = st.columns([4, 1])
 pid = c1.selectbox("项目（按左侧筛选）", choices, key=state.K_EDIT_PROJECT, format_func=_label)
 c2.text_input("填报人", key=state.K_USER, placeholder="匿名", help="保存时记入修改记录")
+render.illustrative(Filters(year=rows_by_id[pid][0], departments=(rows_by_id[pid][1],)))
 
 current = editing.load_state(store, pid)
 d = drafts.draft_for(current)

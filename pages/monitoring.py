@@ -60,11 +60,11 @@ with by_project:
     rows = state.load(monitoring.table, f, year, period, limit, offset, worst)
     render.table(rows, money=MONEY, rates=RATES, wide=["风险原因"], height=min(35 * len(rows) + 38, 563))
     download_buttons(lambda: monitoring.table(store, f, year, period, worst_first=worst), f"运行监控-1—{period}月",
-                     f, key="exp_monitor", rows=int(t["projects"]))
+                     f, key="exp_monitor", rows=int(t["projects"]), illustrative=False)   # never sample data
 with by_department:
     st.caption("执行率（加权）= 执行数合计 ÷ 预算数合计；状态按同一序时进度规则判定。")
     render.table(fig["by_department"], money=MONEY, rates=RATES)
-    download_buttons(fig["by_department"], f"运行监控按部门-1—{period}月", f, key="exp_monitor_dept")
+    download_buttons(fig["by_department"], f"运行监控按部门-1—{period}月", f, key="exp_monitor_dept", illustrative=False)
 with indicators:
     counts = fig["indicator_lights"].groupby("light", dropna=False)["n"].sum()
     st.markdown("　".join(f"{monitor.badge(k)} {int(counts.get(k, 0)):,} 条" for k in monitoring.INDICATOR_LIGHTS)

@@ -28,6 +28,7 @@ elif o["base_year"]:
     st.info(f"{render.md(f.describe())}。{o['base_year']} 年度没有符合筛选条件的项目，不显示同比变化。", icon=":material/info:")
 else:
     st.info(f"{render.md(f.describe())}。没有更早年度的数据，不显示同比变化。", icon=":material/info:")
+render.illustrative(f, [o["base_year"]] if o["base"] else [])
 
 c = st.columns(6)
 c[0].metric("项目数", count(fig["projects"]), delta_count(ch.get("projects")), delta_color="off")

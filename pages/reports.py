@@ -22,6 +22,7 @@ store = state.store()
 kept = st.session_state.get(K_PROJECT)
 idents, total = picker.projects(f, keep=None if kept in (None, ALL) else kept)
 st.caption(f"筛选：{render.md(f.describe())}　·　{total:,} 个项目。导出内容随左侧筛选变化。")
+render.illustrative(f)
 if not total:
     st.info("当前筛选条件下没有项目。请调整左侧筛选，或先到“数据导入”页面导入数据。", icon=":material/info:")
     st.stop()

@@ -6,6 +6,7 @@ import streamlit as st
 from perfboard import review
 from perfboard.auth import PermissionDenied
 from perfboard.export.workpaper import workpaper_xlsx
+from perfboard.sample import fictional_years
 from ui import render, state
 from ui.auth import download
 from ui.export import XLSX_MIME, file_name
@@ -23,6 +24,7 @@ if f.year is None:
 store = state.store()
 st.caption(f"{render.md(f.describe())}　·　按复核规则检查自评数据（规则与阈值见“设置 › 自评复核规则”），"
            "逐条核实后标记“已核实”或“不采纳”。")
+render.illustrative(f)
 
 c1, c2, c3 = st.columns([3, 1, 1])
 rules = c1.multiselect("复核规则", list(review.RULES), key=K_RULES, placeholder="全部规则",
@@ -38,7 +40,8 @@ for i, sev in enumerate(review.SEVERITIES):
     m[i].metric(review.SEVERITY_ZH[sev], f"{int((found['severity'] == sev).sum()):,}")
 m[3].metric("待核实", f"{int((found['status'] == 'open').sum()):,}")
 m[4].metric("涉及单位", f"{found[['year', 'department']].drop_duplicates().shape[0]:,}")
-st.download_button("导出复核底稿（Excel）", data=download(lambda _user: workpaper_xlsx(found, f.describe())),
+fictional = state.load(fictional_years)
+st.download_button("导出复核底稿（Excel）", data=download(lambda _user: workpaper_xlsx(found, f.describe(), fictional=fictional)),
                    file_name=file_name("自评复核底稿", f, "xlsx"), mime=XLSX_MIME, key="rv_workpaper",
                    icon=":material/download:", on_click="ignore", disabled=not len(found))
 if not len(found):

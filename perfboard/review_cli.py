@@ -32,10 +32,12 @@ def cmd_review(a) -> int:
     with open_store(a) as store:
         filters, _ = scoped_filters(store, a, "view")
         f = findings(store, filters, a.rule, a.severity, a.status)
+        from .sample import fictional_years
+        fictional = fictional_years(store)            # the workpaper labels rows of an invented sample year
     if a.out:
         from .export.workpaper import workpaper_xlsx
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_bytes(workpaper_xlsx(f, filters.describe()))
+        Path(a.out).write_bytes(workpaper_xlsx(f, filters.describe(), fictional=fictional))
         if not a.json:
             print(f"已导出复核底稿：{a.out}（{len(f)} 条发现）")
     if a.json:

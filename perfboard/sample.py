@@ -35,6 +35,37 @@ def fictional_years(store: Store) -> list[int]:
     return [int(y) for y in df["year"].tolist()]
 
 
+_ILLUSTRATIVE = ("SELECT DISTINCT year FROM projects WHERE list_contains(?, source_file)"
+                 " AND (CAST(? AS INTEGER) IS NULL OR year = ?) AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(?, department))"
+                 " ORDER BY year")
+
+
+def illustrative_years(store: Store, filters=None, compared=()) -> tuple[list[int], list[int]]:
+    """(shown, compared): the 示例（虚构） years among the rows `filters` select (every year when it names
+    none) and among the years those rows are compared against. Pages and exports label their data by it."""
+    names = [p.name for p in sample_files() if FICTIONAL_MARK in p.name]
+    if not names:
+        return [], []
+    year = getattr(filters, "year", None)
+    depts = list(getattr(filters, "departments", ()) or ()) or None
+    df = store.sql_df(_ILLUSTRATIVE, [names, year, year, depts, depts])
+    shown = [int(y) for y in df["year"].tolist()]
+    fictional = set(fictional_years(store))
+    other = sorted({int(y) for y in compared if y is not None and int(y) in fictional} - set(shown))
+    return shown, other
+
+
+def illustrative_note(store: Store, filters=None, compared=()) -> str:
+    """One sentence saying which shown or compared years are 示例（虚构）; "" when none is."""
+    shown, other = illustrative_years(store, filters, compared)
+    parts = []
+    if shown:
+        parts.append("、".join(f"{y} 年度" for y in shown) + f"的数据为{FICTIONAL_LABEL}数据，不是真实数据，仅供演示。")
+    if other:
+        parts.append("对比的 " + "、".join(f"{y} 年度" for y in other) + f"为{FICTIONAL_LABEL}数据，同比变化仅供演示。")
+    return "".join(parts)
+
+
 def year_label(year: int | None, fictional: list[int] | set[int]) -> str:
     """'2023 年度（示例（虚构））' for an invented sample year, else '2024 年度'."""
     if year is None:

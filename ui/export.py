@@ -28,15 +28,26 @@ def file_name(title: str, filters=None, ext: str = "xlsx", now: datetime | None 
     return f"{stem}.{ext}"
 
 
-def export_bytes(df, title: str, filters, spec=None, totals=None, fmt: str = "xlsx") -> bytes:
-    """What the buttons download (tests call this: AppTest cannot read a download's bytes)."""
+def export_bytes(df, title: str, filters, spec=None, totals=None, fmt: str = "xlsx", note: str | None = None) -> bytes:
+    """What the buttons download (tests call this: AppTest cannot read a download's bytes). `note`: the
+    示例（虚构） sentence the page shows next to the same data (export_note)."""
     if fmt == "csv":
-        return to_csv(df, spec, totals)
-    return to_xlsx(df, title, filters, spec, totals)
+        return to_csv(df, spec, totals, note)
+    return to_xlsx(df, title, filters, spec, totals, note=note)
+
+
+def export_note(filters, compared=()) -> str:
+    """The 示例（虚构） sentence for a table of the rows `filters` select (compared with `compared` years)."""
+    from perfboard.filters import Filters
+    from perfboard.sample import illustrative_note
+    from ui import state
+    if not isinstance(filters, Filters):
+        return ""
+    return state.load(illustrative_note, filters, tuple(int(y) for y in compared if y is not None))
 
 
 def download_buttons(df, title: str, filters, spec=None, totals=None, key: str = "export",
-                     rows: int | None = None, narrow: bool = False) -> None:
+                     rows: int | None = None, narrow: bool = False, compared=(), illustrative: bool = True) -> None:
     """Two small buttons, 导出 Excel and 导出 CSV, for `df` as shown (same rows, same order); narrow=True
     when they sit in a narrow column (the 需关注 list).
 
@@ -46,7 +57,10 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
 
     spec: list of Col / (column, 中文表头, kind) tuples, or None to infer from the Chinese headers
     (“…（万元）”, “…率”, “状态”). totals: {column: value} or the page's one-row 合计 DataFrame.
+    compared: years the rows are compared against; illustrative=False for data that never comes from the
+    sample (monitoring): otherwise a file of 示例（虚构） rows says so (export_note).
     """
+    note = export_note(filters, compared) if illustrative else ""
     if callable(df):
         disabled, make = not rows, df
     else:
@@ -54,12 +68,12 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
     too_long = bool(rows) and rows > MAX_XLSX_ROWS
     # in a narrow column the usual 1:1:5 split leaves no room for the labels (icons only)
     left, right, _ = st.columns([1, 1, 0.2] if narrow else [1, 1, 5], gap="small")
-    left.download_button("导出 Excel", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "xlsx")),
+    left.download_button("导出 Excel", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "xlsx", note)),
                          file_name=file_name(title, filters, "xlsx"), mime=XLSX_MIME, key=f"{key}_xlsx",
                          icon=":material/download:", on_click="ignore", disabled=disabled or too_long,
                          help=(f"共 {rows:,} 行，超过 Excel 工作表的行数上限，请导出 CSV 或缩小筛选范围" if too_long
                                else f"“{md_text(title, NAME_LIMIT)}”为 Excel 工作簿（含标题、筛选条件与导出时间）"))
-    right.download_button("导出 CSV", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "csv")),
+    right.download_button("导出 CSV", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "csv", note)),
                           file_name=file_name(title, filters, "csv"), mime=CSV_MIME, key=f"{key}_csv",
                           icon=":material/download:", on_click="ignore", disabled=disabled,
                           help="UTF-8 编码（带 BOM），Excel/WPS 可直接打开")

@@ -164,3 +164,12 @@ def _report_styles(shown: pd.DataFrame, money=(), rates=()) -> pd.DataFrame:
         column[flags] = base + _FLAG_STYLE
         css[c] = column
     return pd.DataFrame(css, index=shown.index, columns=shown.columns)
+
+
+def illustrative(filters, compared=()) -> None:
+    """The 示例（虚构） label next to data of an invented sample year, or compared against one (issue 15); nothing
+    for real data. Which years are illustrative is perfboard.sample's decision."""
+    from perfboard.sample import FICTIONAL_LABEL, illustrative_note
+    note = state.load(illustrative_note, filters, tuple(int(y) for y in compared if y is not None))
+    if note:
+        st.caption(f":orange-badge[{FICTIONAL_LABEL}] " + md(note))

@@ -66,12 +66,14 @@ def cmd_export(a) -> int:
     if fmt not in ("xlsx", "csv"):
         print("错误：请用 --format xlsx|csv，或让 --out 以 .xlsx / .csv 结尾。", file=sys.stderr)
         return EXIT_USAGE
+    from ..sample import illustrative_note
     store, filters, user = _store_and_filters(a)
     try:
         table, df, totals = build_table(store, filters, a.what, user=user)
+        note = illustrative_note(store, filters)           # rows of an invented sample year say 示例（虚构）
     finally:
         store.close()
-    data = to_xlsx(df, table.title, filters, None, totals) if fmt == "xlsx" else to_csv(df, None, totals)
+    data = to_xlsx(df, table.title, filters, None, totals, note=note) if fmt == "xlsx" else to_csv(df, None, totals, note)
     return _write(a.out, data, f"“{table.title}”（{len(df)} 行）")
 
 

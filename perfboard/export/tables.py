@@ -210,11 +210,13 @@ def filters_text(filters) -> str:
 
 
 def layout(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None, totals: dict | None = None,
-           now: datetime | None = None) -> Layout:
+           now: datetime | None = None, note: str | None = None) -> Layout:
+    """`note`: the 示例（虚构） sentence (perfboard.sample.illustrative_note) when the rows are, or are compared
+    with, invented sample data; it leads the row just above the header."""
     cols = make_spec(df, spec)
     now = now or datetime.now()
     title = clean(title)
-    subtitle = clean(f"筛选：{filters_text(filters)}　　导出时间：{now:%Y-%m-%d %H:%M}")
+    subtitle = clean((f"{note}　　" if note else "") + f"筛选：{filters_text(filters)}　　导出时间：{now:%Y-%m-%d %H:%M}")
     columns = []
     for c in cols:
         values = df[c.column].tolist()
@@ -276,7 +278,7 @@ class TooManyRows(ValueError):
 
 
 def to_xlsx(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None, totals: dict | None = None,
-            engine: str = "auto", now: datetime | None = None) -> bytes:
+            engine: str = "auto", now: datetime | None = None, note: str | None = None) -> bytes:
     """The table as an .xlsx: title row, filter/time row, header (frozen, autofilter), data, totals row.
 
     `filters` is a Filters (its describe() is used) or a ready string. `totals` maps column -> value for a
@@ -286,7 +288,7 @@ def to_xlsx(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None
     if len(df) > MAX_XLSX_ROWS:
         raise TooManyRows(f"“{title}”共 {len(df):,} 行，超过 Excel 工作表的行数上限（{EXCEL_ROWS:,} 行，含标题与合计行），"
                           "请导出 CSV，或缩小筛选范围。")
-    lay = layout(df, title, filters, spec, totals, now)
+    lay = layout(df, title, filters, spec, totals, now, note)
     if engine == "auto":
         engine = DEFAULT_ENGINE
     if engine == "openpyxl":
@@ -469,16 +471,21 @@ def _csv_number(v: float, kind: str) -> str:
     return f"{v:.6f}".rstrip("0").rstrip(".")
 
 
-def to_csv(df: pd.DataFrame, spec: Spec | None = None, totals: dict | None = None) -> bytes:
+NOTE_HEADER = "数据说明"
+
+
+def to_csv(df: pd.DataFrame, spec: Spec | None = None, totals: dict | None = None, note: str | None = None) -> bytes:
     """The table as CSV in UTF-8 with a BOM (so Excel/WPS open Chinese correctly), Chinese headers.
 
     Numbers are plain (no thousands separators); rates are written as "70.74%", which Excel reads as a
-    number. Text that starts with = + - @ (or tab/CR) is prefixed with a single quote.
+    number. Text that starts with = + - @ (or tab/CR) is prefixed with a single quote. `note` (the
+    示例（虚构） sentence) becomes a first column 数据说明 on every row: a CSV has no title row to carry it.
     """
     cols = make_spec(df, spec)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([c.header for c in cols])
+    lead = [clean(note, newlines=False)] if note else []
+    w.writerow(([NOTE_HEADER] if note else []) + [c.header for c in cols])
 
     def fmt(v, kind):
         v = cell_value(v, kind)
@@ -492,12 +499,12 @@ def to_csv(df: pd.DataFrame, spec: Spec | None = None, totals: dict | None = Non
 
     columns = [df[c.column].tolist() for c in cols]
     for values in zip(*columns):
-        w.writerow([fmt(v, c.kind) for v, c in zip(values, cols)])
+        w.writerow(lead + [fmt(v, c.kind) for v, c in zip(values, cols)])
     totals = totals_dict(totals)
     if totals:
         row = [fmt(totals.get(c.column), c.kind) for c in cols]
         label_at = next((i for i, c in enumerate(cols) if c.kind == "text" and not row[i]), None)
         if label_at is not None:
             row[label_at] = TOTAL_LABEL
-        w.writerow(row)
+        w.writerow(lead + row)
     return buf.getvalue().encode("utf-8-sig")

@@ -19,20 +19,27 @@ SUMMARY_HEADERS = ["年度", "主管部门", *SEVERITIES, "合计", "待核实",
 RULE_HEADERS = ["规则代码", "名称", "复核维度", "等级", "说明", "核验依据", "处理建议", "发现数"]
 
 
-def workpaper_rows(f: pd.DataFrame) -> list[list[str]]:
-    """The workpaper's rows (HEADERS) of findings() rows, in their order."""
+def _year(year, fictional) -> str:
+    """"2023 年度（示例（虚构））" for an invented sample year (issue 15), else "2024 年度"."""
+    from ..sample import FICTIONAL_LABEL
+    return f"{int(year)} 年度" + (f"（{FICTIONAL_LABEL}）" if int(year) in fictional else "")
+
+
+def workpaper_rows(f: pd.DataFrame, fictional=()) -> list[list[str]]:
+    """The workpaper's rows (HEADERS) of findings() rows, in their order; rows of a `fictional` year say
+    示例（虚构） in their 位置."""
     rows = []
     for r in f.itertuples(index=False):
         rule = RULES[r.code]
         obj = r.department if not isinstance(r.project, str) else f"{r.department} · {r.project}"
-        where = f"{int(r.year)} 年度 · {r.location}" if not is_missing(r.year) else str(r.location)
+        where = f"{_year(r.year, fictional)} · {r.location}" if not is_missing(r.year) else str(r.location)
         reason = r.reason if isinstance(r.reason, str) else ""
         rows.append([r.severity, r.dimension, obj, where, r.message, r.fact, rule.suggestion, rule.basis,
                      STATUS_ZH.get(r.status, r.status), reason])
     return rows
 
 
-def summary_rows(f: pd.DataFrame) -> list[list]:
+def summary_rows(f: pd.DataFrame, fictional=()) -> list[list]:
     """Per unit, the units needing attention first (review.unit_counts), with its three most frequent rules."""
     units = unit_counts(f)
     top = {}
@@ -40,12 +47,14 @@ def summary_rows(f: pd.DataFrame) -> list[list]:
         for (y, d), g in f.groupby(["year", "department"]):
             vc = g["code"].value_counts().head(3)
             top[(y, d)] = "；".join(f"{RULES[c].title} {n}" for c, n in vc.items())
-    return [[int(u["year"]), u["department"], *[int(u[s]) for s in SEVERITIES], int(u["total"]), int(u["open"]),
+    return [[_year(u["year"], fictional) if int(u["year"]) in fictional else int(u["year"]), u["department"], *[int(u[s]) for s in SEVERITIES], int(u["total"]), int(u["open"]),
              top.get((u["year"], u["department"]), "")] for u in units.to_dict("records")]
 
 
-def workpaper_xlsx(f: pd.DataFrame, description: str = "", now: datetime | None = None) -> bytes:
-    """The workpaper of findings `f` (review.findings()): sheets 复核底稿, 单位汇总, 复核规则."""
+def workpaper_xlsx(f: pd.DataFrame, description: str = "", now: datetime | None = None, fictional=()) -> bytes:
+    """The workpaper of findings `f` (review.findings()): sheets 复核底稿, 单位汇总, 复核规则. Rows of a
+    `fictional` year (perfboard.sample.fictional_years) say 示例（虚构） next to their year."""
+    fictional = {int(y) for y in fictional}
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -68,7 +77,7 @@ def workpaper_xlsx(f: pd.DataFrame, description: str = "", now: datetime | None 
     for c, (h, w) in enumerate(zip(HEADERS, WIDTHS)):
         ws.write_string(0, c, h, head)
         ws.set_column(c, c, w)
-    for i, row in enumerate(workpaper_rows(f), start=1):
+    for i, row in enumerate(workpaper_rows(f, fictional), start=1):
         for c, v in enumerate(row):
             text(ws, i, c, v, sev_fmt.get(v, wrap) if c == 0 else wrap)
     ws.freeze_panes(1, 0)
@@ -81,7 +90,7 @@ def workpaper_xlsx(f: pd.DataFrame, description: str = "", now: datetime | None 
     ws.set_column(1, 1, 30)
     ws.set_column(2, 6, 9)
     ws.set_column(7, 7, 50)
-    for i, row in enumerate(summary_rows(f), start=1):
+    for i, row in enumerate(summary_rows(f, fictional), start=1):
         for c, v in enumerate(row):
             if isinstance(v, int):
                 ws.write_number(i, c, v)
