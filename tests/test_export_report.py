@@ -162,6 +162,9 @@ def test_report_overall_part_first(sample_doc, sample_store):
     (table,) = sample_doc.tables
     rows = [[c.text for c in r.cells] for r in table.rows]
     assert rows[0] == ["项目名称", "自评得分", "等级"] and len(rows) == 13
+    # the name column gets the room (checked in a PDF print: equal columns wrapped 8 of 12 names)
+    widths = [c.width for c in table.columns]
+    assert widths[0] > 2 * widths[1] and abs(sum(widths) - 15.6 * 360000) < 360000
     assert [r[0] for r in rows[1:]] == [tidy(name) for name, *_ in REFERENCE]
     assert rows[4] == ["2024年招商引资", "82.07（估算）", "待判定"]
     assert rows[5] == ["2024年科技活动周", "100.00（估算）", "优（估算）"]

@@ -523,7 +523,7 @@ def _no_border(style) -> None:
 
 def _write_overall(doc, o: Overall, numbered: bool) -> None:
     """总体情况: totals, the table of scores and grades, the conclusion; then the projects follow."""
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
     doc.add_heading("总体情况", level=1)
     for para in o.paras:
         _write_para(doc, para)
@@ -535,8 +535,13 @@ def _write_overall(doc, o: Overall, numbered: bool) -> None:
         cells = table.add_row().cells
         for cell, text in zip(cells, row):
             cell.text = text
+    table.autofit = False                     # the project name gets the room: one line per project where it fits
+    widths = (Cm(8.4), Cm(3.9), Cm(3.3))       # 15.6 cm: the text width of the page
+    for col, width in zip(table.columns, widths):   # the grid (LibreOffice/WPS read it) and each cell (Word)
+        col.width = width
     for row in table.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
             for para in cell.paragraphs:
                 para.paragraph_format.first_line_indent = Pt(0)
                 para.paragraph_format.line_spacing = Pt(20)
