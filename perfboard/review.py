@@ -104,10 +104,15 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "指标没有填写实际完成值，无法判断是否达成（总览“数据检查”中的“缺实际完成值”）。",
          BASIS_SCORING + "：自评应填写各项指标的实际完成值。",
          "补填实际完成值；确实无法取得的，说明原因。"),
-    Rule("missing-target", "指标设置", "P1", "缺年度指标值",
-         "指标没有填写年度指标值（目标），无法判断是否达成（总览“数据检查”中的“缺年度指标值”）。",
+    Rule("missing-target", "指标设置", "P1", "缺年度指标值且未判定",
+         "指标没有填写年度指标值（目标），也没有人工判定，无法判断是否达成（总览“数据检查”中的“缺指标值未判定”）。"
+         "已人工判定的指标不在此列。",
          BASIS_INDICATORS + "：绩效指标应设置明确的指标值。",
-         "按批复的绩效目标补填年度指标值。"),
+         "按批复的绩效目标补填年度指标值，或由复核人员人工判定是否达成。"),
+    Rule("pending-judgement", "自评口径", "P2", "指标待人工判定",
+         "年度指标值为定性表述（或单位、方向无法比较），实际完成值已填写，但没有人工判定是否达成。",
+         BASIS_SCORING + "：定性指标根据指标完成情况分为达成、部分达成、未达成等档次评分。",
+         "由填报单位或复核人员按佐证材料判定达成、部分达成或未达成。"),
     Rule("zero-without-reason", "报告内容逻辑", "P1", "实际值为零无说明",
          "实际完成值为 0，但未填写原因。",
          BASIS_FORM + "：未完成绩效目标的，应说明原因。",
@@ -128,19 +133,88 @@ QUALITY_CHECK_RULES = {
 }
 
 
+def _check_mask(f: pd.DataFrame, check: str) -> np.ndarray:
+    """Which findings of `f` the data-quality check `check` counts."""
+    code, part = QUALITY_CHECK_RULES[check]
+    m = (f["code"] == code).to_numpy(dtype=bool, copy=True)
+    if part == "project":
+        m &= f["indicator_id"].isna().to_numpy()
+    elif part == "indicator":
+        m &= f["indicator_id"].notna().to_numpy()
+    elif part is not None:
+        m &= (f["location"] == part).to_numpy(dtype=bool)
+    return m
+
+
 def quality_counts(f: pd.DataFrame) -> dict[str, int]:
     """The data-quality strip's counts (deviations.QUALITY_CHECKS keys) from review findings `f`."""
-    out = {}
-    for check, (code, part) in QUALITY_CHECK_RULES.items():
-        g = f[f["code"] == code]
-        if part == "project":
-            g = g[g["indicator_id"].isna()]
-        elif part == "indicator":
-            g = g[g["indicator_id"].notna()]
-        elif part is not None:
-            g = g[g["location"] == part]
-        out[check] = len(g)
-    return out
+    return {check: int(_check_mask(f, check).sum()) for check in QUALITY_CHECK_RULES}
+
+
+@dataclass(frozen=True)
+class CountItem:
+    """One line item of the findings as the brief states them: `n` findings of rule `code`, each one `unit`
+    (个单位 / 个项目 / 条指标), under a label saying what they are; `check` is the overview strip's check it is."""
+    code: str
+    severity: str
+    label: str
+    n: int
+    unit: str
+    check: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.n} {self.unit}"
+
+
+# Rules whose project-level findings differ by where they are (执行率 / 总分 / 得分; 实际完成情况 / 偏离原因):
+# counted apart, so that each item counts at most one finding per project.
+_BY_LOCATION = ("reported-vs-computed", "copied-text")
+
+
+def count_items(f: pd.DataFrame) -> list[CountItem]:
+    """Findings `f` (findings() rows) counted for the one-page brief, every finding in exactly one item: first
+    the overview strip's checks (deviations.QUALITY_CHECKS labels, the strip's counts), then the other findings by
+    severity and rule, split into units, projects and indicators so each item's unit is what it counts. Items
+    that count nothing are left out; summed per code they give counts_by_code(f)."""
+    from .deviations import QUALITY_CHECKS
+    items: list[CountItem] = []
+    if not len(f):
+        return items
+    taken = np.zeros(len(f), dtype=bool)
+    for check in QUALITY_CHECK_RULES:
+        m = _check_mask(f, check) & ~taken
+        taken |= m
+        if m.any():
+            label, _, unit = QUALITY_CHECKS[check]
+            items.append(CountItem(QUALITY_CHECK_RULES[check][0], str(f["severity"][m].iloc[0]), label,
+                                   int(m.sum()), unit, check))
+    rest = f[~taken]
+    no_project = rest["project_id"].isna().to_numpy()
+    on_indicator = rest["indicator_id"].notna().to_numpy()
+    level = np.where(on_indicator, "条指标", np.where(no_project, "个单位", "个项目"))
+    place = np.where((level == "个项目") & rest["code"].isin(_BY_LOCATION).to_numpy(),
+                     rest["location"].astype(object).fillna("").to_numpy(), "")
+    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rule_rank = {c: i for i, c in enumerate(RULES)}
+    groups = pd.DataFrame({"code": rest["code"].to_numpy(), "severity": rest["severity"].to_numpy(),
+                           "unit": level, "place": place}).value_counts(sort=False).reset_index(name="n")
+    groups = groups.assign(_s=groups["severity"].map(sev_rank), _r=groups["code"].map(rule_rank),
+                           _u=groups["unit"].map({"个单位": 0, "个项目": 1, "条指标": 2}))
+    for g in groups.sort_values(["_s", "_r", "_u", "place"], kind="stable").itertuples(index=False):
+        label = RULES[g.code].title + (f"（{g.place}）" if g.place else "")
+        items.append(CountItem(g.code, g.severity, label, int(g.n), g.unit))
+    return items
+
+
+def undecided(f: pd.DataFrame) -> list[tuple[str, int]]:
+    """(project, indicators nobody has decided) from findings `f`: the missing-target and pending-judgement
+    findings per project, most first (the brief lists them apart from the red projects)."""
+    u = f[f["code"].isin(["missing-target", "pending-judgement"])]
+    if not len(u):
+        return []
+    n = u.groupby(["project_id", "project"], sort=False).size()       # by id: two units may share a name
+    return sorted(((str(p), int(k)) for (_, p), k in n.items()), key=lambda x: (-x[1], x[0]))
 
 # ---------------------------------------------------------------- settings
 SETTING_KEY = "review"

@@ -300,6 +300,23 @@ def test_zero_without_reason(store):
     assert f["indicator"].tolist() == ["零无说明", "零成本"]
 
 
+def test_missing_actual_missing_target_and_pending_judgement(store):
+    pid = add_project(store, "项目", improvement="整改", deviation_reason="原因")
+    add_indicator(store, pid, "产出指标", "数量指标", "缺实际", "≥10项", None)
+    add_indicator(store, pid, "产出指标", "数量指标", "缺实际已判定", "≥10项", None, judgement="达成")
+    add_indicator(store, pid, "产出指标", "数量指标", "缺目标", None, "5项")
+    add_indicator(store, pid, "产出指标", "数量指标", "缺目标已判定", None, "5项", judgement="部分达成")
+    add_indicator(store, pid, "产出指标", "时效指标", "定性待判", "及时拨付", "已拨付")
+    add_indicator(store, pid, "产出指标", "时效指标", "定性已判", "及时拨付", "已拨付", judgement="达成")
+    add_indicator(store, pid, "产出指标", "数量指标", "数值已达成", "≥10项", "12项")
+    assert found(store, "missing-actual")["indicator"].tolist() == ["缺实际"]
+    assert found(store, "missing-target")["indicator"].tolist() == ["缺目标"]
+    f = found(store, "pending-judgement")
+    assert f["indicator"].tolist() == ["定性待判"] and f.iloc[0]["severity"] == "P2"
+    assert "及时拨付" in f.iloc[0]["fact"] and "已拨付" in f.iloc[0]["fact"]
+    assert review.undecided(review.findings(store)) == [("项目", 2)]      # 缺目标 and 定性待判
+
+
 def test_filters_narrow_the_findings(store):
     pid = add_project(store, "甲的", dept="甲局")
     add_indicator(store, pid, "产出指标", "数量指标", "处个", "1处", "1个")
@@ -409,7 +426,8 @@ def test_unit_counts_put_units_with_open_p0_first(store):
     add_indicator(store, pid, "产出指标", "数量指标", "a", "1处", "1个")
     u = review.unit_counts(review.findings(store))
     assert u["department"].tolist() == ["乙局", "甲局"]          # 乙局 has a P0 (rate) though fewer findings
-    assert u.set_index("department").loc["甲局", ["P0", "P1", "P2", "open"]].tolist() == [0, 3, 1, 4]   # 2 unit-mismatch + missing-level1; thin (2 产出)
+    assert u.set_index("department").loc["甲局", ["P0", "P1", "P2", "open"]].tolist() == [0, 3, 3, 6]
+    # P1: 2 unit-mismatch + missing-level1; P2: thin (2 产出) + 2 pending-judgement (units differ: nobody decided)
 
 
 # ---------------------------------------------------------------- workpaper and CLI

@@ -25,3 +25,10 @@ def test_counts_agree_on_synthetic_data(synthetic_store, f):
     got = review.quality_counts(review.findings(synthetic_store, f))
     want = figures(synthetic_store, f)["quality"]
     assert got == want and sum(want.values()) > 0
+
+
+@pytest.mark.parametrize("f", [Filters(year=2024), Filters(year=2023, lights=("红", "黄")), Filters()])
+def test_pending_judgement_is_the_overviews_pending_count(synthetic_store, f):
+    """pending-judgement counts what the overview's 指标达成 help calls 待人工判定."""
+    got = review.counts_by_code(review.findings(synthetic_store, f))["pending-judgement"]
+    assert got == figures(synthetic_store, f)["indicators_pending"] > 0

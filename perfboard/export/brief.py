@@ -77,8 +77,9 @@ class BriefData:
     figures: list[Figure]
     attention: list[dict]
     attention_total: int
-    quality: list[str]
+    quality: list          # review.CountItem: the overview strip's checks
     undecided: list[tuple[str, int]] = field(default_factory=list)   # (project, indicators nobody decided yet)
+    review: list = field(default_factory=list)    # review.CountItem: the other review findings
     chart_png: bytes | None = None
     chart_note: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -91,42 +92,16 @@ def _scope_name(filters: Filters, departments: list[str]) -> str:
     return "各部门" if not depts else f"{depts[0]}等 {len(depts)} 个部门"
 
 
-# Data checks the brief counts: each label says exactly what its number counts (issue 15). One function
-# (data_checks) so the review rules can replace it in one place.
-CHECK_LABELS = {
-    "rate_mismatch": ("填报执行率与计算值不一致", "个项目"),
-    "budget_no_reason": ("执行偏离但未填写偏离原因", "个项目"),
-    "missing_actual": ("指标缺少实际完成值", "条"),
-    "missing_target": ("指标无年度指标值且未判定（待人工判定）", "条"),
-    "unmet_no_reason": ("未达成指标未填写偏差原因", "条"),
-    "no_target_text": ("指标未填写年度指标值", "条"),
-}
-
-
-def data_checks(store: Store, filters: Filters, quality: dict) -> list[str]:
-    """The brief's 数据检查 line items: the overview's counts (figures.sql) under labels saying what they
-    count, plus the indicators without a written target at all (whatever their status)."""
-    from ..summary import projects
-    counts = dict(quality)
-    ids = [int(i) for i in projects(store, filters)["id"]]
-    counts["no_target_text"] = int(store.scalar(
-        "SELECT count(*) FROM indicators WHERE list_contains(?, project_id) AND status <> 'na'"
-        " AND (target_text IS NULL OR trim(target_text) = '')", [ids]) or 0) if ids else 0
-    return [f"{CHECK_LABELS[k][0]} {n} {CHECK_LABELS[k][1]}" for k, n in counts.items() if n and k in CHECK_LABELS]
-
-
-def undecided_projects(store: Store, filters: Filters) -> list[tuple[str, int]]:
-    """Projects with indicators nobody has decided yet (no target and no judgement, or a qualitative target
-    awaiting a judgement): listed apart from the red ones, most first."""
-    from ..summary import projects
-    pdf = projects(store, filters)
-    if not len(pdf):
-        return []
-    rows = store.sql_df("SELECT project_id, count(*) AS n FROM indicators WHERE list_contains(?, project_id)"
-                        " AND status IN ('pending', 'no_target') GROUP BY project_id", [[int(i) for i in pdf["id"]]])
-    names = dict(zip(pdf["id"].astype(int), pdf["name"]))
-    out = [(names[int(r.project_id)], int(r.n)) for r in rows.itertuples(index=False)]
-    return sorted(out, key=lambda x: (-x[1], x[0]))
+# The data-quality part is the 自评复核 rules' (perfboard.review), one source of truth with the overview strip, the
+# review page and `review --json`: the strip's checks under the strip's labels and counts, then every other
+# finding by severity and rule, each item counting units, projects or indicators as its label says; the undecided
+# list is the missing-target and pending-judgement findings per project.
+def review_part(store: Store, filters: Filters) -> tuple[list, list, list[tuple[str, int]]]:
+    """(the strip's check items, the other rules' items (review.CountItem), undecided projects) under `filters`."""
+    from .. import review
+    f = review.findings(store, filters)
+    items = review.count_items(f)
+    return ([i for i in items if i.check], [i for i in items if not i.check], review.undecided(f))
 
 
 def brief_data(store: Store, filters: Filters = Filters(), with_chart: bool = True,
@@ -161,10 +136,9 @@ def brief_data(store: Store, filters: Filters = Filters(), with_chart: bool = Tr
         Figure("指标达成", f"{fig['indicators_met']} / {fig['indicators_total']}",
                change_pp(ch.get("indicators_met_share_pp"))),
     ]
-    quality = data_checks(store, filters, o["quality"])
+    quality, others, undecided = review_part(store, filters)
     data = BriefData(title=title, subtitle=subtitle, figures=figures, attention=o["attention"],
-                     attention_total=o["attention_total"], quality=quality,
-                     undecided=undecided_projects(store, filters))
+                     attention_total=o["attention_total"], quality=quality, undecided=undecided, review=others)
     if with_chart:
         try:
             data.chart_png = chart_png(o["chart"], o["bands"], top_n=len(o["chart"]))   # already capped
@@ -238,7 +212,13 @@ def _undecided_line(data: BriefData) -> str | None:
 
 
 def _quality_line(data: BriefData) -> str:
-    return "数据检查：" + ("；".join(data.quality) if data.quality else "未发现问题")
+    line = "数据检查：" + ("；".join(i.text for i in data.quality) if data.quality else "未发现问题")
+    if data.review:
+        by = {}
+        for i in data.review:
+            by.setdefault(i.severity, []).append(i.text)
+        line += "。自评复核另发现：" + "；".join(f"{sev} " + "、".join(t) for sev, t in by.items())
+    return line
 
 
 # ---------------------------------------------------------------- .docx

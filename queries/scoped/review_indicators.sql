@@ -11,7 +11,9 @@
 --   missing-reason           status unmet and no 偏差原因 (as figures.sql's unmet_no_reason)
 --   zero-without-reason      an actual of 0 and no 偏差原因
 --   missing-actual           no 实际完成值 (status missing: the overview's 缺实际完成值 check)
---   missing-target           no 年度指标值 (status no_target: the overview's 缺年度指标值 check)
+--   missing-target           no 年度指标值 and no judgement (status no_target: the overview's 缺指标值未判定 check)
+--   pending-judgement        the numbers cannot decide (a qualitative target, units or direction not comparable)
+--                            and nobody has judged (status pending); with missing-target: the brief's 待判定指标
 -- Run for projects $lo..$hi (ids) at a time: the strings built here for a province at once took ~1 GB.
 -- key = md5 of code | year | department | project identity ('code:' code, else 'name:' name without
 -- whitespace) | 一级 | 二级 | 三级 | evidence: the same finding again after a re-import of unchanged rows.
@@ -61,13 +63,14 @@ WITH sp AS (
            j.actual_value = 0 AND j.no_note AS zero_no_reason,
            j.status = 'missing' AS no_actual,
            j.status = 'no_target' AS no_target,
+           j.status = 'pending' AS pending,
            CASE WHEN j.t = '' THEN '（未填写）' ELSE j.t END AS shown_t
     FROM judged j
 ), rows AS (
     SELECT f.*, sp.year, sp.department, sp.project_code, sp.name AS project, sp.identity
     FROM flagged f JOIN sp ON sp.id = f.project_id
     WHERE coalesce(f.below_target OR f.cost_direction OR f.unit_mismatch OR f.vague OR f.no_reason
-                   OR f.zero_no_reason OR f.no_actual OR f.no_target, false)
+                   OR f.zero_no_reason OR f.no_actual OR f.no_target OR f.pending, false)
 ), findings AS (
     SELECT *, 'full-score-below-target' AS code,
            '实际完成值未达到年度指标值，但' || how AS message,
@@ -114,11 +117,16 @@ WITH sp AS (
            to_json({'target': t}) AS evidence
     FROM rows WHERE no_actual
     UNION ALL BY NAME
-    SELECT *, 'missing-target' AS code, '指标缺少年度指标值' AS message,
+    SELECT *, 'missing-target' AS code, '指标缺少年度指标值，且未人工判定' AS message,
            '实际完成值 ' || CASE WHEN a = '' THEN '（未填写）' ELSE a END
                || '，“年度指标值”为空，无法判断是否达成。' AS fact,
            to_json({'actual': a}) AS evidence
     FROM rows WHERE no_target
+    UNION ALL BY NAME
+    SELECT *, 'pending-judgement' AS code, '指标待人工判定是否达成' AS message,
+           '年度指标值 ' || shown_t || '，实际完成值 ' || a || '：无法按数值自动判定，且未人工判定是否达成。' AS fact,
+           to_json({'target': t, 'actual': a}) AS evidence
+    FROM rows WHERE pending
 )
 SELECT code, year, department, project_id, project, project_code, id AS indicator_id,
        coalesce(level3, '') AS indicator,
