@@ -13,7 +13,6 @@ a re-run and a re-import of unchanged rows; changed evidence is a new finding.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -277,27 +276,16 @@ def validate_settings(cfg: dict) -> list[str]:
 
 def review_settings(store: Store | None) -> dict:
     """DEFAULTS overlaid with the stored 'review' setting; an unusable stored value falls back to DEFAULTS."""
-    cfg = copy.deepcopy(DEFAULTS)
-    stored = store.get_setting(SETTING_KEY, {}) if store is not None else {}
-    if isinstance(stored, dict):
-        for k, v in stored.items():
-            if k == "severity" and isinstance(v, dict):
-                cfg[k].update(v)
-            elif k in cfg:
-                cfg[k] = v
-    return cfg if not validate_settings(cfg) else copy.deepcopy(DEFAULTS)
+    from .overlay import stored_settings
+    return stored_settings(store, SETTING_KEY, DEFAULTS, "severity", validate_settings)
 
 
 def save_review_settings(store: Store, cfg: dict, user=None) -> bool:
     """Store a review configuration as `user` (administrators only; audited in settings_log). ValueError
     (Chinese message) when it is not usable; auth.PermissionDenied for a non-administrator."""
     from .auth import change_setting
-    merged = copy.deepcopy(DEFAULTS)
-    for k, v in cfg.items():
-        if k == "severity" and isinstance(v, dict):
-            merged[k].update(v)
-        elif k in merged:
-            merged[k] = v
+    from .overlay import overlay
+    merged = overlay(DEFAULTS, cfg, "severity")
     problems = validate_settings(merged)
     if problems:
         raise ValueError("；".join(problems))

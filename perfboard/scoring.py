@@ -94,15 +94,8 @@ def validate_settings(cfg: dict) -> list[str]:
 
 def scoring_settings(store: Store | None) -> dict:
     """DEFAULTS overlaid with the stored 'scoring' setting; an unusable stored value falls back to DEFAULTS."""
-    cfg = copy.deepcopy(DEFAULTS)
-    stored = store.get_setting(SETTING_KEY, {}) if store is not None else {}
-    if isinstance(stored, dict):
-        for k, v in stored.items():
-            if k == "coefficients" and isinstance(v, dict):
-                cfg[k].update(v)         # one coefficient may be stored alone
-            elif k in cfg:
-                cfg[k] = v
-    return cfg if not validate_settings(cfg) else copy.deepcopy(DEFAULTS)
+    from .overlay import stored_settings
+    return stored_settings(store, SETTING_KEY, DEFAULTS, "coefficients", validate_settings)   # one coefficient may be stored alone
 
 
 def save_scoring_settings(store: Store, cfg: dict, user=None) -> None:

@@ -6,7 +6,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .headers import INDICATOR_FIELDS, PROJECT_FIELDS, PROJECT_REQUIRED
+from .headers import INDICATOR_FIELDS, PROJECT_FIELDS
 
 MONEY = {"initial_budget", "budget", "spent"}
 PROJECT_ORDER = ["year", "department", "unit", "project_code", "project_name", "funding_source", "initial_budget",
@@ -37,13 +37,14 @@ INSTRUCTIONS = [
 ]
 
 
-def template_bytes() -> bytes:
+def _workbook(sheets, instructions, notes_width: int) -> bytes:
+    """A blank template: one sheet per (title, headers) with the headers bold on a
+    blue fill, frozen under the header row, then the 说明 sheet of `instructions`."""
     wb = Workbook()
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    for title, headers, required in (("项目", project_headers(), {PROJECT_FIELDS[f][0] for f in PROJECT_REQUIRED}),
-                                     ("绩效指标", indicator_headers(), {"项目名称", "三级指标"})):
-        ws = wb.active if title == "项目" else wb.create_sheet(title)
+    for n, (title, headers) in enumerate(sheets):
+        ws = wb.active if n == 0 else wb.create_sheet(title)
         ws.title = title
         ws.append(headers)
         for cell in ws[1]:
@@ -53,35 +54,21 @@ def template_bytes() -> bytes:
             ws.column_dimensions[cell.column_letter].width = max(10, min(30, len(str(cell.value)) * 2 + 4))
         ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明")
-    for line in INSTRUCTIONS:
+    for line in instructions:
         notes.append([line])
-    notes.column_dimensions["A"].width = 110
+    notes.column_dimensions["A"].width = notes_width
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def template_bytes() -> bytes:
+    return _workbook([("项目", project_headers()), ("绩效指标", indicator_headers())], INSTRUCTIONS, 110)
 
 
 def monitoring_template_bytes() -> bytes:
     """The blank flat monitoring template (issue 17): 执行监控 and 监控指标 sheets and the instructions, from the
     monitoring reader's own header lists (tests import it back)."""
     from .monitoring_forms import TEMPLATE_INDICATOR_HEADERS, TEMPLATE_INSTRUCTIONS, TEMPLATE_PROJECT_HEADERS
-    wb = Workbook()
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for title, headers in (("执行监控", TEMPLATE_PROJECT_HEADERS), ("监控指标", TEMPLATE_INDICATOR_HEADERS)):
-        ws = wb.active if title == "执行监控" else wb.create_sheet(title)
-        ws.title = title
-        ws.append(headers)
-        for cell in ws[1]:
-            cell.font = bold
-            cell.fill = fill
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-            ws.column_dimensions[cell.column_letter].width = max(10, min(30, len(str(cell.value)) * 2 + 4))
-        ws.freeze_panes = "A2"
-    notes = wb.create_sheet("说明")
-    for line in TEMPLATE_INSTRUCTIONS:
-        notes.append([line])
-    notes.column_dimensions["A"].width = 120
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return _workbook([("执行监控", TEMPLATE_PROJECT_HEADERS), ("监控指标", TEMPLATE_INDICATOR_HEADERS)],
+                     TEMPLATE_INSTRUCTIONS, 120)

@@ -6,7 +6,6 @@ The content is the overview page's (perfboard.overview), so the brief never disa
 """
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,7 +76,7 @@ class BriefData:
     figures: list[Figure]
     attention: list[dict]
     attention_total: int
-    quality: list          # review.CountItem: the overview strip's checks
+    quality: list          # the brief: review.CountItem of the overview strip's checks; the monitoring brief: lines
     undecided: list[tuple[str, int]] = field(default_factory=list)   # (project, indicators nobody decided yet)
     review: list = field(default_factory=list)    # review.CountItem: the other review findings
     chart_png: bytes | None = None
@@ -221,157 +220,29 @@ def _quality_line(data: BriefData) -> str:
     return line
 
 
-# ---------------------------------------------------------------- .docx
-def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | None = None, user=None) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Cm, Pt, RGBColor
-
-    from .docxutil import fixed_widths, set_fonts, shade_cell, style_text
-
-    data = clean_deep(data or brief_data(store, filters, user=user))     # lxml refuses control characters
-    doc = Document()
-    sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Cm(29.7), Cm(21)
-    sec.left_margin = sec.right_margin = Cm(1.5)
-    sec.top_margin = sec.bottom_margin = Cm(1.2)
-    normal = style_text(doc, "Normal", "微软雅黑", 10, latin="Arial")
-    normal.paragraph_format.space_after = Pt(0)
-    normal.paragraph_format.space_before = Pt(0)
-    h = style_text(doc, "Title", "黑体", 18, bold=True, latin="Arial")
-    h.paragraph_format.space_after = Pt(2)
-    from .report import _no_border
-    _no_border(h)
-
-    doc.add_paragraph(data.title, style="Title")
-    p = doc.add_paragraph()
-    r = p.add_run(data.subtitle)
-    r.font.size, r.font.color.rgb = Pt(9), RGBColor(0x59, 0x59, 0x59)
-    p.paragraph_format.space_after = Pt(6)
-
-    table = doc.add_table(rows=3, cols=len(data.figures))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    fixed_widths(table, [Cm(26.6 / len(data.figures))] * len(data.figures))
-    for i, f in enumerate(data.figures):
-        for row, text, size, bold, colour in ((0, f.label, 9, False, "595959"), (1, f.value, 18, True, "000000"),
-                                              (2, f.change or "—", 9, False, "595959")):
-            cell = table.cell(row, i)
-            shade_cell(cell, "F3F6FA")
-            para = cell.paragraphs[0]
-            para.alignment = 1
-            run = para.add_run(text)
-            run.font.size, run.bold = Pt(size), bold
-            run.font.color.rgb = RGBColor.from_string(colour)
-    doc.add_paragraph().paragraph_format.space_after = Pt(4)
-
-    body = doc.add_table(rows=1, cols=2)
-    fixed_widths(body, [Cm(15.6), Cm(11)])
-    left, right = body.cell(0, 0), body.cell(0, 1)
-    lp = left.paragraphs[0]
-    lp.add_run("各项目执行率（由低到高）").bold = True
-    if data.chart_png:
-        from PIL import Image
-        w, hgt = Image.open(io.BytesIO(data.chart_png)).size
-        width_cm = min(15.0, 11.0 * w / hgt)           # at most 11 cm high, so the page stays one page
-        left.add_paragraph().add_run().add_picture(io.BytesIO(data.chart_png), width=Cm(width_cm))
-    else:
-        run = left.add_paragraph().add_run(data.chart_note or "")
-        run.font.color.rgb = RGBColor(0xC0, 0, 0)
-    rp = right.paragraphs[0]
-    rp.add_run(_attention_heading(data)).bold = True
-    for n, item in enumerate(data.attention, start=1):
+# ---------------------------------------------------------------- .docx / .pdf (onepage.py lays it out)
+def _page(data: BriefData):
+    from .onepage import Entry, OnePage
+    entries = []
+    for item in data.attention:
         head, lines = _attention_lines(item)
-        para = right.add_paragraph()
-        para.paragraph_format.space_before = Pt(4)
-        run = para.add_run(f"{n}. {head}")
-        run.bold, run.font.size = True, Pt(9.5)
-        run.font.color.rgb = RGBColor.from_string(LIGHT_HEX.get(item["light"], "000000"))
-        for line in lines:
-            lr = right.add_paragraph().add_run(line)
-            lr.font.size = Pt(8.5)
-    if _undecided_line(data):          # apart from the red ones: nobody has decided these indicators yet
-        ur = right.add_paragraph().add_run(_undecided_line(data))
-        ur.bold, ur.font.size = True, Pt(9)
-    p = doc.add_paragraph()
-    p.paragraph_format.space_before = Pt(6)
-    qr = p.add_run(_quality_line(data))
-    qr.font.size, qr.font.color.rgb = Pt(9), RGBColor(0x59, 0x59, 0x59)
-    doc.core_properties.title = data.title
-    doc.core_properties.author = "PerfBoard"
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        entries.append(Entry(head, LIGHT_HEX.get(item["light"], "000000"), lines))
+    return OnePage(title=data.title, subtitle=data.subtitle, figures=data.figures,
+                   chart_heading="各项目执行率（由低到高）", chart_png=data.chart_png, chart_note=data.chart_note,
+                   heading=_attention_heading(data), entries=entries, footer=_quality_line(data),
+                   after=_undecided_line(data))     # apart from the red ones: nobody has decided these yet
 
 
-# ---------------------------------------------------------------- .pdf
+def brief_docx(store: Store, filters: Filters = Filters(), data: BriefData | None = None, user=None) -> bytes:
+    from .onepage import onepage_docx
+    return onepage_docx(_page(data or brief_data(store, filters, user=user)))
+
+
 def brief_pdf(store: Store, filters: Filters = Filters(), data: BriefData | None = None, user=None) -> bytes:
     """The brief as a one-page PDF with the CJK font embedded. Raises FontMissing without a CJK font."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Image, KeepInFrame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-    from xml.sax.saxutils import escape
-
-    font = reportlab_font()                     # FontMissing before any work when there is no CJK font
-    data = clean_deep(data or brief_data(store, filters, user=user))     # reportlab's parser too
-
-    def style(size, colour="#000000", leading=None, bold=False, align=0):
-        return ParagraphStyle("s", fontName=font, fontSize=size, leading=leading or size * 1.3,
-                              textColor=colors.HexColor(colour), wordWrap="CJK", alignment=align)
-
-    page_w, page_h = landscape(A4)
-    margin_x, margin_y = 1.5 * cm, 1.2 * cm
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=margin_x, rightMargin=margin_x,
-                            topMargin=margin_y, bottomMargin=margin_y, title=data.title, author="PerfBoard")
-    width = page_w - 2 * margin_x
-    story = [Paragraph(escape(data.title), style(18, leading=24)), Spacer(1, 2),
-             Paragraph(escape(data.subtitle), style(8.5, "#595959")), Spacer(1, 8)]
-    cells = [[Paragraph(escape(f.label), style(9, "#595959", align=1)) for f in data.figures],
-             [Paragraph(escape(f.value), style(17, leading=22, align=1)) for f in data.figures],
-             [Paragraph(escape(f.change or "—"), style(8.5, "#595959", align=1)) for f in data.figures]]
-    figures = Table(cells, colWidths=[width / len(data.figures)] * len(data.figures))
-    figures.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F3F6FA")),
-                                 ("LINEAFTER", (0, 0), (-2, -1), 2, colors.white),
-                                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                 ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-    story += [figures, Spacer(1, 8)]
-
-    left_w, right_w = width * 0.58, width * 0.42
-    body_h = page_h - 2 * margin_y - 4.6 * cm          # what is left under the title and the figures
-    left = [Paragraph("各项目执行率（由低到高）", style(10, leading=14)), Spacer(1, 4)]
-    if data.chart_png:
-        from PIL import Image as PILImage
-        w, h = PILImage.open(io.BytesIO(data.chart_png)).size
-        scale = min((left_w - 8) / w, (body_h - 30) / h)
-        left.append(Image(io.BytesIO(data.chart_png), width=w * scale, height=h * scale))
-    else:
-        left.append(Paragraph(escape(data.chart_note or ""), style(9, "#C00000")))
-    right = [Paragraph(escape(_attention_heading(data)), style(10, leading=14)), Spacer(1, 4)]
-    for n, item in enumerate(data.attention, start=1):
-        head, lines = _attention_lines(item)
-        right.append(Paragraph(escape(f"{n}. {head}"), style(9, "#" + LIGHT_HEX.get(item["light"], "000000"))))
-        for line in lines:
-            right.append(Paragraph(escape(line), style(8, "#333333", leading=10.5)))
-        right.append(Spacer(1, 4))
-    body = Table([[KeepInFrame(left_w, body_h, left, mode="shrink"),
-                   KeepInFrame(right_w, body_h, right, mode="shrink")]], colWidths=[left_w, right_w])
-    body.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                              ("LINEBEFORE", (1, 0), (1, 0), 0.5, colors.HexColor("#CCCCCC")),
-                              ("LEFTPADDING", (1, 0), (1, 0), 10)]))
-    if _undecided_line(data):          # apart from the red ones: nobody has decided these indicators yet
-        right.append(Paragraph(escape(_undecided_line(data)), style(9, leading=12)))
-    body = Table([[KeepInFrame(left_w, body_h, left, mode="shrink"),
-                   KeepInFrame(right_w, body_h, right, mode="shrink")]], colWidths=[left_w, right_w])
-    body.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                              ("LINEBEFORE", (1, 0), (1, 0), 0.5, colors.HexColor("#CCCCCC")),
-                              ("LEFTPADDING", (1, 0), (1, 0), 10)]))
-    story += [body, Spacer(1, 6), Paragraph(escape(_quality_line(data)), style(8.5, "#595959"))]
-    doc.build(story)
-    return buf.getvalue()
+    from .onepage import onepage_pdf
+    reportlab_font()                            # FontMissing before any work when there is no CJK font
+    return onepage_pdf(_page(data or brief_data(store, filters, user=user)))
 
 
 def brief_bytes(store: Store, filters: Filters, fmt: str, user=None) -> bytes:

@@ -5,7 +5,6 @@ with their reasons. As .docx (python-docx) and .pdf (reportlab with the embedded
 The content is the 执行监控 page's (perfboard.monitoring), so the brief never disagrees with the screen."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from .. import auth, monitoring
@@ -93,122 +92,24 @@ def _footer(data: BriefData) -> str:
     return "指标进度：" + "；".join(data.quality)
 
 
+def _page(data: BriefData):
+    from .onepage import Entry, OnePage
+    entries = [Entry(_head(item), MONITOR_HEX.get(item["light"], "000000"), item["lines"]) for item in data.attention]
+    return OnePage(title=data.title, subtitle=data.subtitle, figures=data.figures,
+                   chart_heading="各项目执行率与序时进度（落后最多的在前）", chart_png=data.chart_png,
+                   chart_note=data.chart_note, heading=_heading(data), entries=entries, footer=_footer(data),
+                   value_pt=(16, 16), blank_change="")
+
+
 def monitor_brief_docx(data: BriefData) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Cm, Pt, RGBColor
-
-    from .docxutil import fixed_widths, shade_cell, style_text
-
-    doc = Document()
-    sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Cm(29.7), Cm(21)
-    sec.left_margin = sec.right_margin = Cm(1.5)
-    sec.top_margin = sec.bottom_margin = Cm(1.2)
-    normal = style_text(doc, "Normal", "微软雅黑", 10, latin="Arial")
-    normal.paragraph_format.space_after = Pt(0)
-    style_text(doc, "Title", "黑体", 18, bold=True, latin="Arial")
-    doc.add_paragraph(data.title, style="Title")
-    run = doc.add_paragraph().add_run(data.subtitle)
-    run.font.size, run.font.color.rgb = Pt(9), RGBColor(0x59, 0x59, 0x59)
-    table = doc.add_table(rows=3, cols=len(data.figures))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    fixed_widths(table, [Cm(26.6 / len(data.figures))] * len(data.figures))
-    for i, f in enumerate(data.figures):
-        for row, text, size, bold in ((0, f.label, 9, False), (1, f.value, 16, True), (2, f.change or "", 8.5, False)):
-            cell = table.cell(row, i)
-            shade_cell(cell, "F3F6FA")
-            para = cell.paragraphs[0]
-            para.alignment = 1
-            r = para.add_run(text)
-            r.font.size, r.bold = Pt(size), bold
-    doc.add_paragraph()
-    body = doc.add_table(rows=1, cols=2)
-    fixed_widths(body, [Cm(15.6), Cm(11)])
-    left, right = body.cell(0, 0), body.cell(0, 1)
-    left.paragraphs[0].add_run("各项目执行率与序时进度（落后最多的在前）").bold = True
-    if data.chart_png:
-        from PIL import Image
-        w, h = Image.open(io.BytesIO(data.chart_png)).size
-        left.add_paragraph().add_run().add_picture(io.BytesIO(data.chart_png), width=Cm(min(15.0, 11.0 * w / h)))
-    else:
-        r = left.add_paragraph().add_run(data.chart_note or "")
-        r.font.color.rgb = RGBColor(0xC0, 0, 0)
-    right.paragraphs[0].add_run(_heading(data)).bold = True
-    for n, item in enumerate(data.attention, start=1):
-        para = right.add_paragraph()
-        para.paragraph_format.space_before = Pt(4)
-        r = para.add_run(f"{n}. {_head(item)}")
-        r.bold, r.font.size = True, Pt(9.5)
-        r.font.color.rgb = RGBColor.from_string(MONITOR_HEX.get(item["light"], "000000"))
-        for line in item["lines"]:
-            right.add_paragraph().add_run(line).font.size = Pt(8.5)
-    r = doc.add_paragraph().add_run(_footer(data))
-    r.font.size, r.font.color.rgb = Pt(9), RGBColor(0x59, 0x59, 0x59)
-    doc.core_properties.title = data.title
-    doc.core_properties.author = "PerfBoard"
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    from .onepage import onepage_docx
+    return onepage_docx(_page(data))
 
 
 def monitor_brief_pdf(data: BriefData) -> bytes:
     """Raises FontMissing without a CJK font."""
-    from xml.sax.saxutils import escape
-
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Image, KeepInFrame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    font = reportlab_font()
-
-    def style(size, colour="#000000", leading=None, align=0):
-        return ParagraphStyle("s", fontName=font, fontSize=size, leading=leading or size * 1.3,
-                              textColor=colors.HexColor(colour), wordWrap="CJK", alignment=align)
-
-    page_w, page_h = landscape(A4)
-    mx, my = 1.5 * cm, 1.2 * cm
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=mx, rightMargin=mx, topMargin=my,
-                            bottomMargin=my, title=data.title, author="PerfBoard")
-    width = page_w - 2 * mx
-    story = [Paragraph(escape(data.title), style(18, leading=24)), Spacer(1, 2),
-             Paragraph(escape(data.subtitle), style(8.5, "#595959")), Spacer(1, 8)]
-    cells = [[Paragraph(escape(f.label), style(9, "#595959", align=1)) for f in data.figures],
-             [Paragraph(escape(f.value), style(16, leading=21, align=1)) for f in data.figures],
-             [Paragraph(escape(f.change or ""), style(8, "#595959", align=1)) for f in data.figures]]
-    figures = Table(cells, colWidths=[width / len(data.figures)] * len(data.figures))
-    figures.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F3F6FA")),
-                                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    story += [figures, Spacer(1, 8)]
-    left_w, right_w = width * 0.58, width * 0.42
-    body_h = page_h - 2 * my - 4.6 * cm
-    left = [Paragraph("各项目执行率与序时进度（落后最多的在前）", style(10, leading=14)), Spacer(1, 4)]
-    if data.chart_png:
-        from PIL import Image as PILImage
-        w, h = PILImage.open(io.BytesIO(data.chart_png)).size
-        k = min((left_w - 8) / w, (body_h - 30) / h)
-        left.append(Image(io.BytesIO(data.chart_png), width=w * k, height=h * k))
-    else:
-        left.append(Paragraph(escape(data.chart_note or ""), style(9, "#C00000")))
-    right = [Paragraph(escape(_heading(data)), style(10, leading=14)), Spacer(1, 4)]
-    for n, item in enumerate(data.attention, start=1):
-        right.append(Paragraph(escape(f"{n}. {_head(item)}"), style(9, "#" + MONITOR_HEX.get(item["light"], "000000"))))
-        for line in item["lines"]:
-            right.append(Paragraph(escape(line), style(8, "#333333", leading=10.5)))
-        right.append(Spacer(1, 4))
-    body = Table([[KeepInFrame(left_w, body_h, left, mode="shrink"), KeepInFrame(right_w, body_h, right, mode="shrink")]],
-                 colWidths=[left_w, right_w])
-    body.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                              ("LINEBEFORE", (1, 0), (1, 0), 0.5, colors.HexColor("#CCCCCC")),
-                              ("LEFTPADDING", (1, 0), (1, 0), 10)]))
-    story += [body, Spacer(1, 6), Paragraph(escape(_footer(data)), style(8.5, "#595959"))]
-    doc.build(story)
-    return buf.getvalue()
+    from .onepage import onepage_pdf
+    return onepage_pdf(_page(data))
 
 
 def monitor_brief_bytes(store: Store, filters: Filters, year: int, period: int, fmt: str, user=None) -> bytes:
