@@ -314,6 +314,8 @@ def parse(book: RawBook, batch: Batch, department: str | None = None) -> Monitor
         header = _flat_header(sheet)
         if header is not None and "level3" in header[1]:
             _FlatReader(sheet, out, department).indicators(*header)
+    for item in out.items:          # one spelling per department, as the main importer stores it (issue 20)
+        item["department"] = cells.department(item["department"])
     _check_duplicates(out)
     if out.report.ok and not out.items:
         out.report.add("no-data", ERROR)

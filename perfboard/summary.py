@@ -51,9 +51,10 @@ def filter_options(store: Store, departments: tuple[str, ...] | None = None) -> 
     if departments is not None:
         keys = {cells.department(d) for d in departments}
         df = df[[cells.department(d) in keys for d in df["department"]]]
-    return {"years": sorted({int(y) for y in df["year"]}, reverse=True),
+    own = df[~df["monitor_only"].astype(bool)]          # self-evaluation rows; monitoring adds departments only
+    return {"years": sorted({int(y) for y in own["year"]}, reverse=True),
             "departments": sorted(set(df["department"])),
-            "funding_sources": sorted(set(df["funding_source"]))}
+            "funding_sources": sorted(set(own["funding_source"]))}
 
 
 def latest_year(store: Store, filters: Filters = Filters()) -> int | None:
