@@ -275,12 +275,18 @@ def _add_score_parser(sub) -> None:
 
 
 def cmd_score(a) -> int:
-    from .scoring import FINDINGS_ZH, score_report
+    from .scoring import FINDINGS_ZH, iter_score_report, score_report
+    if a.json:     # streamed a chunk at a time: the same text as json.dumps({"items": [...]}), never all in memory
+        with open_store(a) as store:
+            out, first = sys.stdout, True
+            out.write('{"items": [')
+            for items in iter_score_report(store, scoped_filters(store, a)[0]):
+                out.write(("" if first else ", ") + ", ".join(json.dumps(i, ensure_ascii=False) for i in items))
+                first = False
+            out.write("]}\n")
+        return EXIT_OK
     with open_store(a) as store:
         items = score_report(store, scoped_filters(store, a)[0])
-    if a.json:
-        print(json.dumps({"items": items}, ensure_ascii=False))
-        return EXIT_OK
     if not items:
         print("没有符合条件的项目。")
     for i in items:

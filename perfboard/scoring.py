@@ -466,16 +466,31 @@ def score_table(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     return out
 
 
-def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
-    """`score --json`: per project its identity and scores (ProjectScore.as_dict), from the vectorised
-    scoring (equal to score_project's, tests/test_scoring_fast.py)."""
-    t = score_table(store, filters)
+def _report_items(t: pd.DataFrame) -> list[dict]:
     cols = [t[c].tolist() for c in ("year", "department", "name", "execution_rate", "execution_score",
                                      "indicator_score", "total", "grade", "estimated", "findings")]
     return [{"year": int(y), "department": d, "name": n, "execution_rate": r, "execution_score": es,
              "indicator_score": i, "total": tot, "grade": g if isinstance(g, str) else None, "estimated": bool(e),
              "findings": list(f)}
             for y, d, n, r, es, i, tot, g, e, f in zip(*cols)]
+
+
+# Items of `score --json` built (and written) per chunk, so the whole list never sits in memory.
+REPORT_CHUNK = 20_000
+
+
+def iter_score_report(store: Store, filters: Filters = Filters(), chunk: int | None = None):
+    """score_report's items, `chunk` (default REPORT_CHUNK) at a time (lists), in the same order."""
+    chunk = chunk or REPORT_CHUNK
+    t = score_table(store, filters)
+    for start in range(0, len(t), chunk):
+        yield _report_items(t.iloc[start:start + chunk])
+
+
+def score_report(store: Store, filters: Filters = Filters()) -> list[dict]:
+    """`score --json`: per project its identity and scores (ProjectScore.as_dict), from the vectorised
+    scoring (equal to score_project's, tests/test_scoring_fast.py)."""
+    return _report_items(score_table(store, filters))
 
 
 @dataclass

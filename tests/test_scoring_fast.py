@@ -346,3 +346,23 @@ def test_rows_without_a_stored_status_or_numbers_are_read_from_their_texts(sampl
         "AND coalesce(trim(deviation_note), '') = ''").fetchall()]
     findings = fast.set_index("id")["findings"]
     assert len(edited) >= 8 and all("unmet-no-note" in findings[pid] for pid in edited)
+
+
+# ---------------------------------------------------------------- score --json streamed
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_score_json_is_streamed_in_chunks_with_the_same_text(sample_db_path, monkeypatch, capsys, chunk):
+    """The CLI writes the items a chunk at a time; the text is json.dumps of the whole report, whatever the chunk."""
+    import json
+
+    from perfboard import cli, scoring
+    from perfboard.summary import with_default_year
+    for f in (Filters(), Filters(year=2023), Filters(search="没有这样的项目")):
+        with Store(sample_db_path) as s:
+            whole = json.dumps({"items": slow_report(s, with_default_year(s, f))}, ensure_ascii=False)
+        monkeypatch.setattr(scoring, "REPORT_CHUNK", chunk)
+        args = ["score", "--json", "--db", str(sample_db_path)] + (["--year", str(f.year)] if f.year else []) \
+            + (["--search", f.search] if f.search else [])
+        assert cli.main(args) == 0
+        out = capsys.readouterr().out
+        assert out == whole + "\n"
+        assert json.loads(out)["items"] == (json.loads(whole)["items"])
