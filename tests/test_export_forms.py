@@ -253,3 +253,20 @@ def test_round_trip_computed_forms_read_back_estimates_as_estimates(sample_store
     assert {(x.sheet, x.column) for x in left_out if x.sheet == "2024 年招商引资"} == {
         ("2024 年招商引资", "分值（估算）"), ("2024 年招商引资", "得分（估算）")}
     assert not [x for x in batch.report.problems if x.code in ("weight-mismatch", "total-mismatch", "score-mismatch")]
+
+def test_each_form_holds_its_own_projects_rows_in_form_order(sample_store):
+    """form_projects splits the filter's fund and indicator rows once; every project still gets exactly its
+    own rows, in position order (the reference: a scan of all rows per project)."""
+    from perfboard.export.forms import form_projects
+    f = Filters()
+    pdf = projects(sample_store, f)
+    ind = indicator_rows(sample_store, f, project_df=pdf)
+    funds = sample_store.df("project_funds", tables={"project_ids": pdf[["id"]]})
+    got = form_projects(sample_store, f, fill="stored")
+    assert [p.name for p in got] == list(pdf["name"]) and len(got) > 12
+    for p, pid in zip(got, pdf["id"]):
+        own = ind[ind["project_id"] == pid].sort_values("position")
+        assert [(i.level3, i.target_text, i.actual_text) for i in p.indicators] == \
+            [tuple(None if pd.isna(v) else v for v in r) for r in own[["level3", "target_text", "actual_text"]].itertuples(index=False)]
+        kinds = sorted(funds.loc[funds["project_id"] == pid, "kind"])
+        assert sorted(k for k in p.funds if k != "total") == kinds

@@ -139,14 +139,19 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
     scored = _scores(store, filters, pdf["id"]) if fill == "computed" else None
     from ..sample import FICTIONAL_LABEL, fictional_years
     invented = set(fictional_years(store))
+    # each project's fund and indicator rows, split once (not a scan of every row per project)
+    funds_of = {int(k): g.to_dict("records") for k, g in funds.groupby("project_id", sort=False)} if len(funds) else {}
+    ind_of = {int(k): g for k, g in ind.sort_values(["project_id", "position"], kind="stable")
+              .groupby("project_id", sort=False)} if len(ind) else {}
+    no_rows = ind.iloc[0:0]
     out = []
     for p in pdf.to_dict("records"):
         pid = int(p["id"])
         x = extra.loc[pid] if pid in extra.index else {}
         fund_map = {"total": (_f(p["initial_budget"]), _f(p["budget"]), _f(p["spent"]))}
-        for f in funds[funds["project_id"] == pid].to_dict("records"):
+        for f in funds_of.get(pid, ()):
             fund_map[f["kind"]] = (_f(f["initial_budget"]), _f(f["budget"]), _f(f["spent"]))
-        rows = ind[ind["project_id"] == pid].sort_values("position")
+        rows = ind_of.get(pid, no_rows)
         s = scored.get(pid) if scored else None
         score_by_id = s.indicators if s is not None else {}
         indicators = []
