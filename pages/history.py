@@ -15,6 +15,7 @@ HISTORY_EXPORT = [("saved_at", "时间", "date"), ("user_name", "操作人"), ("
                   ("year", "年度", "int"), ("department", "主管部门"), ("project_name", "项目名称"), ("summary", "修改内容"),
                   ("reverted_by", "撤销于第几次保存", "int")]
 PERIODS = {"全部时间": None, "今天": 0, "近 7 天": 7, "近 30 天": 30}
+K_PAGES = "hist_pages"
 KIND_BADGE = {"edit": "blue", "undo": "orange", "import": "green", "match": "violet"}
 md, name = render.md, render.name
 
@@ -43,11 +44,28 @@ days = PERIODS[period or "全部时间"]
 since = None if days is None else datetime.combine(datetime.now().date() - timedelta(days=days), datetime.min.time())
 hf = editing.HistoryFilter(year=f.year, departments=f.departments, project=idents.get(pid), users=tuple(users),
                            kinds=tuple(kinds), since=since, search=search or "")
-df = state.load(editing.history, hf, LIMIT)
+# keyset pages: the cursors (last row of each page read) of this filter; a new filter starts at the newest
+pages = st.session_state.get(K_PAGES)
+if not isinstance(pages, dict) or pages.get("filter") != hf:
+    pages = st.session_state[K_PAGES] = {"filter": hf, "after": []}
+after = pages["after"][-1] if pages["after"] else None
+df = state.load(editing.history, hf, LIMIT, after)
 scope = f"“{name(idents[pid][2])}”的" if pid != ALL else f"{md(f.describe())}　·　"
-st.caption(f"{scope}{len(df)} 条记录" + (f"（仅显示最近 {LIMIT} 条，可用上方条件缩小范围）" if len(df) >= LIMIT else "")
+page_no = len(pages["after"]) + 1
+st.caption(f"{scope}" + (f"第 {page_no} 页，" if page_no > 1 or len(df) >= LIMIT else "") + f"{len(df)} 条记录"
+           + (f"（每页 {LIMIT} 条，由新到旧）" if page_no > 1 or len(df) >= LIMIT else "")
            + "。导入会整体替换同年度、同部门的数据，不能在此撤销。")
 render.illustrative(f)
+
+
+def page_buttons(where: str) -> None:
+    left, right, _ = st.columns([1.3, 1.3, 6])
+    if pages["after"] and left.button("较新的记录", key=f"hist_newer_{where}", icon=":material/arrow_back:"):
+        pages["after"].pop()
+        st.rerun()
+    if len(df) >= LIMIT and right.button("更早的记录", key=f"hist_older_{where}", icon=":material/arrow_forward:"):
+        pages["after"].append(editing.history_cursor(df))
+        st.rerun()
 settings_log = auth.settings_history(store, LIMIT, include_users=auth.can(current_user(), "admin"))
 if len(settings_log):
     with st.expander(f"设置修改（最近 {len(settings_log)} 条）：执行率区间、评分规则等" + ("及用户账户" if auth.can(
@@ -58,6 +76,7 @@ if len(settings_log):
 
 if not len(df):
     st.info("没有符合条件的修改记录。在“指标填报”页面保存修改后，会显示在这里。", icon=":material/info:")
+    page_buttons("empty")
     st.stop()
 download_buttons(df, "修改记录", f, spec=HISTORY_EXPORT, key="exp_history")
 
@@ -84,3 +103,5 @@ for r in df.to_dict("records"):
             # details on demand: fifty tables built and sent on every run cost more than the rest of the page
             if left.toggle("显示修改明细", key=f"hist_details_{sid}"):
                 left.dataframe(state.load(editing.save_details, sid), hide_index=True, width="stretch")
+
+page_buttons("bottom")

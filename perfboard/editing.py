@@ -798,20 +798,31 @@ class HistoryFilter:
     until: datetime | None = None
     search: str = ""
 
-    def params(self, limit: int) -> dict:
+    def params(self, limit: int, after: tuple | None = None) -> dict:
         py, pd_, pn = self.project or (None, None, None)
-        return {"year": self.year, "departments": list(self.departments) or None, "p_year": py, "p_department": pd_,
+        a_at, a_src, a_id = after or (None, None, None)
+        return {"after_at": a_at, "after_src": a_src, "after_id": a_id,"year": self.year, "departments": list(self.departments) or None, "p_year": py, "p_department": pd_,
                 "p_name": pn, "users": list(self.users) or None, "kinds": list(self.kinds) or None,
                 "since": self.since, "until": self.until, "search": self.search.strip() or None, "limit": limit}
 
 
-def history(store: Store, f: HistoryFilter = HistoryFilter(), limit: int = 200) -> pd.DataFrame:
+def history(store: Store, f: HistoryFilter = HistoryFilter(), limit: int = 200, after: tuple | None = None) -> pd.DataFrame:
     """Saves, undos and imports, newest first: save_id (None for an import), at, user_name, kind, kind_zh,
-    year, department, project_name, summary, changes, reverted_by, reverts, can_undo."""
-    df = store.df("history", f.params(limit))
+    year, department, project_name, summary, changes, reverted_by, reverts, can_undo, src, src_id.
+    `after`: history_cursor() of the last row of the previous page (keyset paging: every page costs what
+    the first one costs, no offset)."""
+    df = store.df("history", f.params(limit, after))
     df["kind_zh"] = df["kind"].map(KIND_ZH)
     df["can_undo"] = df["kind"].isin(["edit", "undo"]) & df["reverted_by"].isna()
     return df.astype(object).where(df.notna(), None)
+
+
+def history_cursor(df: pd.DataFrame) -> tuple | None:
+    """The `after` of the page following `df` (a history() page): its last row's time, source and id."""
+    if not len(df):
+        return None
+    last = df.iloc[-1]
+    return (last["saved_at"], int(last["src"]), int(last["src_id"]))
 
 
 def history_users(store: Store, departments: tuple[str, ...] | None = None) -> list[str]:

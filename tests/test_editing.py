@@ -387,3 +387,37 @@ def test_save_then_undo_restores_every_value(zs, edits, spent, drop, add):
     undo(store, res.save_id)
     after = load_state(store, pid)
     assert after.token == before.token and after.project == before.project
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 7])
+def test_history_pages_follow_each_other_without_gaps_or_repeats(zs, limit):
+    """Keyset paging: each page starts after the last row of the one before. Many rows share one time
+    (saves, imports and a match decision all at the same instant): the order is still total, so the pages
+    concatenate to the full history, in its order, each row once."""
+    from perfboard.editing import history_cursor
+    store, pid = zs
+    st = load_state(store, pid)
+    for i in range(4):
+        st = load_state(store, pid)
+        save(store, st, {"improvement": f"第{i}次"}, st.rows(), "张三")
+    store.cursor().execute(
+        "INSERT INTO match_log (id, decided_at, user_name, action, base_year, base_department, base_key, base_name, "
+        "target_year, target_department, target_key, target_name) SELECT 1, '2026-01-01 00:00:00', '李四', 'confirmed', "
+        "2023, '甲', 'name:a', 'a', 2024, '甲', 'name:b', 'b'")
+    tied = "TIMESTAMP '2026-01-01 00:00:00'"
+    store.cursor().execute(f"UPDATE saves SET saved_at = {tied} WHERE id % 2 = 0")
+    store.cursor().execute(f"UPDATE import_log SET imported_at = {tied}")
+    full = history(store, HistoryFilter(), limit=10_000)
+    keys = list(zip(full["src"], full["src_id"]))
+    assert len(full) >= 7 and len(set(keys)) == len(keys)
+    assert (full["saved_at"] == pd.Timestamp("2026-01-01")).sum() >= 4        # ties of the sort key
+    assert {0, 1, 2} <= set(full["src"])
+    got, after = [], None
+    for _ in range(len(full) + 2):
+        page = history(store, HistoryFilter(), limit=limit, after=after)
+        assert len(page) <= limit
+        if not len(page):
+            break
+        got += list(zip(page["src"], page["src_id"]))
+        after = history_cursor(page)
+    assert got == keys

@@ -26,3 +26,35 @@ def test_details_on_demand(app_env):
     details = at.dataframe[0].value
     assert details[["字段", "新值"]].values.tolist()[0][1] == "历史页测试"
     assert details["原值"].tolist()[0] == editing.show(old)
+
+
+def test_older_records_a_page_at_a_time(app_env):
+    """More records than a page, 70 of them at one instant: 更早的记录 shows the next page (keyset), every
+    record once over the pages, and 较新的记录 goes back to the page before."""
+    with opened(app_env) as s:
+        s.cursor().execute(
+            "INSERT INTO import_log (id, file_name, content_hash, imported_at, outcome, scope, message, user_name) "
+            "SELECT 1000 + i, '分页测试' || i || '.xlsx', 'h', TIMESTAMP '2026-01-01 08:00:00', 'imported', "
+            "'2024 张掖市科学技术局', '导入', '赵六' FROM range(70) t(i)")
+    at = open_page("pages/history.py")
+
+    def shown():
+        return [m.value for m in at.markdown if "分页测试" in m.value]
+    first, seen, pages = shown(), [], 1
+    assert 0 < len(first) <= 50
+    seen += first
+    while True:
+        older = [b for b in at.button if b.key == "hist_older_bottom"]
+        if not older:
+            break
+        older[0].click().run()
+        assert not at.exception
+        pages += 1
+        assert f"第 {pages} 页" in " ".join(c.value for c in at.caption)
+        seen += shown()
+    assert pages >= 2
+    assert len(seen) == len(set(seen)) == 70                   # no record twice, none left out
+    while pages > 1:
+        at.button(key="hist_newer_bottom").click().run()
+        pages -= 1
+    assert shown() == first
