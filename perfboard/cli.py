@@ -277,11 +277,15 @@ def _add_score_parser(sub) -> None:
 def cmd_score(a) -> int:
     from .scoring import FINDINGS_ZH, iter_score_report, score_report
     if a.json:     # streamed a chunk at a time: the same text as json.dumps({"items": [...]}), never all in memory
+        from .text import json_terminal
+        # pieces of one JSON document: escaped as TerminalStream escapes a whole one (json_terminal), and
+        # written past it (a piece alone does not parse as JSON, so it would be cleaned as plain text)
+        out, first = getattr(sys.stdout, "_stream", sys.stdout), True
         with open_store(a) as store:
-            out, first = sys.stdout, True
             out.write('{"items": [')
             for items in iter_score_report(store, scoped_filters(store, a)[0]):
-                out.write(("" if first else ", ") + ", ".join(json.dumps(i, ensure_ascii=False) for i in items))
+                out.write(("" if first else ", ") + ", ".join(json_terminal(json.dumps(i, ensure_ascii=False))
+                                                              for i in items))
                 first = False
             out.write("]}\n")
         return EXIT_OK
