@@ -16,7 +16,9 @@ from perfboard.validation_report import Report
 
 CASES = {c.id: c for c in cases()}
 BASELINE = [HEADER, [2024, "基线局", "基线项目", 123.45, 67.8, "基线概况"]]
-SECONDS = 20          # a generous ceiling: every case runs in well under 5 s here
+# Not a speed goal (speed is measured in bench/): a hang detector. Every case runs in well under 5 s on an idle
+# machine; on 2 cores shared by a dozen processes the 1M-row formula case took 21 s, so the ceiling is 60 s.
+SECONDS = 60
 
 
 def snapshot(store) -> dict:
@@ -92,7 +94,7 @@ def test_bombs_are_refused_before_calamine_expands_anything(monkeypatch):
         data = CASES[case_id].bytes()
         t0 = time.perf_counter()
         assert readers.read_book("b.xlsx", data, rep) is None
-        assert time.perf_counter() - t0 < 1.0
+        assert time.perf_counter() - t0 < 10.0     # refused before expanding: a hang detector, not a goal
         assert rep.codes() == ["zip-bomb"]
 
 
