@@ -69,3 +69,16 @@ def test_usage_errors(sample_db_path, tmp_path, capsys):
     assert main(["forms", *db, "--year", "1999", "--out", str(tmp_path / "f.xlsx")]) == 1
     assert "没有项目" in capsys.readouterr().err
     assert main(["export", *db, "--what", "nonsense", "--out", str(tmp_path / "x.xlsx")]) == 2
+
+
+def test_too_long_for_excel_is_a_chinese_refusal_not_a_traceback(sample_db_path, tmp_path, monkeypatch, capsys):
+    from perfboard.export import tables
+    monkeypatch.setattr(tables, "MAX_XLSX_ROWS", 5)          # the sample's 62 indicators stand in for 1,048,576 rows
+    out = tmp_path / "indicators.xlsx"
+    code = main(["export", "--db", str(sample_db_path), "--year", "2024", "--what", "indicators", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    assert "超过 Excel 工作表的行数上限" in err and "请导出 CSV" in err and "Traceback" not in err
+    # CSV has no such limit: the same table exports
+    assert main(["export", "--db", str(sample_db_path), "--year", "2024", "--what", "indicators", "--format", "csv",
+                 "--out", str(tmp_path / "indicators.csv")]) == 0

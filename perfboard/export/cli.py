@@ -61,7 +61,7 @@ def _write(path: str, data: bytes, what: str) -> int:
 
 def cmd_export(a) -> int:
     from .catalog import build_table
-    from .tables import to_csv, to_xlsx
+    from .tables import TooManyRows, to_csv, to_xlsx
     fmt = a.format or Path(a.out).suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         print("错误：请用 --format xlsx|csv，或让 --out 以 .xlsx / .csv 结尾。", file=sys.stderr)
@@ -73,7 +73,12 @@ def cmd_export(a) -> int:
         note = illustrative_note(store, filters)           # rows of an invented sample year say 示例（虚构）
     finally:
         store.close()
-    data = to_xlsx(df, table.title, filters, None, totals, note=note) if fmt == "xlsx" else to_csv(df, None, totals, note)
+    try:
+        data = (to_xlsx(df, table.title, filters, None, totals, note=note) if fmt == "xlsx"
+                else to_csv(df, None, totals, note))
+    except TooManyRows as exc:        # a Chinese message naming the way out, never a traceback
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
     return _write(a.out, data, f"“{table.title}”（{len(df)} 行）")
 
 
