@@ -53,7 +53,8 @@ if too_many:
 st.subheader("绩效自评报告")
 st.caption("按“一、项目名称 /（一）项目基本情况 /（二）绩效目标完成情况分析 /（三）偏离绩效目标的原因和下一步改进措施”"
            "逐项目生成，可在 Word/WPS 中编辑。缺失的数据以红色括号标出，不会编造。")
-with_achievement = st.checkbox("附上填报的“实际完成情况”原文", key=K_ACHIEVEMENT)
+with_achievement = st.checkbox("标出未填写“实际完成情况”的项目", key=K_ACHIEVEMENT,
+                               help="填报了“实际完成情况”的项目，（二）始终按原文写；勾选后，未填报的项目在（二）末尾以红字标出。")
 with_review = st.checkbox("附上自评复核发现（不含已标记“不采纳”的）", key="rep_with_review")
 st.download_button("下载自评报告（.docx）", data=download(lambda u: report_docx(store, f, with_achievement, user=u,
                                                                           include_review=with_review)),

@@ -27,7 +27,7 @@ def add_parsers(sub, db_arg, filter_args) -> None:
     filter_args(p)
 
     p = sub.add_parser("report", help="生成绩效自评报告（.docx）")
-    p.add_argument("--with-achievement", action="store_true", help="附上填报的“实际完成情况”原文")
+    p.add_argument("--with-achievement", action="store_true", help="填报了“实际完成情况”的项目，（二）始终按原文写；加此项时，未填报的项目在（二）末尾以红字标出“未填写实际完成情况”")
     p.add_argument("--with-review", action="store_true", help="附上自评复核发现（不含已标记“不采纳”的）")
     p.add_argument("--out", required=True)
     db_arg(p)
