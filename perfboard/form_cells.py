@@ -70,6 +70,7 @@ INDICATOR_HEADERS = {f: label_set(*names) for f, names in LAYOUT["indicators"]["
 INDICATOR_ZH = form_layouts.FIELD_NAMES["indicators"]
 TOTAL_SCORE = label_set(*LAYOUT["total"])
 FOOTER_PREFIXES = form_layouts.END_PREFIXES
+FOOTER_TEXT_PREFIXES = tuple(key_of(p) for p in form_layouts.FOOTER_TEXT_PREFIXES)
 NOT_PROJECT = {key_of(k): v for k, v in form_layouts.NOT_PROJECT_FORMS.items()}
 
 INDICATOR_BLOCK = label_set(*LAYOUT["indicators"]["block"])

@@ -7,7 +7,7 @@ import math
 
 from . import cells, form_layouts, rows
 from .flat import indicator_values
-from .form_cells import (FOOTER_PREFIXES, key_of, INDICATOR_HEADERS, INDICATOR_ZH, STATED_TOTAL, TITLE_YEAR, TOTAL_SCORE,
+from .form_cells import (FOOTER_PREFIXES, FOOTER_TEXT_PREFIXES, key_of, INDICATOR_HEADERS, INDICATOR_ZH, STATED_TOTAL, TITLE_YEAR, TOTAL_SCORE,
                          FormScope, as_written, blank, dateless, field_of, fmt, half_unit, is_estimate, is_template,
                          matches, placeholder, split_target, split_weight, squash)
 from .form_money import SCORE_TOLERANCE
@@ -110,6 +110,9 @@ def read(fs: FormScope, ind, project: dict) -> tuple[list[dict], float | None]:
     return b.out, _total(b, total_row, project)
 
 
+NIL_TEXTS = frozenset({"", "无", "暂无", "/", "-", "—", "——", "无。"})   # a footer saying nothing is not text
+
+
 def _claim_footer(fs: FormScope, after: int) -> None:
     """The footer lines below the block (评价结论, 存在问题, 备注, 项目负责人…): part of the form, not data."""
     fs.claims.area(after, fs.hi, "绩效指标部分之后")
@@ -117,6 +120,13 @@ def _claim_footer(fs: FormScope, after: int) -> None:
         own = fs.own_cells(r)
         if own and key_of(own[0]).startswith(FOOTER_PREFIXES):
             fs.claim(r, r + 1)
+            first = key_of(own[0])
+            label = next((p for p in FOOTER_TEXT_PREFIXES if first.startswith(p)), None)
+            # the text is the cells right of the label, or what follows the label in its own cell ("存在问题：…")
+            text = "".join(key_of(v) for v in own[1:]) if len(own) > 1 else first[len(label or ""):].lstrip(":：")
+            if label and text not in NIL_TEXTS and not any(is_template(v) for v in own[1:] or own):
+                # written text is not data this importer stores: said, never dropped silently (issue 14)
+                fs.add("footer-text-not-imported", INFO, r, None, value=label)
 
 
 def _levels(b: _Block, r: int) -> tuple[str | None, str | None]:

@@ -202,6 +202,9 @@ NOT_PROJECT_FORMS = {
 END_PREFIXES = ("备注", "注:", "说明", "填表人", "填报人", "联系人", "联系电话", "单位负责人", "审核人", "财务负责人",
                 "填报日期", "填表日期", "项目负责人", "评价结论", "存在问题", "改进措施", "其他需要说明事项",
                 "偏差大或目标未完成原因分析")
+# Footer lines whose written text is the unit's own (not a signature, not the form's printed 备注/说明): reported as
+# not imported when they carry text that is neither empty ("无") nor the template's instruction.
+FOOTER_TEXT_PREFIXES = ("偏差大或目标未完成原因分析", "其他需要说明事项", "评价结论", "存在问题", "改进措施")
 
 # The three 一级 categories every project's indicators should cover: missing one is a warning naming it.
 LEVEL1_EXPECTED = (("产出", "产出指标"), ("效益", "效益指标"), ("满意度", "满意度指标"))

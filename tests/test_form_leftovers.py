@@ -63,3 +63,23 @@ def test_rows_above_the_name_line_that_are_not_title_lines_are_reported_as_one_r
     assert b.report.ok
     [(_, _, row, message)] = lines
     assert row == 1 and "2 行" in message and "项目名称行之上" in message
+
+
+def _footer_lines(below_total):
+    b = importer.parse_file("leftover.xlsx", build(_form(SUBS, below_total=below_total)))
+    return b, [(p.severity, p.row, p.message) for p in b.report.problems if p.code == "footer-text-not-imported"]
+
+
+def test_footer_text_the_unit_wrote_is_said_not_imported_with_its_row():
+    b, lines = _footer_lines([[("存在问题", 2), ("部分乡镇培训签到不全，影响台账核实。", 8)],
+                              [("改进措施:下一年度统一使用电子签到。", 10)]])
+    assert b.report.ok and b.projects[0]["improvement"] in (None, "")     # not stored as if it were data
+    assert [(s, r) for s, r, _ in lines] == [("info", 17), ("info", 18)]
+    assert "存在问题" in lines[0][2] and "改进措施" in lines[1][2] and "未作为数据导入" in lines[0][2]
+
+
+def test_footer_lines_saying_nothing_or_the_template_instruction_give_no_line():
+    b, lines = _footer_lines([[("存在问题", 2), ("无", 8)],
+                              [("改进措施", 2), ("针对项目自评中发现的问题,提出改进意见。(200字以内)", 8)],
+                              [("评价结论", 2), ("——", 8)]])
+    assert b.report.ok and lines == []
