@@ -144,3 +144,11 @@ def test_script_regenerates_identical_workbook(tmp_path, wb):
         committed = [list(r) for r in wb[name].iter_rows(values_only=True)]
         rebuilt = [list(r) for r in fresh[name].iter_rows(values_only=True)]
         assert rebuilt == committed, name
+
+
+def test_truncated_opening_of_the_first_project_is_marked(projects):
+    """The source text of the first project starts mid-sentence ("划项目资金 425 万元…"): the sample says so in
+    the text itself, so a reader of 实际完成情况 on a page or in the report does not take it for the original."""
+    actual = projects[0]["实际完成情况"]
+    assert actual.startswith("（原文开头缺失）划项目资金 425 万元，")
+    assert sum("原文开头缺失" in (p["实际完成情况"] or "") for p in projects) == 1
