@@ -2,14 +2,17 @@
 qualitative indicators with their judgement (or 待判定), and the data-quality findings.
 
 Counts come from one SQL row (perfboard.deviations.figures); each table shows one page of rows fetched
-in SQL (deviations.table with LIMIT/OFFSET), and its export buttons build every row only when clicked."""
+in SQL, and its export buttons build every row only when clicked. The project tables pick a page by
+number (deviations.table with LIMIT/OFFSET: a year has at most its projects); the indicator tables
+(millions of rows at a province's scale) step 上一页 / 下一页 after the last row shown (keyset paging,
+deviations.indicator_page), so a deep page costs what the first one costs."""
 import streamlit as st
 
 from perfboard.bands import describe_bands, get_bands
-from perfboard.deviations import QUALITY_CHECKS, figures, table
+from perfboard.deviations import INDICATOR_TABLES, QUALITY_CHECKS, figures, indicator_page, table
 from ui import render, state
 from ui.export import download_buttons
-from ui.paging import page_slice
+from ui.paging import cursor_stack, keyset_buttons, keyset_caption, page_slice
 
 MONEY, RATES = ["全年预算数（万元）", "全年执行数（万元）"], ["执行率", "填报执行率", "计算执行率"]
 VIEWS = {"偏离指标": "indicators", "待判定": "pending", "全部指标": "all_indicators"}
@@ -29,9 +32,27 @@ rows = d["rows"]
 def paged_table(key: str, title: str, export_key: str) -> None:
     """One page of the table `key` (a page picker when it is long) and export buttons for all of it."""
     total = rows[key]
-    limit, offset = page_slice(total, f"dev_page_{key}", page_rows=render.REPORT_ROWS)
-    render.report_table(state.load(table, f, key, limit, offset), money=MONEY, rates=RATES)
+    if key in INDICATOR_TABLES:
+        keyset_table(key, total)
+    else:
+        limit, offset = page_slice(total, f"dev_page_{key}", page_rows=render.REPORT_ROWS)
+        render.report_table(state.load(table, f, key, limit, offset), money=MONEY, rates=RATES)
     download_buttons(lambda: table(state.store(), f, key), title, f, key=export_key, rows=total)
+
+
+def keyset_table(key: str, total: int) -> None:
+    """One page of an indicator table after the cursor on top of this filter's stack, with 上一页 / 下一页."""
+    page_rows, cursors = render.REPORT_ROWS, f"dev_cursors_{key}"
+    stack = cursor_stack(cursors, f)
+    df, last = state.load(indicator_page, f, key, page_rows, stack[-1] if stack else None)
+    if not len(df) and stack:          # the data changed under a deep page: back to the first page
+        stack.clear()
+        df, last = state.load(indicator_page, f, key, page_rows, None)
+    if total > page_rows:
+        st.caption(keyset_caption(stack, len(df), total, page_rows))
+    render.report_table(df, money=MONEY, rates=RATES)
+    if total > page_rows:
+        keyset_buttons(cursors, stack, last, len(df) >= page_rows and (len(stack) + 1) * page_rows < total)
 
 
 quality_total = sum(d["quality"].values())

@@ -9,6 +9,7 @@ from perfboard.auth import PermissionDenied
 from ui import picker, render, state
 from ui.auth import current_user
 from ui.export import download_buttons
+from ui.paging import cursor_stack, keyset_buttons
 
 LIMIT = 50
 HISTORY_EXPORT = [("saved_at", "时间", "date"), ("user_name", "操作人"), ("kind_zh", "类型"), ("save_id", "保存序号", "int"),
@@ -45,13 +46,10 @@ since = None if days is None else datetime.combine(datetime.now().date() - timed
 hf = editing.HistoryFilter(year=f.year, departments=f.departments, project=idents.get(pid), users=tuple(users),
                            kinds=tuple(kinds), since=since, search=search or "")
 # keyset pages: the cursors (last row of each page read) of this filter; a new filter starts at the newest
-pages = st.session_state.get(K_PAGES)
-if not isinstance(pages, dict) or pages.get("filter") != hf:
-    pages = st.session_state[K_PAGES] = {"filter": hf, "after": []}
-after = pages["after"][-1] if pages["after"] else None
-df = state.load(editing.history, hf, LIMIT, after)
+stack = cursor_stack(K_PAGES, hf)
+df = state.load(editing.history, hf, LIMIT, stack[-1] if stack else None)
 scope = f"“{name(idents[pid][2])}”的" if pid != ALL else f"{md(f.describe())}　·　"
-page_no = len(pages["after"]) + 1
+page_no = len(stack) + 1
 st.caption(f"{scope}" + (f"第 {page_no} 页，" if page_no > 1 or len(df) >= LIMIT else "") + f"{len(df)} 条记录"
            + (f"（每页 {LIMIT} 条，由新到旧）" if page_no > 1 or len(df) >= LIMIT else "")
            + "。导入会整体替换同年度、同部门的数据，不能在此撤销。")
@@ -59,13 +57,8 @@ render.illustrative(f)
 
 
 def page_buttons(where: str) -> None:
-    left, right, _ = st.columns([1.3, 1.3, 6])
-    if pages["after"] and left.button("较新的记录", key=f"hist_newer_{where}", icon=":material/arrow_back:"):
-        pages["after"].pop()
-        st.rerun()
-    if len(df) >= LIMIT and right.button("更早的记录", key=f"hist_older_{where}", icon=":material/arrow_forward:"):
-        pages["after"].append(editing.history_cursor(df))
-        st.rerun()
+    keyset_buttons(K_PAGES, stack, editing.history_cursor(df), len(df) >= LIMIT, ("较新的记录", "更早的记录"),
+                   (f"hist_newer_{where}", f"hist_older_{where}"))
 settings_log = auth.settings_history(store, LIMIT, include_users=auth.can(current_user(), "admin"))
 if len(settings_log):
     with st.expander(f"设置修改（最近 {len(settings_log)} 条）：执行率区间、评分规则等" + ("及用户账户" if auth.can(

@@ -111,12 +111,38 @@ def project_rows(store: Store, filters: Filters, kind: str, limit: int | None = 
     return scope.run(store, "flags", filters, {"kind": kind, "limit": limit, "offset": int(offset)})
 
 
-def indicator_rows(store: Store, filters: Filters, kind: str, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+# The sort key of indicator rows (queries/scoped/indicator_rows.sql), a total order: a page's cursor.
+INDICATOR_KEY = ("severity", "indicator_deviations", "project_id", "position", "id")
+
+
+def indicator_rows(store: Store, filters: Filters, kind: str, limit: int | None = None, offset: int = 0,
+                   after: tuple | None = None) -> pd.DataFrame:
     """Indicator rows of `kind` (INDICATOR_TABLES) in the projects' worst-first order, then form order,
-    with `status` and `status_zh`."""
-    df = scope.run(store, "indicator_rows", filters, {"kind": kind, "limit": limit, "offset": int(offset)})
+    with `status` and `status_zh` (and the sort key INDICATOR_KEY). `after`: indicator_cursor() of the
+    last row of the previous page (keyset paging: page N costs what page 1 costs); None starts at the top."""
+    s, n, p, pos, i = after if after is not None else (None,) * 5
+    df = scope.run(store, "indicator_rows", filters, {
+        "kind": kind, "limit": limit, "offset": int(offset), "after_severity": s, "after_deviations": n,
+        "after_project": p, "after_position": pos, "after_id": i})
     df["status_zh"] = df["status"].map(STATUS_ZH)
     return df
+
+
+def indicator_cursor(rows: pd.DataFrame) -> tuple | None:
+    """The `after` of the page following `rows` (an indicator_rows() page): its last row's sort key."""
+    if not len(rows):
+        return None
+    last = rows.iloc[-1]
+    return (float(last["severity"]), int(last["indicator_deviations"]), int(last["project_id"]),
+            int(last["position"]), int(last["id"]))
+
+
+def indicator_page(store: Store, filters: Filters, key: str, limit: int, after: tuple | None = None
+                   ) -> tuple[pd.DataFrame, tuple | None]:
+    """One page of an indicator table of the deviations page (INDICATOR_TABLES) for display, after the
+    cursor `after`, and the cursor of its last row (the next page's `after`)."""
+    rows = indicator_rows(store, filters, key, limit, after=after)
+    return indicator_table(rows), indicator_cursor(rows)
 
 
 def deviating_names(store: Store, filters: Filters, project_ids) -> dict[int, str]:

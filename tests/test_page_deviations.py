@@ -97,22 +97,35 @@ def exports(monkeypatch):
     return calls
 
 
+def _shown(at):
+    return next(t.value for t in at.table if "判定方式" in t.value.columns)
+
+
 def test_long_table_is_paged_and_exports_every_row(synthetic_env, exports, monkeypatch):
     at = open_page(PAGE, **{K_INDICATOR_VIEW: "全部指标"})
     with opened(synthetic_env) as s:
         f = Filters(year=YEAR)
         total = dev.figures(s, f)["rows"]["all_indicators"]
-        third = dev.table(s, f, "all_indicators", 100, 200)
+        pages = [dev.table(s, f, "all_indicators", 100, 100 * n) for n in range(3)]
         everything = dev.table(s, f, "all_indicators")
     assert total > 1000
-    shown = next(t.value for t in at.table if "判定方式" in t.value.columns)
-    assert len(shown) == 100
-    at.number_input(key="dev_page_all_indicators").set_value(3).run()
-    assert not at.exception
-    shown = next(t.value for t in at.table if "判定方式" in t.value.columns)
-    assert shown["三级指标"].tolist() == third["三级指标"].tolist()
-    assert shown["项目名称"].tolist() == third["项目名称"].tolist()
-    assert any(f"第 201–300 行，共 {total:,} 行" in c.value for c in at.caption)
+    pages_total = -(-total // 100)
+    assert len(_shown(at)) == 100 and _shown(at)["三级指标"].tolist() == pages[0]["三级指标"].tolist()
+    assert any(f"第 1 页（共 {pages_total:,} 页），第 1–100 行，共 {total:,} 行" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.key == "dev_cursors_all_indicators_back"]      # nothing before page 1
+    # forward twice, then back once: the pages OFFSET would give, in order
+    for expected, no in ((pages[1], 2), (pages[2], 3)):
+        at.button(key="dev_cursors_all_indicators_next").click().run()
+        assert not at.exception
+        shown = _shown(at)
+        assert shown["三级指标"].tolist() == expected["三级指标"].tolist()
+        assert shown["项目名称"].tolist() == expected["项目名称"].tolist()
+        first = (no - 1) * 100 + 1
+        assert any(f"第 {no} 页（共 {pages_total:,} 页），第 {first:,}–{first + 99:,} 行，共 {total:,} 行" in c.value
+                   for c in at.caption)
+    at.button(key="dev_cursors_all_indicators_back").click().run()
+    assert _shown(at)["项目名称"].tolist() == pages[1]["项目名称"].tolist()
+    assert any(f"第 2 页（共 {pages_total:,} 页）" in c.value for c in at.caption)
     make, rows = exports["exp_dev_indicators"]
     assert callable(make) and rows == total
     import ui.state
@@ -122,3 +135,23 @@ def test_long_table_is_paged_and_exports_every_row(synthetic_env, exports, monke
         full = make()
     assert len(full) == total
     pd.testing.assert_frame_equal(full, everything)
+
+
+def test_a_new_filter_starts_at_the_first_page(synthetic_env):
+    at = open_page(PAGE, **{K_INDICATOR_VIEW: "全部指标"})
+    at.button(key="dev_cursors_all_indicators_next").click().run()
+    assert any(c.value.startswith("第 2 页") for c in at.caption)
+    at.session_state[K_LIGHTS] = ["绿"]
+    at.run()
+    assert not at.exception
+    with opened(synthetic_env) as s:
+        f = Filters(year=YEAR, lights=("绿",))
+        first = dev.table(s, f, "all_indicators", 100, 0)
+        total = dev.figures(s, f)["rows"]["all_indicators"]
+    assert _shown(at)["项目名称"].tolist() == first["项目名称"].tolist()
+    assert any(c.value.startswith("第 1 页") and f"共 {total:,} 行" in c.value for c in at.caption)
+    # a filter that matches nothing: the page says so, no table, no error
+    at.session_state[K_SEARCH] = "没有这个项目"
+    at.run()
+    assert not at.exception and not at.table
+    assert any("没有项目" in i.value for i in at.info)

@@ -35,3 +35,44 @@ def page_slice(total: int, key: str, page_rows: int = PAGE_ROWS) -> tuple[int, i
     right.caption(f"第 {offset + 1:,}–{min(offset + page_rows, total):,} 行，共 {total:,} 行；"
                   "导出按钮导出全部行。")
     return page_rows, offset
+
+
+# ---------------------------------------------------------------- keyset pages (上一页 / 下一页)
+# A table too long to sort to an offset (2.3M indicator rows) is read after the key of the last row
+# shown: the reader steps forward and back through a stack of cursors, one per page read, kept per
+# table; a new filter (`token`) starts the stack again at the first page.
+def cursor_stack(key: str, token) -> list:
+    """The cursors (the `after` of each page past the first) of the keyset-paged table `key` under the
+    filter `token`; the last one is the page to show (none: the first page)."""
+    pages = st.session_state.get(key)
+    if not isinstance(pages, dict) or pages.get("filter") != token:
+        pages = st.session_state[key] = {"filter": token, "after": []}
+    return pages["after"]
+
+
+def keyset_caption(stack: list, shown: int, total: int, page_rows: int) -> str:
+    """"第 N 页（共 M 页），第 a–b 行，共 T 行" of the page after `stack` showing `shown` rows."""
+    page, pages = len(stack) + 1, pages_for(total, page_rows)
+    first = (page - 1) * page_rows + 1
+    return (f"第 {page:,} 页（共 {pages:,} 页），第 {first:,}–{first + shown - 1:,} 行，共 {total:,} 行；"
+            "导出按钮导出全部行。")
+
+
+def keyset_buttons(key: str, stack: list, next_after, has_next: bool,
+                   labels: tuple[str, str] = ("上一页", "下一页"), keys: tuple[str, str] | None = None) -> None:
+    """The back / forward buttons of a keyset-paged table: back pops the stack, forward pushes the cursor
+    of the page's last row (`next_after`); each shows only when there is a page that way. Their widget
+    keys are `keys`, else "<key>_back" / "<key>_next"."""
+    def back():
+        if stack:
+            stack.pop()
+
+    def forward():
+        stack.append(next_after)
+
+    back_key, next_key = keys or (f"{key}_back", f"{key}_next")
+    left, right, _ = st.columns([1.3, 1.3, 6])
+    if stack:
+        left.button(labels[0], key=back_key, icon=":material/arrow_back:", on_click=back)
+    if has_next and next_after is not None:
+        right.button(labels[1], key=next_key, icon=":material/arrow_forward:", on_click=forward)
