@@ -31,25 +31,28 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+import machine  # noqa: E402
+
 OUT = HERE / "out"
 RESULTS = HERE / "results"
 NAMES = ["cli", "pages", "pair", "load", "big"]
 OLDER = ["import", "matching", "export", "review", "monitor"]
 
-FULL = {"db": (200_000, 5, 60), "big": (1_000_000, 1, 60), "import_projects": 20_000, "cli_timeout": 180,
-        "page_timeout": 600, "load": {"readers": 20, "saves": 40, "rounds": 2},
+FULL = {"db": (200_000, 5, 60), "big": (1_000_000, 1, 60), "import_projects": 20_000, "limit_factor": 1.5,
+        "page_timeout": 120, "load": {"readers": 20, "saves": 40, "rounds": 1},
         "import_n": 10_000, "matching_n": 200_000, "matching_sample": 2000, "export_rows": 50_000, "export_repeats": 3}
-QUICK = {"db": (300, 2, 12), "big": None, "import_projects": 200, "cli_timeout": 120,
-         "page_timeout": 180, "load": {"readers": 2, "saves": 3, "rounds": 1},
+QUICK = {"db": (300, 2, 12), "big": None, "import_projects": 200, "limit_factor": 1.5,
+         "page_timeout": 60, "load": {"readers": 2, "saves": 3, "rounds": 1},
          "import_n": 500, "matching_n": 5000, "matching_sample": 300, "export_rows": 5000, "export_repeats": 1}
 
 RSS_GOAL_MB, PAIR_GOAL_S, PAGE_RATIO = 1536.0, 1.0, 2.0
-BIG_COMMANDS = ["summary", "score --json", "export --what projects (.csv)", "export --what scores", "review --json",
-                "monitor --json"]
+# On the 1,000,000-project year: the commands whose memory grows with the data (the issue's 7.5 GB score),
+# each stopped at 1.5x the 60 s goal like the others; the rest of the commands are covered at 200,000 x 5.
+BIG_COMMANDS = ["summary", "score --json", "export --what projects (.csv)", "review --json"]
 
 
 def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
+    return machine.load_avg()
 
 
 def _sub(code: str, timeout: float = 3600) -> dict:
@@ -63,66 +66,116 @@ def _sub(code: str, timeout: float = 3600) -> dict:
 
 
 def row(what: str, wall=None, cpu=None, peak=None, goal: str = "-", held=None, load=None, note: str = "",
-        kind: str = "") -> dict:
+        kind: str = "", wall_ok=None, cpu_ok=None, others=None) -> dict:
+    """One line of the table. wall_ok / cpu_ok: the goal checked on the wall seconds / on the CPU seconds
+    (None: not applicable); held: the verdict (see bench/README.md, "How held is decided")."""
     return {"what": what, "wall": wall, "cpu": cpu, "peak_mb": peak, "goal": goal, "held": held,
+            "wall_ok": wall_ok, "cpu_ok": cpu_ok, "others": others,
             "load": load if load is not None else _load(), "note": note, "kind": kind}
 
 
 # ---------------------------------------------------------------- the databases
-def databases(cfg: dict, cache: Path) -> dict:
+def cached_db(n: int, y: int, d: int, cache: Path, build: bool = True, quiet: bool = True) -> dict | None:
+    """The database of n projects x y years in `cache`: the file for the current schema if there, else one
+    of an older schema with the same parameters migrated once into a new file beside it (what an upgrade
+    does to a user's file; the old file is only read), else built by build_db (when `build`).
+    Returns {"path", "seconds", "how": cached | migrated from mN | built} or None."""
     import build_db
-    n, y, d = cfg["db"]
-    info = build_db.ensure(n, y, d, 7, quiet=True, out=cache)
-    out = {"main": info}
+    path = build_db.db_path(n, y, d, 7, out=cache)
+    if path.exists():
+        return {"path": str(path), "seconds": 0.0, "bytes": path.stat().st_size, "how": "cached"}
+    stem = path.name.rsplit("-m", 1)[0]
+    older = sorted(cache.glob(f"{stem}-m*.duckdb"), key=lambda p: int(p.stem.rsplit("-m", 1)[1]))
+    if older:
+        import shutil
+
+        from perfboard.db import Store
+        t = time.perf_counter()
+        tmp = path.with_name(path.name + ".migrating")
+        shutil.copyfile(older[-1], tmp)
+        tmp.chmod(0o644)
+        Store(tmp).close()                      # opening migrates (and fills derived columns)
+        tmp.replace(path)
+        secs = time.perf_counter() - t
+        if not quiet:
+            print(f"   {older[-1].name} migrated to {path.name} in {secs:.1f} s", flush=True)
+        return {"path": str(path), "seconds": round(secs, 1), "bytes": path.stat().st_size,
+                "how": f"migrated from {older[-1].name}"}
+    if not build:
+        return None
+    info = build_db.ensure(n, y, d, 7, quiet=quiet, out=cache)
+    return {"path": info["path"], "seconds": round(info.get("seconds", 0.0), 1), "bytes": info["bytes"],
+            "how": "cached" if info["cached"] else "built"}
+
+
+def databases(cfg: dict, cache: Path, build_big: bool = False) -> dict:
+    """The main database (built or migrated when missing) and, when cached (or build_big), the 1M one."""
+    cache.mkdir(parents=True, exist_ok=True)
+    out = {"main": cached_db(*cfg["db"], cache, quiet=False)}
     if cfg.get("big"):
-        bn, by, bd = cfg["big"]
-        path = build_db.db_path(bn, by, bd, 7, out=cache)
-        if path.exists():                 # the 1M database is not built by the bench (about 2 minutes): reused if cached
-            out["big"] = {"path": str(path), "bytes": path.stat().st_size, "cached": True}
+        big = cached_db(*cfg["big"], cache, build=build_big, quiet=False)
+        if big:
+            out["big"] = big
     return out
 
 
 # ---------------------------------------------------------------- cli
+def cli_row(c: dict, label: str, kind: str = "cli") -> dict:
+    """A table row from one judged command (bench_cli.judge)."""
+    goal = f"< {c['goal_s']:g} s, < {c['goal_mb'] / 1024:g} GB"
+    notes = [c["error"]] if c.get("error") else []
+    if c.get("cpu_so_far"):
+        notes.append("CPU until stopped")
+    if c["held"] and c["held_on"] == "CPU":
+        notes.append(f"held on CPU: other processes kept {c['others']:.1f} cores busy")
+    if not c.get("mem_ok", True):
+        notes.append(f"peak over {c['goal_mb'] / 1024:g} GB")
+    if c.get("note"):
+        notes.append(c["note"])
+    return row(f"cli `{c['what']}` ({label})", c["wall"], c.get("cpu"), c["peak_mb"], goal, c["held"], c["load"],
+               "; ".join(notes), kind, c["wall_ok"], c["cpu_ok"], c.get("others"))
+
+
 def bench_cli(cfg: dict, ctx: dict) -> list[dict]:
     import bench_cli
     wb = bench_cli.import_workbook(cfg["import_projects"], 20, out=OUT)
     res = bench_cli.run(ctx["db"]["main"]["path"], ctx["scratch"], wb, inprocess=cfg["quick"],
-                        timeout=cfg["cli_timeout"], quiet=False, copies=ctx["copies"], only=cfg.get("cli_only"))
+                        limit_factor=cfg["limit_factor"], quiet=False, copies=ctx["copies"], only=cfg.get("cli_only"))
     ctx["cli"] = res
-    n = ctx["projects"]
-    rows = []
-    for c in res["commands"]:
-        goal = f"< {c['goal_s']:g} s, < {c['goal_mb'] / 1024:g} GB"
-        note = c.get("error") or ""
-        if not c["held"] and c["held_cpu"]:
-            note = (note + "; " if note else "") + "CPU within the goal: the wall time is the machine's load"
-        rows.append(row(f"cli `{c['what']}` ({n:,} projects)", c["wall"], c.get("cpu"), c["peak_mb"], goal, c["held"],
-                        c["load"], note, "cli"))
-    return rows
+    return [cli_row(c, f"{ctx['projects']:,} projects") for c in res["commands"]]
 
 
 def bench_big(cfg: dict, ctx: dict) -> list[dict]:
     big = ctx["db"].get("big")
+    if not cfg.get("big"):
+        return []                 # --quick: no 1M database
     if not big:
-        return [row("big: the 1,000,000-project database", note="not cached: build it with "
-                    "`python bench/build_db.py --projects 1000000 --years 1` (about 2 minutes)", kind="big")]
+        return [row("big: the 1,000,000-project database", note="not in the cache: build it with `make bench-db` "
+                    "(`python bench/run_all.py --db-only`, about 2 minutes)", kind="big")]
     import bench_cli
     scratch = ctx["scratch"] / "big"
     wb = bench_cli.import_workbook(cfg["import_projects"], 20, out=OUT)
-    res = bench_cli.run(big["path"], scratch, wb, timeout=cfg["cli_timeout"], quiet=False, only=BIG_COMMANDS)
+    import shutil
+    scratch.mkdir(parents=True, exist_ok=True)
+    copy = scratch / "big-read.duckdb"
+    shutil.copyfile(big["path"], copy)        # the commands only read; a copy all the same (never the cache)
+    res = bench_cli.run(big["path"], scratch, wb, limit_factor=cfg["limit_factor"], quiet=False,
+                        only=BIG_COMMANDS, copies=(copy, copy))
+    copy.unlink(missing_ok=True)
     rows = []
-    for c in res["commands"]:
-        held = not c.get("error") and c["peak_mb"] < RSS_GOAL_MB
-        rows.append(row(f"cli `{c['what']}` (1,000,000 projects, one year)", c["wall"], c.get("cpu"), c["peak_mb"],
-                        f"< {RSS_GOAL_MB / 1024:g} GB", held, c["load"], c.get("error") or "", "big"))
-    for p in scratch.glob("cli-*.duckdb*"):
-        p.unlink(missing_ok=True)
+    for c in res["commands"]:         # the issue's goal at 1M is memory only ("no command above 1.5 GB")
+        r = cli_row(c, "1,000,000 projects, one year", "big")
+        r.update(goal=f"< {RSS_GOAL_MB / 1024:g} GB (time: no goal at 1M)", held=not c.get("error") and c["mem_ok"],
+                 wall_ok=None, cpu_ok=None)
+        r["note"] = "; ".join(x for x in r["note"].split("; ") if not x.startswith("held on CPU"))
+        rows.append(r)
     return rows
 
 
 # ---------------------------------------------------------------- pages
 def floor_of(res: dict) -> tuple[float, float]:
-    """The framework floor: the median of the empty page's filter, year and plain reruns (wall, CPU)."""
+    """The framework floor of a page's process: the median of the empty page's filter, year and plain
+    reruns (wall, CPU)."""
     f, fc = res.get("floor") or {}, res.get("floor_cpu") or {}
     keys = [k for k in ("filter", "year", "rerun") if k in f]
     if not keys:
@@ -130,54 +183,59 @@ def floor_of(res: dict) -> tuple[float, float]:
     return statistics.median(f[k] for k in keys), statistics.median(fc[k] for k in keys)
 
 
+def page_row(what: str, r: dict, s: dict, floor: float, floor_cpu: float, kind: str = "page") -> dict:
+    """One rerun judged: wall <= floor + 2x DuckDB wall; CPU <= floor CPU + 2x DuckDB CPU (the process's CPU
+    while inside DuckDB, all its threads); peak < 1.5 GB. Held: memory, and the wall rule, or the CPU rule
+    when other processes kept machine.BUSY_CORES cores busy during the run."""
+    peak = r.get("peak_rss_mb") or r.get("polled_peak_rss_mb")
+    q_cpu = s.get("query_cpu", s["query_seconds"])
+    limit, limit_cpu = floor + PAGE_RATIO * s["query_seconds"], floor_cpu + PAGE_RATIO * q_cpu
+    wall_ok, cpu_ok = s["seconds"] <= limit, s["cpu"] <= limit_cpu
+    mem_ok = (peak or 0) < RSS_GOAL_MB
+    busy = machine.busy(s.get("others"))
+    held = mem_ok and (wall_ok or (cpu_ok and busy))
+    cold = r["steps"].get("cold", {}).get("seconds", float("nan"))
+    note = (f"DuckDB {s['query_seconds']:.2f} s wall / {q_cpu:.2f} s CPU in {s['queries']} queries; floor "
+            f"{floor:.2f} s (CPU {floor_cpu:.2f}); cold {cold:.2f} s, plain rerun "
+            f"{r['steps'].get('rerun', {}).get('seconds', float('nan')):.2f} s")
+    if held and not wall_ok:
+        note += f"; held on CPU: other processes kept {s['others']:.1f} cores busy"
+    if not mem_ok:
+        note += f"; peak over {RSS_GOAL_MB / 1024:g} GB"
+    return row(what, s["seconds"], s["cpu"], peak, f"<= floor + {PAGE_RATIO:g}x DuckDB = {limit:.2f} s wall / "
+               f"{limit_cpu:.2f} s CPU, < {RSS_GOAL_MB / 1024:g} GB", held, s["load"], note, kind, wall_ok, cpu_ok,
+               s.get("others"))
+
+
 def page_rows(res: dict, label: str, goal_steps=("filter", "year")) -> list[dict]:
     import bench_pages
-    floor, floor_cpu = floor_of(res)
     rows = []
     for page, r in res["pages"].items():
         if page == "(empty page)":
             continue
+        floor, floor_cpu = floor_of(r if r.get("floor") else res)
         title = bench_pages.TITLES.get(page, page)
-        peak = r.get("peak_rss_mb") or res.get("polled_peak_rss_mb")
         for step in goal_steps:
             s = r.get("steps", {}).get(step)
             what = f"page {title} ({page}): rerun after a {'filter' if step == 'filter' else 'year'} change{label}"
             if s is None:
-                rows.append(row(what, goal="-", held=False, note=(r.get("error") or res.get("error") or "not run")[-200:],
-                                kind="page"))
+                rows.append(row(what, goal="-", held=False, kind="page",
+                                note=(r.get("error") or res.get("error") or "not run").strip()[-200:]))
                 continue
-            limit = floor + PAGE_RATIO * s["query_seconds"]
-            held = s["seconds"] <= limit and (peak or 0) < RSS_GOAL_MB
-            note = (f"DuckDB {s['query_seconds']:.2f} s in {s['queries']} queries; floor {floor:.2f} s "
-                    f"(CPU {floor_cpu:.2f}); cold {r['steps']['cold']['seconds']:.2f} s, plain rerun "
-                    f"{r['steps'].get('rerun', {}).get('seconds', float('nan')):.2f} s")
-            if not held and s["cpu"] <= floor_cpu + PAGE_RATIO * s["query_seconds"]:
-                note += "; CPU within the goal"
-            rows.append(row(what, s["seconds"], s["cpu"], peak, f"<= floor + {PAGE_RATIO:g}x DuckDB = {limit:.2f} s, "
-                            f"< {RSS_GOAL_MB / 1024:g} GB", held, s["load"], note, "page"))
+            rows.append(page_row(what, r, s, floor, floor_cpu))
     return rows
 
 
 def bench_pages_(cfg: dict, ctx: dict) -> list[dict]:
+    """Every page, each in its own process forked from one runner (bench_pages.run_pages)."""
     import bench_pages
     pages = list(bench_pages.all_pages())
-    db = str(ctx["copies"][0])
-    n = ctx["projects"]
-    label = f" ({n:,} x {ctx['years']} years)"
-    if cfg["quick"]:          # one process for every page (each its own session): the quick run's budget
-        res = bench_pages.run_pages(pages, db, timeout=cfg["page_timeout"])
-        ctx["pages"] = res
-        return page_rows(res, label)
-    rows, raw = [], {}
-    for page in pages:        # one process per page: its peak memory is its own; the floor measured in each
-        res = bench_pages.run_pages([page], db, timeout=cfg["page_timeout"])
-        raw[page] = res
-        new = page_rows(res, label)
-        rows += new
-        for r in new:
-            print(f"  {r['what']:<70} {r['wall'] or 0:>7.2f} s  {'held' if r['held'] else 'NOT held'}  {r['note'][:80]}",
-                  flush=True)
-    ctx["pages"] = raw
+    res = bench_pages.run_pages(pages, str(ctx["copies"][0]), timeout=cfg["page_timeout"])
+    ctx["pages"] = res
+    rows = page_rows(res, f" ({ctx['projects']:,} x {ctx['years']} years)")
+    for r in rows:
+        print(f"  {r['what']:<72} {r['wall'] or 0:>7.2f} s  CPU {r['cpu'] or 0:>6.2f}  "
+              f"{'held' if r['held'] else 'NOT held'}  {r['note'][:90]}", flush=True)
     return rows
 
 
@@ -189,7 +247,7 @@ def bench_pair(cfg: dict, ctx: dict) -> list[dict]:
     if not cli:
         return [row("page 同比分析: new year pair after the import", note="needs the cli rows (the import)", held=False,
                     kind="pair")]
-    work = cli["work_db"]
+    work = cli.get("after_import_db") or cli["work_db"]      # the state right after the import, nothing since
     import duckdb
     con = duckdb.connect(work, read_only=True)
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM projects ORDER BY 1 DESC").fetchall()]
@@ -206,15 +264,20 @@ def bench_pair(cfg: dict, ctx: dict) -> list[dict]:
     if s is None:
         return [row(what, held=False, note=(r.get("error") or res.get("error") or "not run")[-200:], kind="pair")]
     peak = r.get("peak_rss_mb")
-    return [row(what, s["seconds"], s["cpu"], peak, f"< {PAIR_GOAL_S:g} s", s["seconds"] < PAIR_GOAL_S, s["load"],
-                f"DuckDB {s['query_seconds']:.2f} s in {s['queries']} queries; slowest: "
-                + "; ".join(f"{q['query'][:50]} {q['seconds']:.2f}" for q in s["slowest"][:2]), "pair")]
+    wall_ok, cpu_ok = s["seconds"] < PAIR_GOAL_S, s["cpu"] < PAIR_GOAL_S
+    held = (peak or 0) < RSS_GOAL_MB and (wall_ok or (cpu_ok and machine.busy(s.get("others"))))
+    return [row(what, s["seconds"], s["cpu"], peak, f"< {PAIR_GOAL_S:g} s, < {RSS_GOAL_MB / 1024:g} GB", held,
+                s["load"], f"DuckDB {s['query_seconds']:.2f} s in {s['queries']} queries; slowest: "
+                + "; ".join(f"{q['query'][:50]} {q['seconds']:.2f}" for q in s["slowest"][:2]), "pair",
+                wall_ok, cpu_ok, s.get("others"))]
 
 
 # ---------------------------------------------------------------- load
 def bench_load(cfg: dict, ctx: dict) -> list[dict]:
+    """bench_load.py in a process of its own: p99 per page (wall only: 20 sessions share one process, a
+    render's CPU is not its own); `others` is what other processes used of the machine during the run."""
     lc = cfg["load"]
-    t = time.perf_counter()
+    t, b0 = time.perf_counter(), machine.busy_seconds()
     raw = _sub(f"""
 import json, os, resource, bench_load as b
 rows = b.run(quick={cfg['quick']}, readers={lc['readers']}, saves={lc['saves']}, rounds={lc['rounds']}, pages=b.every_page())
@@ -223,17 +286,20 @@ peak = [int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startsw
 print(json.dumps({{"rows": rows, "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": peak}}, default=str))
 """)
     wall = time.perf_counter() - t
+    others = machine.others_cores(b0, machine.busy_seconds(), raw["cpu"], wall)
     ctx["load_raw"] = raw
     out = []
     for r in raw["rows"]:
         if "p99" in r:
             out.append(row(f"load: {r['page']}, {lc['readers']} sessions + an import + {lc['saves']} saves (sample data)",
                            r["p99"], None, raw["peak_mb"], "p99 < 3 s, no errors", r["met"], None,
-                           f"p50/p90/p99/max {r['measured']}; alone {r['alone'] or float('nan'):.2f} s", "load"))
+                           f"p50/p90/p99/max {r['measured']}; alone {r['alone'] or float('nan'):.2f} s", "load",
+                           r["met"], None, others))
         else:
+            ok = r["met"] and raw["peak_mb"] < RSS_GOAL_MB
             out.append(row("load: correctness (errors, mixed figures, lost edits)", round(wall, 1), round(raw["cpu"], 1),
-                           raw["peak_mb"], f"0 errors, < {RSS_GOAL_MB / 1024:g} GB",
-                           r["met"] and raw["peak_mb"] < RSS_GOAL_MB, None, r["measured"], "load-check"))
+                           raw["peak_mb"], f"0 errors, < {RSS_GOAL_MB / 1024:g} GB", ok, None, r["measured"],
+                           "load-check", None, None, others))
     return out
 
 
@@ -268,38 +334,55 @@ def _fmt(v, spec=".2f"):
 def markdown(rows: list[dict]) -> str:
     def held(v):
         return "—" if v is None else ("held" if v else "**not held**")
-    lines = ["| what | wall s | CPU s | peak MB | goal | held | load | note |", "|---|---|---|---|---|---|---|---|"]
+
+    def ok(v):
+        return "-" if v is None else ("ok" if v else "miss")
+    lines = ["| what | wall s | CPU s | peak MB | goal | on wall | on CPU | held | load 1/5/15 | others | note |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = str(r.get("note") or "").replace("|", "/").replace("\n", " ")
+        others = r.get("others")
         lines.append(f"| {r['what']} | {_fmt(r['wall'])} | {_fmt(r['cpu'])} | {_fmt(r['peak_mb'], ',.0f')} | {r['goal']} | "
-                     f"{held(r['held'])} | {'/'.join(f'{x:.1f}' for x in r['load'])} | {note} |")
+                     f"{ok(r.get('wall_ok'))} | {ok(r.get('cpu_ok'))} | {held(r['held'])} | "
+                     f"{'/'.join(f'{x:.1f}' for x in r['load'])} | {_fmt(others, '.1f')} | {note} |")
     return "\n".join(lines)
 
 
 def summary_lines(rows: list[dict]) -> list[str]:
     judged = [r for r in rows if r["held"] is not None]
     bad = [r for r in judged if not r["held"]]
-    out = [f"{len(judged) - len(bad)} of {len(judged)} judged rows held."]
-    for kind, label in (("cli", "CLI commands"), ("page", "page reruns"), ("load", "page p99 under load")):
+    on_cpu = [r for r in judged if r["held"] and r.get("wall_ok") is False]
+    out = [f"{len(judged) - len(bad)} of {len(judged)} judged rows held"
+           + (f" ({len(on_cpu)} of them on CPU seconds, the wall missed on a busy machine)" if on_cpu else "") + "."]
+    for kind, label in (("cli", "CLI commands"), ("big", "CLI commands on 1,000,000 projects"),
+                        ("page", "page reruns after a filter or year change"), ("load", "page p99 under load")):
         xs = [r["wall"] for r in rows if r["kind"] == kind and r["wall"] is not None]
+        cs = [r["cpu"] for r in rows if r["kind"] == kind and r["cpu"] is not None]
         if xs:
-            out.append(f"{label}: {min(xs):.2f}–{max(xs):.2f} s wall (median {statistics.median(xs):.2f} s).")
+            out.append(f"{label}: {min(xs):.2f}–{max(xs):.2f} s wall (median {statistics.median(xs):.2f} s)"
+                       + (f", {min(cs):.2f}–{max(cs):.2f} s CPU" if cs else "") + ".")
+    if bad:
+        out.append("Not held: " + "; ".join(r["what"] for r in bad) + ".")
     return out
 
 
 def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Path) -> dict:
     """Run the benchmarks `names` with `cfg` (FULL or QUICK, plus quick=); write base.md / base.json
-    when base is given. Returns {"rows", "table", "text", "seconds"}."""
-    t0, load0 = time.perf_counter(), _load()
-    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    when base is given. Returns {"rows", "table", "text", "seconds"}. The databases' build (or migration)
+    is timed apart: `make bench-db` does it ahead; the bench's own time starts after it."""
+    load0, started = _load(), time.strftime("%Y-%m-%d %H:%M:%S %Z")
     ctx = {"scratch": scratch}
     print(f"== databases (cache {cache})", flush=True)
+    t = time.perf_counter()
     ctx["db"] = databases(cfg, cache)
+    db_seconds = time.perf_counter() - t
+    t0, b0, c0 = time.perf_counter(), machine.busy_seconds(), os.times()
     ctx["projects"], ctx["years"] = cfg["db"][0], cfg["db"][1]
     if set(names) & {"cli", "pages", "pair"}:
         import bench_cli
         ctx["copies"] = bench_cli.prepare(ctx["db"]["main"]["path"], scratch)
-    rows = []
+    ctx["setup_seconds"] = round(time.perf_counter() - t0, 1)
+    rows, parts = [], {}
     for name in names:
         t = time.perf_counter()
         print(f"== {name} (load {_load()})", flush=True)
@@ -309,13 +392,23 @@ def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Pa
             msg = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else repr(exc)
             r = [row(name, held=False, note=f"FAILED: {msg}", kind=name)]
         rows += r
-        print(f"   {time.perf_counter() - t:.1f} s", flush=True)
+        parts[name] = round(time.perf_counter() - t, 1)
+        print(f"   {parts[name]:.1f} s", flush=True)
     total = time.perf_counter() - t0
+    c1 = os.times()
+    own = (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user) \
+        + (c1.children_system - c0.children_system)
+    others = machine.others_cores(b0, machine.busy_seconds(), own, total)
     table = markdown(rows)
     quick = cfg["quick"]
-    head = [f"# Bench results ({'quick, tiny database' if quick else 'full'})", "",
-            f"Started {started}, took {total:.0f} s on {os.cpu_count()} CPUs; load average at the start "
-            f"{'/'.join(f'{x:.1f}' for x in load0)}, at the end {'/'.join(f'{x:.1f}' for x in _load())}. "
+    dbs = "; ".join(f"{k}: {Path(v['path']).name} ({v['how']}{', %.0f s' % v['seconds'] if v['seconds'] else ''})"
+                    for k, v in ctx["db"].items())
+    head = [f"# Bench results ({'quick: a tiny database, a smoke check, not the issue-19 verdict' if quick else 'full'})",
+            "", f"Started {started}, took {total:.0f} s on {machine.CPUS} CPUs (copies {ctx['setup_seconds']:.0f} s, "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in parts.items())
+            + f"), plus {db_seconds:.0f} s for the databases ({dbs}). Load average at the start "
+            f"{'/'.join(f'{x:.1f}' for x in load0)}, at the end {'/'.join(f'{x:.1f}' for x in _load())}; other "
+            f"processes kept {others if others is not None else float('nan'):.1f} cores busy on average. "
             f"Database: {ctx['projects']:,} projects x {ctx['years']} years"
             + (" (+ the 1,000,000-project one)" if "big" in names and ctx["db"].get("big") else "") + ".", "",
             *summary_lines(rows), ""]
@@ -325,10 +418,13 @@ def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Pa
         base.with_suffix(".md").write_text(text, encoding="utf-8")
         raw = {k: v for k, v in ctx.items() if k not in ("scratch", "copies")}
         base.with_suffix(".json").write_text(json.dumps({"quick": quick, "started": started, "seconds": round(total, 1),
+                                                         "db_seconds": round(db_seconds, 1), "parts": parts,
+                                                         "others_cores": others,
                                                          "load_start": load0, "load_end": _load(), "cpus": os.cpu_count(),
                                                          "rows": rows, "raw": raw}, ensure_ascii=False, indent=1,
                                                         default=str), encoding="utf-8")
-    return {"rows": rows, "table": table, "text": text, "seconds": total}
+    return {"rows": rows, "table": table, "text": text, "seconds": total, "db_seconds": db_seconds, "parts": parts,
+            "raw_pages": ctx.get("pages")}
 
 
 def merge(parts: list[Path], base: Path) -> None:
@@ -362,7 +458,16 @@ def main() -> None:
     ap.add_argument("--cli-only", help="cli: only the commands whose label starts with one of these (comma-separated)")
     ap.add_argument("--merge", nargs="+", metavar="JSON",
                     help="no run: merge the rows of earlier results files (in order) into --out")
+    ap.add_argument("--db-only", action="store_true",
+                    help="no run: build (or migrate) the databases into --cache, the 1M one too (= make bench-db)")
     a = ap.parse_args()
+    if a.db_only:
+        t = time.perf_counter()
+        dbs = databases(dict(FULL, quick=False), Path(a.cache), build_big=True)
+        for k, v in dbs.items():
+            print(f"{k}: {v['path']} ({v['how']}, {v['bytes'] / 1e6:,.0f} MB, {v['seconds']:.0f} s)")
+        print(f"databases ready in {time.perf_counter() - t:.0f} s")
+        return
     if a.merge:
         merge([Path(m) for m in a.merge], Path(a.out) if a.out else RESULTS / "latest")
         return
