@@ -28,6 +28,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -213,11 +214,38 @@ def _own_cpu(pids: list[int], seen: dict[int, float]) -> None:
             pass
 
 
-def run_process(args: list[str], stdin: str | None = None, timeout: float = 300, max_rss_mb: float = MAX_RSS_MB) -> dict:
+class Ledger:
+    """CPU seconds of the bench's own commands, for the rows that run side by side (--jobs): a row's
+    `others` is the machine's busy time minus what *every* bench command used meanwhile, so a lane next
+    to it never counts as another process (and never turns a missed wall into a CPU verdict)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.finished = 0.0
+        self.running: dict[int, float] = {}
+
+    def update(self, key: int, cpu: float) -> None:
+        with self.lock:
+            self.running[key] = cpu
+
+    def finish(self, key: int, cpu: float) -> None:
+        with self.lock:
+            self.running.pop(key, None)
+            self.finished += cpu
+
+    def total(self) -> float:
+        with self.lock:
+            return self.finished + sum(self.running.values())
+
+
+def run_process(args: list[str], stdin: str | None = None, timeout: float = 300, max_rss_mb: float = MAX_RSS_MB,
+                ledger: Ledger | None = None) -> dict:
     """Run one command in a fresh Python (bench/bench_cli.py --probe), polling its process tree's RSS.
     Stopped (and reported with its CPU so far) after `timeout` s or above `max_rss_mb`."""
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"cli-probe-{os.getpid()}-{time.monotonic_ns()}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--probe", str(out), "--", *args]
+    key = time.monotonic_ns()
+    own0 = ledger.total() if ledger else 0.0
     busy0, t0 = machine.busy_seconds(), time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -230,6 +258,8 @@ def run_process(args: list[str], stdin: str | None = None, timeout: float = 300,
         peak = max(peak, rss)
         tree = _tree(proc.pid)
         _own_cpu(tree, seen)          # a forkserver worker that outlives the command counts too
+        if ledger:
+            ledger.update(key, sum(seen.values()))
         over = time.perf_counter() - t0 > timeout
         if over or rss > max_rss_mb:
             stopped = True
@@ -255,7 +285,11 @@ def run_process(args: list[str], stdin: str | None = None, timeout: float = 300,
     if stopped:
         res["cpu_so_far"] = True
     res["peak_mb"] = round(max(res.get("peak_mb", 0.0), peak), 1)
-    res["others"] = machine.others_cores(busy0, busy1, res.get("cpu"), wall)
+    if ledger:
+        ledger.finish(key, res["cpu"])
+        res["others"] = machine.others_cores(busy0, busy1, ledger.total() - own0, wall)
+    else:
+        res["others"] = machine.others_cores(busy0, busy1, res.get("cpu"), wall)
     if err or res["rc"]:
         res["error"] = err or (stderr.strip().splitlines() or ["exit %s" % res["rc"]])[-1][:300]
     return res
@@ -320,23 +354,36 @@ def judge(row: dict) -> dict:
 
 def run(db: str, scratch: Path, workbook: Path, inprocess: bool = False, limit_factor: float = LIMIT_FACTOR,
         only: list[str] | None = None, quiet: bool = True, copies: tuple[Path, Path] | None = None,
-        max_rss_mb: float = MAX_RSS_MB) -> dict:
+        max_rss_mb: float = MAX_RSS_MB, jobs: int = 1) -> dict:
     """Run every command on copies of `db` (see prepare); returns {"commands": [...], "read_db", "work_db"}.
-    Each command is stopped at limit_factor x its goal (at least 30 s) or above max_rss_mb."""
+    Each command is stopped at limit_factor x its goal (at least 30 s) or above max_rss_mb.
+    jobs > 1: that many commands at once, each lane on its own copy of the read database (DuckDB allows
+    one writer per file), the writing commands in their order in one lane; rows keep the plan's order."""
     read_db, work_db = copies or prepare(db, scratch)
-    results = []
-    for c in plan(str(read_db), str(work_db), scratch, workbook):
-        if only and not any(c["what"].startswith(o) for o in only):
-            continue
+    cmds = [c for c in plan(str(read_db), str(work_db), scratch, workbook)
+            if not only or any(c["what"].startswith(o) for o in only)]
+    jobs = 1 if inprocess else max(1, jobs)
+    ledger = Ledger() if jobs > 1 else None
+    lane_dbs = [str(read_db)]
+    for i in range(2, jobs + 1):               # the read copy (with its 执行监控 snapshots) once per extra lane
+        extra = scratch / f"cli-read-{i}.duckdb"
+        extra.unlink(missing_ok=True)
+        shutil.copyfile(read_db, extra)
+        lane_dbs.append(str(extra))
+    results: dict[int, dict] = {}
+    print_lock = threading.Lock()
+
+    def one(i: int, c: dict, lane_db: str) -> None:
+        args = [lane_db if a == str(read_db) else a for a in c["args"]]
         load = machine.load_avg()
         goal_s = c.get("goal_s", GOAL_S)
         limit = max(30.0, limit_factor * goal_s)
         if inprocess:
             b0 = machine.busy_seconds()
-            r = run_inline(c["args"], c.get("stdin"))
+            r = run_inline(args, c.get("stdin"))
             r["others"] = machine.others_cores(b0, machine.busy_seconds(), r["cpu"], r["wall"])
         else:
-            r = run_process(c["args"], c.get("stdin"), limit, max_rss_mb)
+            r = run_process(args, c.get("stdin"), limit, max_rss_mb, ledger)
         if r["rc"] and "error" not in r:
             r["error"] = f"exit {r['rc']}"
         if c.get("snapshot"):
@@ -345,15 +392,41 @@ def run(db: str, scratch: Path, workbook: Path, inprocess: bool = False, limit_f
                 dst.unlink(missing_ok=True)
                 if src.exists():
                     shutil.copyfile(src, dst)
-        row = {**c, **r, "load": load, "goal_s": goal_s, "goal_mb": GOAL_MB, "limit_s": limit}
+        row = {**c, **r, "load": load, "goal_s": goal_s, "goal_mb": GOAL_MB, "limit_s": limit,
+               "lanes": jobs, "lane_db": lane_db if str(work_db) not in c["args"] else str(work_db)}
         row.pop("stdin", None)
         judge(row)
-        results.append(row)
+        results[i] = row
         if not quiet:
-            print(f"  {c['what']:<48} {r['wall']:>8.2f} s  CPU {r.get('cpu', 0):>7.2f}  peak {r['peak_mb']:>7.0f} MB"
-                  f"  others {r.get('others')}  {'held' if row['held'] else 'NOT held'}  {r.get('error', '')}", flush=True)
-    snap = next((c["snapshot"] for c in results if c.get("snapshot")), None)
-    return {"commands": results, "read_db": str(read_db), "work_db": str(work_db), "after_import_db": snap}
+            with print_lock:
+                print(f"  {c['what']:<48} {r['wall']:>8.2f} s  CPU {r.get('cpu', 0):>7.2f}  peak {r['peak_mb']:>7.0f} MB"
+                      f"  others {r.get('others')}  {'held' if row['held'] else 'NOT held'}  {r.get('error', '')}",
+                      flush=True)
+
+    # units of work: each read command alone; the writing commands (on the work copy) one unit, in order
+    writes = [i for i, c in enumerate(cmds) if str(work_db) in c["args"]]
+    reads = [[i] for i in range(len(cmds)) if i not in writes]
+    # one lane: the plan's order; several: the long writing chain first, so the lanes end together
+    units = reads + ([writes] if writes else []) if jobs == 1 else ([writes] if writes else []) + reads
+    todo, lock = list(units), threading.Lock()
+
+    def lane(lane_db: str) -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                unit = todo.pop(0)
+            for i in unit:
+                one(i, cmds[i], lane_db)
+
+    threads = [threading.Thread(target=lane, args=(d,)) for d in lane_dbs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = [results[i] for i in sorted(results)]
+    snap = next((c["snapshot"] for c in rows if c.get("snapshot")), None)
+    return {"commands": rows, "read_db": str(read_db), "work_db": str(work_db), "after_import_db": snap, "jobs": jobs}
 
 
 def main() -> None:

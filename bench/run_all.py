@@ -38,10 +38,10 @@ RESULTS = HERE / "results"
 NAMES = ["cli", "pages", "pair", "load", "big"]
 OLDER = ["import", "matching", "export", "review", "monitor"]
 
-FULL = {"db": (200_000, 5, 60), "big": (1_000_000, 1, 60), "import_projects": 20_000, "limit_factor": 1.5,
+FULL = {"db": (200_000, 5, 60), "big": (1_000_000, 1, 60), "import_projects": 20_000, "limit_factor": 1.5, "jobs": 2,
         "page_timeout": 120, "load": {"readers": 20, "saves": 40, "rounds": 1},
         "import_n": 10_000, "matching_n": 200_000, "matching_sample": 2000, "export_rows": 50_000, "export_repeats": 3}
-QUICK = {"db": (300, 2, 12), "big": None, "import_projects": 200, "limit_factor": 1.5,
+QUICK = {"db": (300, 2, 12), "big": None, "import_projects": 200, "limit_factor": 1.5, "jobs": 1,
          "page_timeout": 60, "load": {"readers": 2, "saves": 3, "rounds": 1},
          "import_n": 500, "matching_n": 5000, "matching_sample": 300, "export_rows": 5000, "export_repeats": 1}
 
@@ -140,7 +140,8 @@ def bench_cli(cfg: dict, ctx: dict) -> list[dict]:
     import bench_cli
     wb = bench_cli.import_workbook(cfg["import_projects"], 20, out=OUT)
     res = bench_cli.run(ctx["db"]["main"]["path"], ctx["scratch"], wb, inprocess=cfg["quick"],
-                        limit_factor=cfg["limit_factor"], quiet=False, copies=ctx["copies"], only=cfg.get("cli_only"))
+                        limit_factor=cfg["limit_factor"], quiet=False, copies=ctx["copies"], only=cfg.get("cli_only"),
+                        jobs=cfg.get("jobs", 1))
     ctx["cli"] = res
     return [cli_row(c, f"{ctx['projects']:,} projects") for c in res["commands"]]
 
@@ -412,6 +413,10 @@ def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Pa
             f"Database: {ctx['projects']:,} projects x {ctx['years']} years"
             + (" (+ the 1,000,000-project one)" if "big" in names and ctx["db"].get("big") else "") + ".", "",
             *summary_lines(rows), ""]
+    if (ctx.get("cli") or {}).get("jobs", 1) > 1:
+        head[2] += (
+            f" The commands ran {ctx['cli']['jobs']} at a time, each lane on its own copy of the database: a row's"
+            " wall seconds include the other lane's use of the cores, its `others` column does not (bench/README.md).")
     text = "\n".join(head) + "\n" + table + "\n"
     if base is not None:
         base.parent.mkdir(parents=True, exist_ok=True)
@@ -458,6 +463,8 @@ def main() -> None:
     ap.add_argument("--cli-only", help="cli: only the commands whose label starts with one of these (comma-separated)")
     ap.add_argument("--merge", nargs="+", metavar="JSON",
                     help="no run: merge the rows of earlier results files (in order) into --out")
+    ap.add_argument("--jobs", type=int, help="cli: commands run side by side, each lane on its own copy "
+                                              "(default 2 for the full run, 1 with --quick; see bench/README.md)")
     ap.add_argument("--db-only", action="store_true",
                     help="no run: build (or migrate) the databases into --cache, the 1M one too (= make bench-db)")
     a = ap.parse_args()
@@ -474,6 +481,8 @@ def main() -> None:
     cfg = dict(QUICK if a.quick else FULL, quick=a.quick)
     if a.cli_only:
         cfg["cli_only"] = a.cli_only.split(",")
+    if a.jobs:
+        cfg["jobs"] = a.jobs
     names = a.only.split(",") if a.only else NAMES
     unknown = set(names) - set(NAMES) - set(OLDER)
     if unknown:

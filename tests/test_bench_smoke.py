@@ -206,3 +206,21 @@ def test_a_cached_database_of_an_older_schema_is_migrated_once_into_a_new_file(t
     assert older.exists()
     assert run_all.cached_db(300, 2, 12, tmp_path)["how"] == "cached"
     assert run_all.cached_db(301, 2, 12, tmp_path, build=False) is None
+
+
+def test_commands_side_by_side_each_lane_on_its_own_copy(tmp_path, tiny_db):
+    """--jobs 2: the read commands spread over two copies, the writing ones in order on the work copy; the
+    rows come back in the plan's order and the other lane is never counted as another process."""
+    import bench_cli
+    wb = bench_cli.import_workbook(30, 4, out=tmp_path)
+    res = bench_cli.run(tiny_db, tmp_path / "scratch", wb, jobs=2,
+                        only=["summary", "score", "template", "backup", "user add", "user list", "restore", "import"])
+    rows = res["commands"]
+    assert [r["what"].split(" ")[0] for r in rows] == ["summary", "score", "template", "backup", "user", "user",
+                                                       "restore", "import"]
+    assert not [r for r in rows if r.get("error")], [(r["what"], r.get("error")) for r in rows]
+    reads = {r["lane_db"] for r in rows if r["what"].startswith(("summary", "score", "template"))}
+    assert reads <= {res["read_db"], str(tmp_path / "scratch" / "cli-read-2.duckdb")}
+    assert {r["lane_db"] for r in rows if r["what"].startswith(("backup", "user", "restore", "import"))} == {res["work_db"]}
+    assert all(r["others"] is None or r["others"] >= 0 for r in rows)
+    assert res["after_import_db"] and Path(res["after_import_db"]).exists()
