@@ -844,6 +844,57 @@ def _plain(v):
     return v
 
 
+_JSON_FIELDS = ("key", "code", "severity", "dimension", "year", "department", "project", "indicator", "location",
+                "message", "fact", "evidence", "status", "reason")
+
+
+def _str_or_none(v):
+    return v if isinstance(v, str) else None
+
+
+# what to_json makes of each column's value (the item's field of the same name)
+_JSON_VALUE = {"year": _plain, "project": _str_or_none, "reason": _str_or_none,
+               "indicator": lambda v: v if isinstance(v, str) and v else None,
+               "evidence": lambda v: json.loads(v) if isinstance(v, str) else {}}
+
+
+def _json_column(values: pd.Series, name: str) -> np.ndarray:
+    """Each value of column `name` as the JSON text json.dumps(to_json's item) writes for it: encoded once per
+    distinct value (evidence parsed once per distinct text), missing values one by one (None and NaN differ)."""
+    conv = _JSON_VALUE.get(name)
+
+    def enc(v):
+        return json.dumps(conv(v) if conv else v, ensure_ascii=False, default=str)
+    codes, uniq = pd.factorize(values)
+    out = np.array([enc(u) for u in uniq.tolist()] + [""], dtype=object)[codes]
+    miss = np.flatnonzero(codes < 0)
+    if len(miss):
+        raw = values.to_numpy(dtype=object)
+        out[miss] = [enc(raw[i]) for i in miss]
+    return out
+
+
+JSON_CHUNK = 20_000      # findings per piece of iter_json
+
+
+def iter_json(f: pd.DataFrame, extra: dict | None = None):
+    """to_json(f) (with `extra`'s keys after its own) as pieces of text whose concatenation is exactly
+    json.dumps(that dict, ensure_ascii=False, default=str): the findings encoded column-wise, a chunk of
+    JSON_CHUNK items at a time, never the whole list of dicts or the whole document in memory."""
+    yield '{"findings": ['
+    for a in range(0, len(f), JSON_CHUNK):
+        part = f.iloc[a:a + JSON_CHUNK]
+        cols = [_json_column(part[name], name) for name in _JSON_FIELDS]
+        heads = [f'"{name}": ' if i == 0 else f', "{name}": ' for i, name in enumerate(_JSON_FIELDS)]
+        items = ["{" + "".join(h + v for h, v in zip(heads, row)) + "}" for row in zip(*cols)]
+        yield (", " if a else "") + ", ".join(items)
+    units = unit_counts(f)
+    tail = {"counts": counts_by_code(f),
+            "units": [{k: _plain(v) for k, v in row.items()} for row in units.to_dict("records")], **(extra or {})}
+    yield "]" + "".join(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, default=str)}"
+                        for k, v in tail.items()) + "}"
+
+
 def to_json(f: pd.DataFrame) -> dict:
     """{"findings": [{code, severity, dimension, department, year, project, indicator (or null), location,
     message, fact, evidence, status, reason, key}], "counts": {code: n}, "units": [...]}."""

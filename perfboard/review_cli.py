@@ -2,7 +2,6 @@
 workpaper (wired into perfboard.cli). Reads as --user, within that user's departments, like every read."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ def add_parser(sub, db_arg, filter_args) -> None:
 
 def cmd_review(a) -> int:
     from .cli_common import open_store, scoped_filters
-    from .review import findings, to_json
+    from .review import findings, iter_json
     if a.out and Path(a.out).suffix.lower() != ".xlsx":
         print("错误：--out 须以 .xlsx 结尾。", file=sys.stderr)
         return EXIT_USAGE
@@ -40,10 +39,11 @@ def cmd_review(a) -> int:
         Path(a.out).write_bytes(workpaper_xlsx(f, filters.describe(), fictional=fictional))
         if not a.json:
             print(f"已导出复核底稿：{a.out}（{len(f)} 条发现）")
-    if a.json:
-        out = to_json(f)
-        out["filters"] = filters.describe()
-        print(json.dumps(out, ensure_ascii=False, default=str))
+    if a.json:      # streamed in pieces: the same text as json.dumps(to_json(f) + filters), told to be JSON
+        from .text import write_json
+        for piece in iter_json(f, {"filters": filters.describe()}):
+            write_json(sys.stdout, piece)
+        print()
         return EXIT_OK
     if a.out:
         return EXIT_OK

@@ -117,5 +117,18 @@ class TerminalStream:
         self._stream.write(json_terminal(s) if _is_json(s) else for_terminal(s))
         return len(s)
 
+    def write_json(self, s: str) -> int:
+        """A JSON document, or a piece of one, that the caller made with json.dumps: escaped as a whole
+        JSON document is (json_terminal) without parsing it again, so it may come in pieces."""
+        self._stream.write(json_terminal(s))
+        return len(s)
+
     def __getattr__(self, name):          # flush, encoding, isatty, buffer ...
         return getattr(self._stream, name)
+
+
+def write_json(stream, s: str) -> None:
+    """Write `s`, a JSON document or a piece of one (json.dumps output), to `stream` as TerminalStream writes
+    a whole JSON document, whether `stream` is one (the CLI's stdout) or not."""
+    w = getattr(stream, "write_json", None)
+    w(s) if w is not None else stream.write(json_terminal(s))

@@ -1,0 +1,83 @@
+"""`review --json` streamed column-wise (issue 19): the same bytes as the whole-document json.dumps of to_json
+it replaced, on the sample with hostile text and a decision, and the CLI marks its output as JSON instead of
+TerminalStream parsing it again."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from perfboard import review, text
+from perfboard.db import Store
+from perfboard.filters import Filters
+
+
+def _old_output(store, filters) -> str:
+    """What `review --json` printed before: json.dumps of the whole dict, escaped by TerminalStream."""
+    out = review.to_json(review.findings(store, filters))
+    out["filters"] = filters.describe()
+    return text.json_terminal(json.dumps(out, ensure_ascii=False, default=str)) + "\n"
+
+
+@pytest.fixture
+def dirty_db(sample_db_path):
+    """The sample with control characters, an escape sequence, C1 controls and a line separator in names and
+    texts, and decisions (one with a reason) on two findings."""
+    s = Store(sample_db_path)
+    bad = ["\x1b[31m", "\x9b", "\x85", "\x7f", "\u2028", "\x01", '"引号"\\']
+    cur = s.cursor()
+    for k, (pid,) in enumerate(cur.execute("SELECT id FROM projects ORDER BY id").fetchall()):
+        cur.execute("UPDATE projects SET name = name || ?, department = department || ?, deviation_reason = NULL "
+                    "WHERE id = ?", [bad[k % len(bad)], bad[(k + 1) % len(bad)] if k % 3 == 0 else "", pid])
+    cur.execute("UPDATE indicators SET level3 = level3 || ? WHERE id % 3 = 0", ["\x02\x0b"])
+    f = review.findings(s, Filters())
+    assert len(f) > 20
+    review.decide(s, f.iloc[0].to_dict(), "rejected", "理由\x1b[2J\u2028“已说明”", user=None)
+    review.decide(s, f.iloc[5].to_dict(), "verified", None, user=None)
+    s.close()
+    return sample_db_path
+
+
+def _no_parse(s):
+    if s[:1] in ("{", "["):
+        pytest.fail("the CLI re-parsed its own JSON")
+    return False
+
+
+@pytest.mark.parametrize("chunk", [review.JSON_CHUNK, 7])
+@pytest.mark.parametrize("args,filters", [([], Filters(year=2024)), (["--year", "2024"], Filters(year=2024)),
+                                          (["--year", "1999"], Filters(year=1999))])
+def test_streamed_json_is_byte_identical(dirty_db, capsys, monkeypatch, chunk, args, filters):
+    from perfboard.cli import main
+    monkeypatch.setattr(review, "JSON_CHUNK", chunk)
+    monkeypatch.setattr(text, "_is_json", _no_parse)
+    assert main(["review", "--db", str(dirty_db), "--json", *args]) == 0
+    got = capsys.readouterr().out
+    monkeypatch.undo()
+    with Store(dirty_db) as s:
+        want = _old_output(s, filters)
+    assert got == want
+    doc = json.loads(got)
+    assert ("\x1b" not in got and "\x9b" not in got and "\u2028" not in got)
+    if filters.year != 1999:
+        assert any(i["reason"] and i["reason"].startswith("理由\x1b[2J") for i in doc["findings"])
+        assert any(isinstance(i["evidence"], dict) and i["evidence"] for i in doc["findings"])
+    else:
+        assert doc["findings"] == [] and doc["units"] == []
+
+
+def test_write_json_escapes_as_a_whole_document_is():
+    import io
+    doc = json.dumps({"n": "坏\x1b[31m\x85\x9b名\x7f\u2028"}, ensure_ascii=False)
+    raw = io.StringIO()
+    ts = text.TerminalStream(raw)
+    ts.write(doc)
+    whole = raw.getvalue()
+    raw2 = io.StringIO()
+    ts2 = text.TerminalStream(raw2)
+    for piece in (doc[:5], doc[5:9], doc[9:]):       # pieces alone are not JSON: still escaped as JSON
+        text.write_json(ts2, piece)
+    plain = io.StringIO()
+    text.write_json(plain, doc)                     # a stream that is not a TerminalStream: the same text
+    assert raw2.getvalue() == whole == plain.getvalue() and json.loads(whole) == json.loads(doc)
+    assert "\x9b" not in whole and "\x7f" not in whole
