@@ -34,9 +34,9 @@ def cmd_review(a) -> int:
         from .sample import fictional_years
         fictional = fictional_years(store)            # the workpaper labels rows of an invented sample year
     if a.out:
-        from .export.workpaper import workpaper_xlsx
+        from .export.workpaper import write_workpaper
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_bytes(workpaper_xlsx(f, filters.describe(), fictional=fictional))
+        write_workpaper(a.out, f, filters.describe(), fictional=fictional)      # row by row, constant memory
         if not a.json:
             print(f"已导出复核底稿：{a.out}（{len(f)} 条发现）")
     if a.json:      # streamed in pieces: the same text as json.dumps(to_json(f) + filters), told to be JSON

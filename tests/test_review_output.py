@@ -81,3 +81,29 @@ def test_write_json_escapes_as_a_whole_document_is():
     text.write_json(plain, doc)                     # a stream that is not a TerminalStream: the same text
     assert raw2.getvalue() == whole == plain.getvalue() and json.loads(whole) == json.loads(doc)
     assert "\x9b" not in whole and "\x7f" not in whole
+
+
+def test_workpaper_written_row_by_row_holds_every_row(dirty_db, tmp_path):
+    """The CLI's workpaper (constant_memory, written to the file) has every finding's row in order, the same
+    cells as workpaper_rows and as the page's bytes, and a reason starting a formula is quoted."""
+    import openpyxl
+
+    from perfboard.cli import main
+    from perfboard.export.workpaper import workpaper_rows, workpaper_xlsx
+    s = Store(dirty_db)
+    f = review.findings(s, Filters(year=2024))
+    review.decide(s, f.iloc[1].to_dict(), "rejected", "=HYPERLINK(\"x\")", user=None)
+    f = review.findings(s, Filters(year=2024))
+    s.close()
+    path = tmp_path / "wp.xlsx"
+    assert main(["review", "--db", str(dirty_db), "--out", str(path)]) == 0
+    ws = openpyxl.load_workbook(path)["复核底稿"]
+    got = [[c.value or "" for c in r] for r in ws.iter_rows(min_row=2)]
+    want = [[text.clean(str(v), newlines=False) for v in r] for r in workpaper_rows(f)]
+    assert len(got) == len(f) > 20 and got == want
+    quoted = [c for r in ws.iter_rows(min_row=2) for c in r if c.quotePrefix]
+    assert [c.value for c in quoted] == ['=HYPERLINK("x")']
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:J{len(f) + 1}"
+    import io
+    page = openpyxl.load_workbook(io.BytesIO(workpaper_xlsx(f)))["复核底稿"]
+    assert [[c.value or "" for c in r] for r in page.iter_rows(min_row=2)] == got
