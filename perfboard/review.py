@@ -705,25 +705,88 @@ def run_rules(store: Store, filters: Filters = Filters(), cfg: dict | None = Non
 
 _CACHE: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
+_RUNNING: dict = {}          # key -> lock: a second caller of the same (store, key) waits for the first's result
+YEARS_KEPT = 4               # a year's findings at a province's scale are ~150 MB: keep this many per store
 
 
-def _cached_rules(store: Store, filters: Filters) -> pd.DataFrame:
-    """run_rules, kept per store until the data version or the settings change (decisions are not part of it,
-    so marking a finding does not re-run the rules)."""
-    cfg = review_settings(store)
-    key = (store.data_version(), filters, json.dumps(cfg, ensure_ascii=False, sort_keys=True))
+def _memo(store: Store, key, compute):
+    """compute(), kept per store under `key` (whose first element is the data version: entries of an older
+    version are dropped when a newer one is stored); one computation at a time per key."""
     with _CACHE_LOCK:
         entry = _CACHE.get(store, {})
         if key in entry:
             return entry[key]
-    f = run_rules(store, filters, cfg)
-    with _CACHE_LOCK:
-        entry = {k: v for k, v in _CACHE.get(store, {}).items() if k[0] == key[0]}
-        if len(entry) >= 8:
-            entry.pop(next(iter(entry)))
-        entry[key] = f
-        _CACHE[store] = entry
+        lock = _RUNNING.setdefault((id(store), key), threading.Lock())
+    with lock:
+        with _CACHE_LOCK:
+            if key in _CACHE.get(store, {}):
+                return _CACHE[store][key]
+        try:
+            f = compute()
+        finally:
+            with _CACHE_LOCK:
+                _RUNNING.pop((id(store), key), None)
+        with _CACHE_LOCK:
+            entry = {k: v for k, v in _CACHE.get(store, {}).items() if k[0] == key[0]}
+            while len(entry) >= YEARS_KEPT:
+                entry.pop(next(iter(entry)))
+            entry[key] = f
+            _CACHE[store] = entry
     return f
+
+
+def _settings_key(store: Store, cfg: dict) -> str:
+    """The settings the rules read (review and scoring), as one string; a settings save also moves the data
+    version, this only makes the key say so."""
+    from .scoring import scoring_settings
+    return json.dumps([cfg, scoring_settings(store)], ensure_ascii=False, sort_keys=True, default=str)
+
+
+def year_findings(store: Store, year: int, cfg: dict | None = None) -> pd.DataFrame:
+    """run_rules over the whole year (every unit, every project), computed once per (data version, settings,
+    year) and kept (the page's filter changes and the CLI narrow it: narrow_findings)."""
+    cfg = cfg or review_settings(store)
+    key = (store.data_version(), "year", int(year), _settings_key(store, cfg))
+    return _memo(store, key, lambda: run_rules(store, Filters(year=int(year)), cfg))
+
+
+def narrow_findings(store: Store, f: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The findings `f` of a whole year that concern the projects under `filters`, and the units (findings
+    without a project) that have a project under them; in f's order. Each rule judged the whole year: a text
+    copied from a unit outside the filters is still a copy, and 自评流于形式 is judged on the whole unit."""
+    if not len(f):
+        return f
+    if not (filters.funding_sources or filters.lights or filters.search.strip()):
+        if not filters.departments:
+            return f
+        return f[f["department"].isin(list(filters.departments)).to_numpy()].reset_index(drop=True)
+    ids = scope.run(store, "review_scope_ids", filters)
+    pid = pd.to_numeric(f["project_id"], errors="coerce")
+    keep = pid.isin(ids["id"].astype("int64")).to_numpy(dtype=bool, copy=True)
+    keep |= (pid.isna() & f["department"].isin(ids["department"].unique())).to_numpy()
+    return f[keep].reset_index(drop=True)
+
+
+def _cached_rules(store: Store, filters: Filters) -> pd.DataFrame:
+    """The rules' findings under `filters`: the year's findings (computed once per data version and settings,
+    see year_findings) narrowed to the filters; without a year, run_rules over the filters, kept likewise.
+    Decisions are not part of it, so marking a finding does not re-run the rules."""
+    cfg = review_settings(store)
+    if filters.year is not None:
+        return narrow_findings(store, year_findings(store, filters.year, cfg), filters)
+    key = (store.data_version(), "filters", filters, _settings_key(store, cfg))
+    return _memo(store, key, lambda: run_rules(store, filters, cfg))
+
+
+def warm(store: Store) -> None:
+    """Compute the newest year's findings ahead of the first visit to 自评复核 (after opening and importing:
+    ui.state.warm_up); a failure here is the page's to report, not the warm-up's."""
+    try:
+        year = store.scalar("SELECT max(year) FROM projects")
+        if year is not None:
+            year_findings(store, int(year))
+    except Exception:         # noqa: BLE001 - a background warm-up must not die loudly; the page recomputes
+        pass
 
 
 def decisions(store: Store) -> pd.DataFrame:

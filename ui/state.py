@@ -46,6 +46,26 @@ def warm_up(store: Store) -> None:
     # exiting while a daemon thread is inside DuckDB aborts ("FATAL: exception not rethrown"); exit waits
     # for the warm-up instead (seconds at most).
     threading.Thread(target=run, name="perfboard-warm-compare", daemon=False).start()
+    _warm_review(store)
+
+
+def _warm_review(store: Store) -> None:
+    """自评复核: the newest year's findings in the background, niced like the matching (perfboard.review.warm);
+    the page then only narrows them to its filters."""
+    import threading
+
+    from perfboard.review import warm
+
+    def run():
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except (AttributeError, OSError):
+            pass
+        for t in threading.enumerate():        # after the matching, not beside it: two cores, one memory
+            if t.name.startswith("perfboard-warm-compare"):
+                t.join()
+        warm(store)
+    threading.Thread(target=run, name="perfboard-warm-review", daemon=False).start()
 
 
 def store() -> Store:
