@@ -111,6 +111,9 @@ def cmd_import(a) -> int:
     with open_store(a, write=True) as store:
         plan = import_paths(store, a.files, department=a.department, replace=a.replace, user=local_admin("命令行"),
                             remove_sample=a.remove_sample)
+        if plan.ok:         # 同比分析's newest pair, matched once here and stored for every later process
+            from .compare import warm
+            warm(store, load=False)
     if a.json:
         # a refused import names its counts as parsed: nothing of them is in the database
         counts = ({"projects": plan.projects, "indicators": plan.indicators} if plan.ok else

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import matching, scope
+from . import matching, scope, year_pairs
 from .db import Store
 from .display import NAME_LIMIT, md_text, met_text, plain
 from .filters import Filters
@@ -222,8 +222,10 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
               version: int | None = None) -> YearPair:
     """The filter-independent part of compare(), cached per (store, database file, data version,
     years, threshold). Its decision-independent part (the projects, the prepared matching, the
-    indicator counts) is cached per data version before match decisions (matching.
-    version_before_decisions), so a confirm or reject redoes only matching.finish and the items."""
+    indicator counts) is cached per the version it was prepared at, which match decisions carry forward
+    (perfboard.year_pairs), so a confirm or reject redoes only matching.finish and the items. The prepared
+    matching is stored in the database: another process or session at the same data version loads it
+    instead of matching the two years again."""
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
     base_year, year, threshold = int(base_year), int(year), float(threshold)
@@ -231,25 +233,31 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
     key = ("pair", str(store.path), version, base_year, year, threshold)
 
     def make():
-        prep_key = ("prep", str(store.path), matching.version_before_decisions(store, version), base_year, year,
-                    threshold)
-        prep = _cached(store, prep_key, lambda: _prepared_pair(store, base_year, year, threshold), PREPS_CACHED)
+        stored = year_pairs.find(store, version, base_year, year, threshold)
+        prep_key = ("prep", str(store.path), version if stored is None else stored, base_year, year, threshold)
+        prep = _cached(store, prep_key, lambda: _prepared_pair(store, base_year, year, threshold, version, stored),
+                       PREPS_CACHED)
         return _year_pair(store, prep, base_year, year)
     return _cached(store, key, make, PAIRS_CACHED)
 
 
-def warm(store: Store) -> tuple[int, int] | None:
+def warm(store: Store, load: bool = True) -> tuple[int, int] | None:
     """Build the newest year pair's matching ahead of the first visit to 同比分析 (at 200,000 projects a
     year it takes seconds): the app calls this in a background thread when it opens the database and
     after an import. A page that arrives meanwhile waits for the same cache entry instead of redoing it.
+    The matching is stored in the database (perfboard.year_pairs); load=False (the command-line import)
+    only makes sure it is stored, and does not load a stored one into this process.
     Returns the (base year, year) warmed, None when there is no pair or the warm-up failed."""
     try:
         years = [r[0] for r in store.cursor().execute(
             "SELECT DISTINCT year FROM projects ORDER BY year DESC LIMIT 2").fetchall()]
         if len(years) < 2:
             return None
-        year_pair(store, int(years[1]), int(years[0]))
-        return int(years[1]), int(years[0])
+        base_year, year = int(years[1]), int(years[0])
+        threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
+        if load or year_pairs.find(store, store.data_version(), base_year, year, threshold) is None:
+            year_pair(store, base_year, year, threshold)
+        return base_year, year
     except Exception:               # a warm-up must never take the app down; the page reports real errors
         return None
 
@@ -263,9 +271,17 @@ class _PreparedPair:
     base: pd.DataFrame
 
 
-def _prepared_pair(store: Store, base_year: int, year: int, threshold: float) -> _PreparedPair:
+def _prepared_pair(store: Store, base_year: int, year: int, threshold: float, version: int,
+                   stored: int | None = None) -> _PreparedPair:
+    """The projects of the two years, their prepared matching (loaded when `stored`, the version it was
+    stored at, is given; else computed and stored for `version`) and indicator counts."""
     frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]})
-    prep = matching.prepare(_year_rows(frame, base_year), _year_rows(frame, year), threshold)
+    base_rows, rows = _year_rows(frame, base_year), _year_rows(frame, year)
+    if stored is not None:
+        prep = year_pairs.load(store, stored, base_year, year, threshold, base_rows, rows)
+    else:
+        prep = matching.prepare(base_rows, rows, threshold)
+        year_pairs.save_quietly(store, version, base_year, year, threshold, prep)
 
     def side(y):
         p = _year_rows(frame, y)[["id", "department", "funding_source", "name", "budget", "spent", "light"]]

@@ -3,7 +3,6 @@ that a person confirms or rejects (decisions stored in project_matches, reused, 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from . import auth
-from .db import Store
+from .db import QUERIES, Store
 
 DEFAULT_THRESHOLD = 60.0        # fuzz.ratio on name stems, 0-100; a setting ("match_threshold")
 MAX_CANDIDATES = 3              # per project: a person reviews a few, not a ranked list of hundreds
@@ -399,23 +398,32 @@ def _candidates(pairs, amb, fuzzy, rejected, b, t) -> Matches:
     return Matches(pairs=pairs[[*_PAIR_COLS, "match", "score"]].reset_index(drop=True), candidates=cand)
 
 
-# The data versions made by decide()/undo() in this process: (database, version after) -> version
-# before. A decision changes no project, indicator or setting, so what prepare() computed for the
-# version before still holds; version_before_decisions() follows the chain back.
-_DECISION_VERSIONS: dict[tuple[str, int], int] = {}
-_DECISION_LOCK = threading.Lock()
+# Prepared as rows (perfboard.year_pairs stores them, migration 008): its frames of id pairs, in order. The
+# projects left after the code tier (b, t) are not stored: from_parts finds them again from the two years'
+# projects and the stored code tier; only their identity and key are needed after prepare().
+PARTS = ("by_code", "amb_code", "name_pairs", "name_ok", "name_amb", "fuzzy")
 
 
-def version_before_decisions(store: Store, version: int) -> int:
-    with _DECISION_LOCK:
-        while (str(store.path), version) in _DECISION_VERSIONS:
-            version = _DECISION_VERSIONS[(str(store.path), version)]
-    return version
+def parts(prep: Prepared) -> dict[str, pd.DataFrame]:
+    """The frames of prep that from_parts needs, each with base_id, target_id (and score for fuzzy)."""
+    return {k: getattr(prep, k) for k in PARTS}
 
 
-def _record_decision(store: Store, before: int) -> None:
-    with _DECISION_LOCK:
-        _DECISION_VERSIONS[(str(store.path), before + 1)] = before
+def from_parts(base: pd.DataFrame, target: pd.DataFrame, frames: dict[str, pd.DataFrame],
+               threshold: float) -> Prepared:
+    """The Prepared that prepare(base, target, threshold) gave, from its stored frames (parts()); finish()
+    of it equals finish() of the original (tests/test_year_pairs.py checks it)."""
+    b, t = _identity(base), _identity(target)
+    by_code = frames["by_code"]
+
+    def keyed(df):
+        df = df.copy()
+        df["key"] = _keys_many(df["code"].tolist(), df["name"].tolist())
+        return df
+    rb, rt = keyed(b[~b["id"].isin(by_code["base_id"])]), keyed(t[~t["id"].isin(by_code["target_id"])])
+    pairs = {k: frames[k][_PAIR_COLS] for k in PARTS if k != "fuzzy"}
+    return Prepared(rb, rt, pairs["by_code"], pairs["amb_code"], pairs["name_pairs"], pairs["name_ok"],
+                    pairs["name_amb"], frames["fuzzy"][[*_PAIR_COLS, "score"]], float(threshold))
 
 
 # ---------------------------------------------------------------- stored decisions
@@ -481,7 +489,7 @@ def decide(store: Store, pair: dict, decision: str, user=None) -> None:
         cur.execute("INSERT INTO project_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [*key, pair.get("base_name"), pair.get("target_name"), decision, score, actor.name, now])
         _log(cur, now, actor.name, decision, key, pair, score)
-    _record_decision(store, before)
+        _forward(cur, before)
 
 
 def undo(store: Store, pair: dict, user=None) -> None:
@@ -495,7 +503,7 @@ def undo(store: Store, pair: dict, user=None) -> None:
         _delete(cur, key)
         _delete(cur, key[3:] + key[:3])
         _log(cur, now, actor.name, "undone", key, pair, None)
-    _record_decision(store, before)
+        _forward(cur, before)
 
 
 def _log(cur, now, user_name: str, action: str, key: list, pair: dict, score) -> None:
@@ -505,6 +513,12 @@ def _log(cur, now, user_name: str, action: str, key: list, pair: dict, score) ->
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [next_id, now, user_name, action, *key[:3], pair.get("base_name"), *key[3:], pair.get("target_name"),
                  score])
+
+
+def _forward(cur, before: int) -> None:
+    """A decision changes no project, indicator or setting: the stored matchings (perfboard.year_pairs) of
+    the version before it serve the version after it, so another process or session reuses them."""
+    cur.execute(QUERIES["year_pair_forward"].sql, {"before": int(before)})
 
 
 def _version(cur) -> int:

@@ -1,0 +1,80 @@
+"""同比分析's prepared matching of two whole years, stored in the database (migration 008) per data version,
+so a new year pair is matched once per import (the import or the first process to ask stores it), not once
+per process or session. A derived cache: found only by the exact data version, so a stale one is never
+served; match decisions carry it forward (perfboard.matching._forward), any other write leaves it behind."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import matching
+from .db import QUERIES, Store
+
+
+def _key(base_year: int, year: int, threshold: float) -> dict:
+    return {"base_year": int(base_year), "year": int(year), "threshold": float(threshold)}
+
+
+def find(store: Store, version: int, base_year: int, year: int, threshold: float) -> int | None:
+    """The data version the stored matching serving `version` was computed at; None when none is stored."""
+    try:
+        df = store.df("year_pair_find", {"version": int(version), **_key(base_year, year, threshold)})
+    except Exception:       # a file opened read-only before migration 008 (no table): nothing stored
+        return None
+    return None if df.empty or pd.isna(df.iloc[0, 0]) else int(df.iloc[0, 0])
+
+
+def load(store: Store, prepared_version: int, base_year: int, year: int, threshold: float,
+         base: pd.DataFrame, target: pd.DataFrame) -> matching.Prepared:
+    """The stored matching (find()'s prepared_version) as matching.prepare(base, target, threshold) gave it;
+    base/target: the two years' projects as queries/scoped/compare_projects.sql gives them."""
+    rows = store.df("year_pair_parts", {"prepared_version": int(prepared_version), **_key(base_year, year, threshold)})
+    part = rows["part"].to_numpy()
+    frames = {}
+    for n, name in enumerate(matching.PARTS, start=1):
+        lo, hi = np.searchsorted(part, n, "left"), np.searchsorted(part, n, "right")
+        f = rows.iloc[lo:hi]
+        frames[name] = pd.DataFrame({"base_id": f["base_id"].to_numpy(dtype="int64"),
+                                     "target_id": f["target_id"].to_numpy(dtype="int64"),
+                                     "score": f["score"].to_numpy(dtype=float)})
+    return matching.from_parts(base, target, frames, threshold)
+
+
+def save_quietly(store: Store, *args) -> bool:
+    """save(), but a failure to store (the database busy or read-only in another way) costs only the reuse:
+    the caller has the matching in hand, and the page must not fail for a cache."""
+    try:
+        return save(store, *args)
+    except Exception:
+        return False
+
+
+def save(store: Store, version: int, base_year: int, year: int, threshold: float, prep: matching.Prepared) -> bool:
+    """Store prep, computed from the data of `version`, in one transaction that leaves the data version
+    alone. Nothing is written (False) when the data moved on meanwhile (prep would be mislabelled), when
+    it is stored already, or on a read-only store. Entries of older versions are cleared on the way."""
+    if store.read_only:
+        return False
+    frames = []
+    for n, name in enumerate(matching.PARTS, start=1):
+        f = matching.parts(prep)[name]
+        frames.append(pd.DataFrame({
+            "part": np.full(len(f), n, dtype="int16"), "seq": np.arange(len(f), dtype="int32"),
+            "base_id": f["base_id"].to_numpy(dtype="int64"), "target_id": f["target_id"].to_numpy(dtype="int64"),
+            "score": f["score"].to_numpy(dtype=float) if "score" in f else np.full(len(f), np.nan)}))
+    rows = pd.concat(frames, ignore_index=True)
+    key = {"version": int(version), **_key(base_year, year, threshold)}
+    with store.transaction(bump_version=False) as cur:
+        if matching._version(cur) != int(version):
+            return False
+        cur.execute(QUERIES["year_pair_clear"].sql, {"version": int(version)})
+        cur.execute(QUERIES["year_pair_clear_parts"].sql)
+        found = cur.execute(QUERIES["year_pair_find"].sql, key).fetchall()
+        if found and found[0][0] is not None:
+            return False
+        cur.register("_year_pair_rows", rows)
+        cur.execute(QUERIES["year_pair_insert_parts"].sql, {"prepared_version": int(version),
+                                                            **_key(base_year, year, threshold)})
+        cur.unregister("_year_pair_rows")
+        cur.execute(QUERIES["year_pair_insert"].sql, {**key, "prepared_version": int(version)})
+    return True
