@@ -317,17 +317,28 @@ def _add_compare_parser(sub) -> None:
 
 
 def cmd_compare(a) -> int:
-    from .compare import STATUS_ZH, compare, to_json
+    from .compare import STATUS_ZH, compare, iter_json_items, json_head, to_json
     with open_store(a) as store:
         filters = scoped_filters(store, a)[0]
         year = a.year if a.year is not None else store.scalar("SELECT max(year) FROM projects")
         if year is None:
             print("错误：数据库中没有项目数据。", file=sys.stderr)
             return EXIT_USAGE
-        out = to_json(compare(store, filters, a.base, int(year)))
-    if a.json:
-        print(json.dumps(out, ensure_ascii=False))
+        c = compare(store, filters, a.base, int(year), scores=False)     # the output has no scores
+    if a.json:      # streamed as `score --json` is: the text of json.dumps(to_json(c)), items a chunk at a time
+        from .text import json_terminal
+        out, first = getattr(sys.stdout, "_stream", sys.stdout), True
+        head = json_head(c)
+        cand = head.pop("candidates")
+        head.pop("items")
+        out.write(json_terminal(json.dumps(head, ensure_ascii=False))[:-1] + ', "items": [')
+        for items in iter_json_items(c):
+            out.write(("" if first else ", ") + ", ".join(json_terminal(json.dumps(i, ensure_ascii=False))
+                                                          for i in items))
+            first = False
+        out.write('], "candidates": ' + json_terminal(json.dumps(cand, ensure_ascii=False)) + "}\n")
         return EXIT_OK
+    out = to_json(c)
     cur, base, d = out["totals"]["current"], out["totals"]["base"], out["change"]
     rate = lambda r: "—" if r is None else f"{r:.2%}"  # noqa: E731
     print(f"{out['base_year']} → {out['year']}：全年预算数 {base['budget_wan']:,.2f} → {cur['budget_wan']:,.2f} 万元"

@@ -255,11 +255,25 @@ def warm(store: Store, load: bool = True) -> tuple[int, int] | None:
             return None
         base_year, year = int(years[1]), int(years[0])
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
-        if load or year_pairs.find(store, store.data_version(), base_year, year, threshold) is None:
+        if load:
             year_pair(store, base_year, year, threshold)
+        else:
+            store_pair(store, base_year, year, threshold)
         return base_year, year
     except Exception:               # a warm-up must never take the app down; the page reports real errors
         return None
+
+
+def store_pair(store: Store, base_year: int, year: int, threshold: float) -> bool:
+    """Match the two years and store the prepared matching for the current data version, unless it is
+    stored already (the command-line import: its process ends, so only the stored matching is of use).
+    True when this call stored it."""
+    version = store.data_version()
+    if year_pairs.find(store, version, base_year, year, threshold) is not None:
+        return False
+    frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]})
+    prep = matching.prepare(_year_rows(frame, base_year), _year_rows(frame, year), threshold)
+    return year_pairs.save(store, version, base_year, year, threshold, prep)
 
 
 @dataclass
@@ -500,24 +514,41 @@ def _num(v):
     return None if v is None or pd.isna(v) else float(v)
 
 
-def to_json(c: Comparison) -> dict:
-    """`compare --json`: totals of both years, their change, and per project the pair's figures."""
-    items = [{
-        "name": None if pd.isna(r.name) else r.name, "base_name": None if pd.isna(r.base_name) else r.base_name,
-        "department": r.department, "status": r.status, "match": r.match,
-        "base_budget_wan": _num(r.base_budget), "budget_wan": _num(r.budget),
-        "budget_change_wan": _num(r.budget_change), "budget_change_pct": _num(r.budget_change_pct),
-        "base_spent_wan": _num(r.base_spent), "spent_wan": _num(r.spent),
-        "spent_change_wan": _num(r.spent_change), "spent_change_pct": _num(r.spent_change_pct),
-        "base_execution_rate": _num(r.base_execution_rate), "execution_rate": _num(r.execution_rate),
-        "execution_rate_change_pp": _num(r.execution_rate_change_pp),
-        "candidates": int(r.candidates),
-    } for r in c.items.itertuples(index=False)] if len(c.items) else []
+JSON_CHUNK = 20_000          # items per piece of the streamed `compare --json` (iter_json_items)
+
+
+def iter_json_items(c: Comparison, chunk: int | None = None):
+    """to_json()'s items, a list of at most `chunk` (JSON_CHUNK) at a time: `compare --json` writes them
+    piece by piece instead of holding 400,000 dicts and their whole text at a province's scale."""
+    chunk = chunk or JSON_CHUNK
+    for lo in range(0, len(c.items), chunk):
+        yield [{
+            "name": None if pd.isna(r.name) else r.name, "base_name": None if pd.isna(r.base_name) else r.base_name,
+            "department": r.department, "status": r.status, "match": r.match,
+            "base_budget_wan": _num(r.base_budget), "budget_wan": _num(r.budget),
+            "budget_change_wan": _num(r.budget_change), "budget_change_pct": _num(r.budget_change_pct),
+            "base_spent_wan": _num(r.base_spent), "spent_wan": _num(r.spent),
+            "spent_change_wan": _num(r.spent_change), "spent_change_pct": _num(r.spent_change_pct),
+            "base_execution_rate": _num(r.base_execution_rate), "execution_rate": _num(r.execution_rate),
+            "execution_rate_change_pp": _num(r.execution_rate_change_pp),
+            "candidates": int(r.candidates),
+        } for r in c.items.iloc[lo:lo + chunk].itertuples(index=False)]
+
+
+def json_head(c: Comparison) -> dict:
+    """to_json() without its items: the years, totals, change and candidates (in to_json's key order)."""
     cand = [{"base_name": r.base_name, "name": r.target_name, "department": r.department, "via": r.via,
              "score": round(float(r.score), 1), "ambiguous": bool(r.ambiguous)}
             for r in c.candidates.itertuples(index=False)] if len(c.candidates) else []
     return {"base_year": c.base_year, "year": c.year, "totals": {"base": c.base, "current": c.current},
-            "change": c.change, "items": items, "candidates": cand}
+            "change": c.change, "items": [], "candidates": cand}
+
+
+def to_json(c: Comparison) -> dict:
+    """`compare --json`: totals of both years, their change, and per project the pair's figures."""
+    out = json_head(c)
+    out["items"] = [i for items in iter_json_items(c) for i in items]
+    return out
 
 
 # ---------------------------------------------------------------- display frames (Chinese headers)

@@ -63,6 +63,11 @@ def save(store: Store, version: int, base_year: int, year: int, threshold: float
             "base_id": f["base_id"].to_numpy(dtype="int64"), "target_id": f["target_id"].to_numpy(dtype="int64"),
             "score": f["score"].to_numpy(dtype=float) if "score" in f else np.full(len(f), np.nan)}))
     rows = pd.concat(frames, ignore_index=True)
+    for k, v in (("prepared_version", int(version)), ("base_year", int(base_year)), ("year", int(year)),
+                 ("threshold", float(threshold))):
+        rows.insert(0, k, np.full(len(rows), v))
+    entry = pd.DataFrame({"data_version": [int(version)], "base_year": [int(base_year)], "year": [int(year)],
+                          "threshold": [float(threshold)], "prepared_version": [int(version)]})
     key = {"version": int(version), **_key(base_year, year, threshold)}
     with store.transaction(bump_version=False) as cur:
         if matching._version(cur) != int(version):
@@ -72,9 +77,9 @@ def save(store: Store, version: int, base_year: int, year: int, threshold: float
         found = cur.execute(QUERIES["year_pair_find"].sql, key).fetchall()
         if found and found[0][0] is not None:
             return False
-        cur.register("_year_pair_rows", rows)
-        cur.execute(QUERIES["year_pair_insert_parts"].sql, {"prepared_version": int(version),
-                                                            **_key(base_year, year, threshold)})
-        cur.unregister("_year_pair_rows")
-        cur.execute(QUERIES["year_pair_insert"].sql, {**key, "prepared_version": int(version)})
+        for name, table, query in (("_year_pair_rows", rows, "year_pair_insert_parts"),
+                                   ("_year_pair_entry", entry, "year_pair_insert")):
+            cur.register(name, table)
+            cur.execute(QUERIES[query].sql)
+            cur.unregister(name)
     return True

@@ -1,3 +1,4 @@
--- Store an entry: (base_year, year, threshold) at data version $version is served by $prepared_version.
+-- Store a prepared matching (perfboard.year_pairs.save) from two registered tables: _year_pair_entry, the one
+-- year_pairs row, and _year_pair_rows, its parts.
 INSERT INTO year_pairs (data_version, base_year, year, threshold, prepared_version)
-VALUES ($version, $base_year, $year, $threshold, $prepared_version)
+SELECT data_version, base_year, year, threshold, prepared_version FROM _year_pair_entry

@@ -202,3 +202,28 @@ def test_the_command_line_import_stores_the_new_pair(tmp_path, monkeypatch):
         v = s.data_version()
         assert year_pairs.find(s, v, 2023, 2024, TH) == v
         same(from_store(s, 2023, 2024, monkeypatch), in_memory(s, 2023, 2024, monkeypatch))
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_compare_json_is_streamed_with_the_same_text(sample_db_path, monkeypatch, capsys, chunk):
+    """`compare --json` writes the items a chunk at a time; its text is json.dumps of to_json(), whatever the chunk."""
+    import json
+
+    from perfboard.cli import main
+    from perfboard.db import Store
+    with Store(sample_db_path) as s:       # a control character and a DEL in a name: escaped the same in pieces
+        with s.transaction() as cur:
+            cur.execute("UPDATE projects SET name = name || '\x07\x7f' WHERE id IN (SELECT min(id) FROM projects)")
+    for args, f, base in ((["--year", "2024"], Filters(year=2024), 2023), (["--year", "2023"], Filters(year=2023), 2024),
+                          (["--year", "2024", "--search", "没有这样的项目"], Filters(year=2024, search="没有这样的项目"),
+                           2023)):
+        cmp.clear_cache()
+        with Store(sample_db_path) as s:
+            whole = json.dumps(cmp.to_json(cmp.compare(s, f, base, f.year, scores=False)), ensure_ascii=False)
+        monkeypatch.setattr(cmp, "JSON_CHUNK", chunk)
+        assert main(["compare", "--json", "--db", str(sample_db_path), "--base", str(base), *args]) == 0
+        out = capsys.readouterr().out
+        from perfboard.text import json_terminal
+        assert out == json_terminal(whole) + "\n"
+        assert json.loads(out) == json.loads(whole)
+        assert ("--search" in args) == (json.loads(out)["items"] == [])
