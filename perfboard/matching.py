@@ -159,6 +159,16 @@ def _keys_many(codes: list, names: list[str]) -> list[str]:
     return out
 
 
+def _keyed(df: pd.DataFrame) -> pd.DataFrame:
+    """df with its project_key column ("key"), computed when it has none (a Prepared from stored parts
+    leaves it out: finish() needs the keys of a few candidates and decided pairs, not of every project)."""
+    if "key" in df:
+        return df
+    df = df.copy()
+    df["key"] = _keys_many(df["code"].tolist(), df["name"].tolist())
+    return df
+
+
 def _identity(df: pd.DataFrame) -> pd.DataFrame:
     """id, year, department, code (None when blank), name."""
     df = df[["id", "year", "department", "code", "name"]].copy()
@@ -218,6 +228,8 @@ def _decided_pairs(decisions: pd.DataFrame | None, b: pd.DataFrame, t: pd.DataFr
     if decisions is None or decisions.empty:
         return pd.DataFrame(columns=[*_PAIR_COLS, "score"])
     d = decisions[decisions["decision"] == kind]
+    b = _keyed(b[b["department"].isin(d["base_department"])])       # keys of the decisions' departments only
+    t = _keyed(t[t["department"].isin(d["target_department"])])
     d = d.merge(b[["id", "department", "key"]], left_on=["base_department", "base_key"],
                 right_on=["department", "key"]).rename(columns={"id": "base_id"}).drop(columns=["department", "key"])
     d = d.merge(t[["id", "department", "key"]], left_on=["target_department", "target_key"],
@@ -391,6 +403,7 @@ def _candidates(pairs, amb, fuzzy, rejected, b, t) -> Matches:
     else:
         cand["ambiguous"] = pd.Series(dtype=bool)
     cols = ["id", "year", "department", "key", "name"]
+    b, t = _keyed(b[b["id"].isin(cand["base_id"])]), _keyed(t[t["id"].isin(cand["target_id"])])
     cand = (cand.merge(b[cols].add_prefix("base_"), on="base_id")
                 .merge(t[cols].add_prefix("target_"), on="target_id"))
     cand["department"] = cand["target_department"]
@@ -411,16 +424,12 @@ def parts(prep: Prepared) -> dict[str, pd.DataFrame]:
 
 def from_parts(base: pd.DataFrame, target: pd.DataFrame, frames: dict[str, pd.DataFrame],
                threshold: float) -> Prepared:
-    """The Prepared that prepare(base, target, threshold) gave, from its stored frames (parts()); finish()
+    """The Prepared that prepare(base, target, threshold) gave, from its stored frames (parts()), its b and t
+    without the name analysis (stem, tag, literal) and without keys (finish() adds those it needs); finish()
     of it equals finish() of the original (tests/test_year_pairs.py checks it)."""
     b, t = _identity(base), _identity(target)
     by_code = frames["by_code"]
-
-    def keyed(df):
-        df = df.copy()
-        df["key"] = _keys_many(df["code"].tolist(), df["name"].tolist())
-        return df
-    rb, rt = keyed(b[~b["id"].isin(by_code["base_id"])]), keyed(t[~t["id"].isin(by_code["target_id"])])
+    rb, rt = b[~b["id"].isin(by_code["base_id"])], t[~t["id"].isin(by_code["target_id"])]   # keys: see _keyed
     pairs = {k: frames[k][_PAIR_COLS] for k in PARTS if k != "fuzzy"}
     return Prepared(rb, rt, pairs["by_code"], pairs["amb_code"], pairs["name_pairs"], pairs["name_ok"],
                     pairs["name_amb"], frames["fuzzy"][[*_PAIR_COLS, "score"]], float(threshold))

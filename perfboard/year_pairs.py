@@ -59,7 +59,7 @@ def save(store: Store, version: int, base_year: int, year: int, threshold: float
     for n, name in enumerate(matching.PARTS, start=1):
         f = matching.parts(prep)[name]
         frames.append(pd.DataFrame({
-            "part": np.full(len(f), n, dtype="int16"), "seq": np.arange(len(f), dtype="int32"),
+            "part": np.full(len(f), n, dtype="int64"), "seq": np.arange(len(f), dtype="int64"),   # PgCursor: no int16
             "base_id": f["base_id"].to_numpy(dtype="int64"), "target_id": f["target_id"].to_numpy(dtype="int64"),
             "score": f["score"].to_numpy(dtype=float) if "score" in f else np.full(len(f), np.nan)}))
     rows = pd.concat(frames, ignore_index=True)
