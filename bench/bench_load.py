@@ -424,13 +424,13 @@ def single_session(db_path: Path, rounds: int = 3, pages: list[str] = PAGES) -> 
 
 
 def run(quick: bool = False, readers: int | None = None, saves: int | None = None, rounds: int | None = None,
-        pages: list[str] | None = None) -> list[dict]:
+        pages: list[str] | None = None, alone_rounds: int | None = None) -> list[dict]:
     d_readers, d_saves, d_rounds = (20, 20, 2) if quick else (20, 60, 6)
     readers, saves, rounds = readers or d_readers, saves or d_saves, rounds or d_rounds
     pages = pages or PAGES
     with tempfile.TemporaryDirectory() as tmp:
         db = _fresh_sample_db(Path(tmp))
-        alone = single_session(db, rounds=1 if quick else 3, pages=pages)
+        alone = single_session(db, rounds=alone_rounds or (1 if quick else 3), pages=pages)
         result, _ = scenario(db, readers=readers, saves=saves, rounds=rounds, pages=pages)
     rows = []
     for page, p in result.percentiles().items():

@@ -198,8 +198,11 @@ class Sampler:
         while not self._stop.wait(self.interval):
             now = time.perf_counter()
             w, last = now - last, now             # weight by real elapsed time: the GIL delays samples
+            # the script threads only: the app's own background threads (the snapshot server waiting on its
+            # socket, the warm-up) would be counted as the page's time while they sleep
+            names = {t.ident: t.name for t in threading.enumerate()}
             for tid, frame in sys._current_frames().items():
-                if tid in self._ignore:
+                if tid in self._ignore or not names.get(tid, "").startswith("ScriptRunner"):
                     continue
                 seen, inner, f = set(), None, frame
                 while f is not None:

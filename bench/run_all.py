@@ -46,9 +46,10 @@ QUICK = {"db": (300, 2, 12), "big": None, "import_projects": 200, "limit_factor"
          "import_n": 500, "matching_n": 5000, "matching_sample": 300, "export_rows": 5000, "export_repeats": 1}
 
 RSS_GOAL_MB, PAIR_GOAL_S, PAGE_RATIO = 1536.0, 1.0, 2.0
-# On the 1,000,000-project year: the commands whose memory grows with the data (the issue's 7.5 GB score),
-# each stopped at 1.5x the 60 s goal like the others; the rest of the commands are covered at 200,000 x 5.
-BIG_COMMANDS = ["summary", "score --json", "export --what projects (.csv)", "review --json"]
+# On the 1,000,000-project year: the commands whose memory grows with the data (the issue's 7.5 GB score: its
+# streamed JSON, the summary, the CSV written in pieces); the others are covered at 200,000 x 5 (review at 1M
+# alone takes longer than the whole bench's budget: `--only big` after adding it here to measure it).
+BIG_COMMANDS = ["summary", "score --json", "export --what projects (.csv)"]
 
 
 def _load() -> list[float]:
@@ -281,7 +282,8 @@ def bench_load(cfg: dict, ctx: dict) -> list[dict]:
     t, b0 = time.perf_counter(), machine.busy_seconds()
     raw = _sub(f"""
 import json, os, resource, bench_load as b
-rows = b.run(quick={cfg['quick']}, readers={lc['readers']}, saves={lc['saves']}, rounds={lc['rounds']}, pages=b.every_page())
+rows = b.run(quick={cfg['quick']}, readers={lc['readers']}, saves={lc['saves']}, rounds={lc['rounds']}, pages=b.every_page(),
+           alone_rounds=1)
 ru = resource.getrusage(resource.RUSAGE_SELF)
 peak = [int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]
 print(json.dumps({{"rows": rows, "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": peak}}, default=str))
