@@ -1,20 +1,23 @@
 """Every CLI command and every page at a province's scale, one table with held / not held (issue 19).
 
     python bench/run_all.py                   # = make bench: 200,000 projects x 5 years (+ the 1M database if cached)
-    python bench/run_all.py --quick           # a tiny database, the same rows, in well under a minute
+    python bench/run_all.py --quick           # = make bench-quick: a tiny database, the same rows, a smoke check
+    python bench/run_all.py --db-only         # = make bench-db: build (or migrate) the databases ahead, 1M too
     python bench/run_all.py --only cli,pages  # cli | pages | pair | load | big (and the older: import, matching,
                                               #   export, review, monitor)
     python bench/run_all.py --cache /work/benchdb     # where the cached databases live (built there once)
 
-Rows (see bench/README.md for the goals and how each is measured):
-  cli    every `python -m perfboard` subcommand (every `export --what`), one process each (bench_cli.py)
-  pages  every pages/*.py in app.py's frame (bench_pages.py): the rerun after a filter change and after a
-         year change, against the framework floor (an empty page's reruns in the same process) + 2x DuckDB
+Rows (see bench/README.md for the goals, how each is measured and how held is decided):
+  cli    every `python -m perfboard` subcommand (every `export --what`), one process each (bench_cli.py),
+         two at a time on their own copies (--jobs), each stopped at 1.5x its goal in CPU seconds
+  pages  every pages/*.py in app.py's frame (bench_pages.py), a process each forked from one runner: the
+         rerun after a filter change and after a year change, against the framework floor (an empty page's
+         reruns in the same process) + 2x DuckDB, on the wall and on CPU
   pair   同比分析 on the year pair the CLI import just created (2025 vs 2024): the first render of the pair
   load   20 sessions on every page while one imports and one saves (bench_load.py): p99 per page
-  big    a subset of the commands on the 1,000,000-project database (one year), memory goal only
+  big    the commands whose memory grows with the data on the 1,000,000-project database (one year)
 Writes bench/results/latest.md and latest.json (the full run) or bench/out/quick.{md,json} (--quick), with the
-load average at every row: on a shared machine the CPU column is the steadier one."""
+load average and the other processes' CPU (`others`) at every row."""
 from __future__ import annotations
 
 import argparse
