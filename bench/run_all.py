@@ -235,7 +235,7 @@ def bench_pages_(cfg: dict, ctx: dict) -> list[dict]:
     """Every page, each in its own process forked from one runner (bench_pages.run_pages)."""
     import bench_pages
     pages = list(bench_pages.all_pages())
-    res = bench_pages.run_pages(pages, str(ctx["copies"][0]), timeout=cfg["page_timeout"])
+    res = bench_pages.run_pages(pages, str(ctx.get("pages_db") or ctx["copies"][0]), timeout=cfg["page_timeout"])
     ctx["pages"] = res
     rows = page_rows(res, f" ({ctx['projects']:,} x {ctx['years']} years)")
     for r in rows:
@@ -387,6 +387,10 @@ def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Pa
     if set(names) & {"cli", "pages", "pair"}:
         import bench_cli
         ctx["copies"] = bench_cli.prepare(ctx["db"]["main"]["path"], scratch)
+        if "pages" in names:       # the pages open a copy no command has touched (commands may persist caches:
+            import shutil          # year pairs, review findings), as the database stands after it was built
+            ctx["pages_db"] = scratch / "pages.duckdb"
+            shutil.copyfile(ctx["copies"][0], ctx["pages_db"])
     ctx["setup_seconds"] = round(time.perf_counter() - t0, 1)
     rows, parts = [], {}
     for name in names:
