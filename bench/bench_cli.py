@@ -328,6 +328,7 @@ def prepare(db: str, scratch: Path) -> tuple[Path, Path]:
     from bench_monitor import add_monitoring
 
     from perfboard.db import Store
+    Store(work_db).close()        # a migration the cached file lacks runs here, not inside the first command
     with Store(read_db) as store:
         with store.transaction() as cur:
             year, n = cur.execute("SELECT year, count(*) FROM projects GROUP BY 1 ORDER BY 1 DESC LIMIT 1").fetchall()[0]
