@@ -5,13 +5,14 @@ import streamlit as st
 from perfboard.export.brief import brief_docx, brief_pdf
 from perfboard.export.fonts import FontMissing, find_cjk_font
 from perfboard.export.forms import VARIANTS, forms_xlsx
-from perfboard.export.report import report_docx
+from perfboard.export.report import MAX_SECTION_LIMIT, SECTION_LIMIT, report_docx
 from ui import state
 from ui import picker, render
 from ui.auth import download
 from ui.export import DOCX_MIME, PDF_MIME, XLSX_MIME, file_name
 
 K_VARIANT, K_PROJECT, K_FILL, K_ACHIEVEMENT = "rep_variant", "rep_project", "rep_fill", "rep_achievement"
+K_SECTIONS = "rep_max_sections"
 ALL = "全部"
 
 st.title("报表导出")
@@ -53,15 +54,22 @@ if too_many:
 st.subheader("绩效自评报告")
 st.caption("按“一、项目名称 /（一）项目基本情况 /（二）绩效目标完成情况分析 /（三）偏离绩效目标的原因和下一步改进措施”"
            "逐项目生成，可在 Word/WPS 中编辑。缺失的数据以红色括号标出，不会编造。")
+limit = st.number_input("逐项目章节上限（个项目）", min_value=0, max_value=MAX_SECTION_LIMIT, value=SECTION_LIMIT, step=100,
+                        key=K_SECTIONS,
+                        help=f"筛选出的项目不超过此数时逐项目写章节；超过时只写汇总章节（每个项目都计入总数、各部门表和得分表），"
+                             f"报告中注明如何取得逐项目章节。0 = 只生成汇总章节。最多 {MAX_SECTION_LIMIT:,}。")
 with_achievement = st.checkbox("标出未填写“实际完成情况”的项目", key=K_ACHIEVEMENT,
                                help="填报了“实际完成情况”的项目，（二）始终按原文写；勾选后，未填报的项目在（二）末尾以红字标出。")
-with_review = st.checkbox("附上自评复核发现（不含已标记“不采纳”的）", key="rep_with_review")
+with_review = st.checkbox("附上自评复核发现（不含已标记“不采纳”的）", key="rep_with_review",
+                          help="仅逐项目报告附上；汇总报告请在“自评复核”页面查看复核发现。")
 st.download_button("下载自评报告（.docx）", data=download(lambda u: report_docx(store, f, with_achievement, user=u,
-                                                                          include_review=with_review)),
+                                                                          include_review=with_review,
+                                                                          max_sections=int(limit))),
                    file_name=file_name("绩效自评报告", f, "docx"), mime=DOCX_MIME, key="rep_report_dl",
-                   icon=":material/description:", on_click="ignore", type="primary", disabled=total > picker.MAX_EXPORT)
-if total > picker.MAX_EXPORT:
-    st.caption(f":orange[一份报告最多包含 {picker.MAX_EXPORT} 个项目（每个项目约一页），当前 {total:,} 个。请用左侧筛选缩小范围。]")
+                   icon=":material/description:", on_click="ignore", type="primary")
+if total > limit:
+    st.caption(f":orange[当前 {total:,} 个项目，超过逐项目章节上限 {int(limit):,}：报告只写汇总章节（总体情况、各主管部门情况、"
+               "各项目得分与等级），每个项目都计入。需要逐项目章节时，请用左侧筛选缩小到上限以内。]")
 
 st.subheader("会议简报")
 st.caption("一页 A4 横版：总体数字与同比变化、各项目执行率图、需关注项目及原因。")

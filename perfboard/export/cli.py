@@ -28,7 +28,10 @@ def add_parsers(sub, db_arg, filter_args) -> None:
 
     p = sub.add_parser("report", help="生成绩效自评报告（.docx）")
     p.add_argument("--with-achievement", action="store_true", help="填报了“实际完成情况”的项目，（二）始终按原文写；加此项时，未填报的项目在（二）末尾以红字标出“未填写实际完成情况”")
-    p.add_argument("--with-review", action="store_true", help="附上自评复核发现（不含已标记“不采纳”的）")
+    p.add_argument("--with-review", action="store_true", help="附上自评复核发现（不含已标记“不采纳”的；仅限逐项目报告）")
+    p.add_argument("--max-sections", type=int, default=None, metavar="N",
+                   help="逐项目章节上限（默认 500，最多 5000，0 = 只生成汇总章节）：筛选出的项目超过 N 个时，"
+                        "报告只写汇总章节（每个项目都计入总数和各部门表），并注明如何取得逐项目章节")
     p.add_argument("--out", required=True)
     db_arg(p)
     filter_args(p)
@@ -96,11 +99,15 @@ def cmd_forms(a) -> int:
 
 
 def cmd_report(a) -> int:
-    from .report import report_docx
+    from .report import MAX_SECTION_LIMIT, SECTION_LIMIT, report_docx
+    limit = SECTION_LIMIT if a.max_sections is None else a.max_sections
+    if not 0 <= limit <= MAX_SECTION_LIMIT:
+        print(f"错误：--max-sections 须在 0 到 {MAX_SECTION_LIMIT} 之间（0 表示只生成汇总章节）。", file=sys.stderr)
+        return EXIT_USAGE
     store, filters, user = _store_and_filters(a)
     try:
         data = report_docx(store, filters, include_achievement=a.with_achievement, user=user,
-                           include_review=a.with_review)
+                           include_review=a.with_review, max_sections=limit)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from copy import copy
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -41,6 +42,9 @@ JUDGEMENT_LABEL = "评价结论"
 JUDGEMENT_WIDTH = 10
 NO_SCORING_NOTE = "注：评分模块不可用，得分栏留空。"
 FILLS = ("computed", "stored")
+# Sheets per workbook: the largest department of a 200,000-project province (3,451) fits; a whole province
+# (200,000 sheets) is refused with a message instead of hours of work and gigabytes of memory.
+MAX_SHEETS = 5000
 
 
 # ---------------------------------------------------------------- data
@@ -200,6 +204,17 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
 
 
 # ---------------------------------------------------------------- writing
+_FORMAT_KIND = {None: None, MONEY_FORMAT: "money", RATE_FORMAT: "rate", SCORE_FORMAT: "score"}
+
+
+def _known_styles(wb) -> dict:
+    """Per workbook: named style -> the style array a cell gets when the style is assigned to it."""
+    known = getattr(wb, "_pb_form_styles", None)
+    if known is None:
+        known = wb._pb_form_styles = {}
+    return known
+
+
 class _Sheet:
     """openpyxl helpers: write (text always as a string, never a formula), merge, style a form range.
 
@@ -215,10 +230,11 @@ class _Sheet:
 
     def _style(self, bold: bool, align: str, fmt: str | None, fill: bool, border: bool = True) -> str:
         from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-        kind = {v: k for k, v in self.FORMATS.items()}.get(fmt, fmt)
+        kind = _FORMAT_KIND.get(fmt, fmt)
         name = f"pb_form_{int(bold)}{align}_{kind}_{int(fill)}{int(border)}"
         wb = self.ws.parent
-        if name not in wb.named_styles:
+        known = _known_styles(wb)
+        if name not in known and name not in wb.named_styles:
             side = Side(style="thin", color="000000")
             st = NamedStyle(name=name, number_format=self.FORMATS.get(kind, "General"),
                             font=Font(name="宋体", size=10, bold=bold),
@@ -230,6 +246,18 @@ class _Sheet:
             wb.add_named_style(st)
         return name
 
+    def _apply(self, cell, name: str) -> None:
+        """cell.style = name, without openpyxl's lookup of the name in the list of named styles each time
+        (2.5 million list builds for a department's 3,300 forms): the style array the assignment makes
+        once per workbook is copied, which is exactly what the assignment stores."""
+        known = _known_styles(self.ws.parent)
+        arr = known.get(name)
+        if arr is None:
+            cell.style = name
+            known[name] = copy(cell._style)
+        else:
+            cell._style = copy(arr)
+
     def put(self, row: int, col: int, value, *, fmt: str | None = None, bold=False, align="center", fill=False,
             border=True):
         cell = self.ws.cell(row=row, column=col)
@@ -239,19 +267,27 @@ class _Sheet:
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"          # a name like "=HYPERLINK(...)" stays text
-        cell.style = self._style(bold, align, None if isinstance(value, str) else fmt, fill, border)
+        self._apply(cell, self._style(bold, align, None if isinstance(value, str) else fmt, fill, border))
         return cell
 
     def merged(self, r1: int, c1: int, r2: int, c2: int, value, **kw):
-        """Merge first (with no border yet, openpyxl's border copying is a no-op and cheap), then give
-        every cell of the range the style, so the range's edges have their borders."""
-        if (r1, c1) != (r2, c2):
-            self.ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        """The range merged, every cell of it given the style (so the range's edges have their borders).
+
+        Not ws.merge_cells: that builds the range's border by adding Border objects cell by cell (three
+        quarters of a department's forms export); the covered cells are made here as openpyxl makes them
+        (MergedCell) with the top-left cell's style, which is what it writes and reads back."""
+        from openpyxl.cell.cell import MergedCell
+        from openpyxl.worksheet.cell_range import CellRange
         cell = self.put(r1, c1, value, **kw)
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                if (r, c) != (r1, c1):
-                    self.ws.cell(row=r, column=c).style = cell.style
+        if (r1, c1) != (r2, c2):
+            ws = self.ws
+            ws.merged_cells.add(CellRange(min_col=c1, min_row=r1, max_col=c2, max_row=r2))
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    if (r, c) != (r1, c1):
+                        m = MergedCell(ws, row=r, column=c)
+                        m._style = copy(cell._style)
+                        ws._cells[r, c] = m
         return cell
 
     def need_height(self, row: int, text, width_chars: float, rows_spanned: int = 1) -> None:
@@ -531,8 +567,15 @@ def forms_workbook(items: list[FormProject], variant: str = "national") -> bytes
     layout = VARIANTS[variant]
     wb = Workbook()
     wb.remove(wb.active)
+    sheets = []
     for name, p in zip(sheet_names([p.name for p in items]), items):
-        layout.write(wb.create_sheet(name), p)
+        # openpyxl checks a new sheet's title against every title so far (quadratic: 3,300 sheets cost
+        # ~10 s); sheet_names has already made them unique, so each sheet is created alone, then all kept
+        wb._sheets = []
+        ws = wb.create_sheet(name)
+        sheets.append(ws)
+        layout.write(ws, p)
+    wb._sheets = sheets
     wb.properties.title = TITLE
     wb.properties.creator = "PerfBoard"
     buf = io.BytesIO()
@@ -543,5 +586,19 @@ def forms_workbook(items: list[FormProject], variant: str = "national") -> bytes
 def forms_xlsx(store: Store, filters: Filters = Filters(), variant: str = "national",
                project_ids: list[int] | None = None, fill: str = "computed", user=None) -> bytes:
     """The self-evaluation forms of the filtered projects (or `project_ids` among them) as .xlsx bytes,
-    within the departments `user` may export."""
+    within the departments `user` may export. Refused (ValueError, in Chinese) above MAX_SHEETS projects."""
+    too_many(store, filters, project_ids, user)
     return forms_workbook(form_projects(store, filters, project_ids, fill, user), variant)
+
+
+def too_many(store: Store, filters: Filters = Filters(), project_ids: list[int] | None = None, user=None) -> None:
+    """Raise the Chinese refusal when the forms would take more than MAX_SHEETS sheets (counted in SQL)."""
+    if project_ids is not None and len(set(project_ids)) <= MAX_SHEETS:
+        return
+    from .. import scope
+    ids = scope.run(store, "report_projects", auth.scoped(store, filters, user, "export"))["id"]
+    n = int(ids.isin({int(i) for i in project_ids}).sum()) if project_ids is not None else len(ids)
+    if n > MAX_SHEETS:
+        raise ValueError(f"自评表每个项目一个工作表，一个文件最多 {MAX_SHEETS} 个项目，当前筛选出 {n:,} 个。"
+                         "请按主管部门分别导出（页面左侧筛选，或命令行 --department；可加 --year），"
+                         "或用 --project-id 指定项目。")

@@ -24,6 +24,12 @@ from ..targets import DIRECTIONS, completion_ratio, effective_direction, parse_v
 from ..text import clean_deep
 
 FULL = 1e-9                      # a rate within this of 1 is 100%
+# Per-project sections (about a page each) are written when the filter holds at most this many projects
+# (the default of the page and the CLI); above it the report is the aggregate chapters only, and says so.
+SECTION_LIMIT = 500
+MAX_SECTION_LIMIT = 5000         # the most a caller may ask for (the largest department at 200,000 projects)
+TABLE_LIMIT = 5000               # the aggregate report lists every project (名称/得分/等级) up to this many
+BATCH = 500                      # projects whose indicator and fund rows are read at once
 FUND_LABELS = {"current": "本年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
 MET = ("met", "na")
 DEVIATING = ("unmet",)            # a missing actual is said in red, not called a deviation
@@ -374,8 +380,11 @@ def project_section(number: int, p: dict, rows: list[dict], funds: list[dict],
 class Overall:
     """The report's opening part for one year + department: totals, each project's score and grade, conclusion."""
     paras: list[Para]                          # totals (before the table)
-    table: list[tuple[str, str, str]]          # (项目名称, 自评得分, 等级), 估算 marked
+    table: list[tuple[str, ...]]               # (项目名称, 自评得分, 等级), 估算 marked
     closing: list[Para] = field(default_factory=list)   # the overall conclusion and its red notes
+    header: tuple[str, ...] = ("项目名称", "自评得分", "等级")
+    departments: list[tuple[str, ...]] = field(default_factory=list)    # the aggregate report's table
+    notes: list[Para] = field(default_factory=list)     # what the aggregate report covers (after the tables)
 
 
 @dataclass
@@ -392,7 +401,11 @@ class ReportModel:
         for (title, sections), o in zip(self.groups, self.overall or [None] * len(self.groups)):
             out.append(title)
             if o is not None:
-                out += [p.text for p in o.paras] + ["\t".join(r) for r in o.table] + [p.text for p in o.closing]
+                out += [p.text for p in o.paras] + [p.text for p in o.notes] + ["\t".join(r) for r in o.departments]
+                if o.notes:     # the aggregate report: the conclusion before the long list of projects
+                    out += [p.text for p in o.closing] + ["\t".join(r) for r in o.table]
+                else:
+                    out += ["\t".join(r) for r in o.table] + [p.text for p in o.closing]
             for s in sections:
                 out += [s.heading, s.text]
         return "\n".join(out)
@@ -450,35 +463,146 @@ def overall_part(year: int, g: pd.DataFrame, rows_of: dict, scores: pd.DataFrame
     return Overall(paras, table, closing)
 
 
+def _check_limit(max_sections: int) -> int:
+    if isinstance(max_sections, bool) or not isinstance(max_sections, int) or \
+            not 0 <= max_sections <= MAX_SECTION_LIMIT:
+        raise ValueError(f"逐项目章节上限须为 0 到 {MAX_SECTION_LIMIT} 之间的整数（0 表示只生成汇总章节），"
+                         f"收到：{max_sections!r}。")
+    return max_sections
+
+
 def report_model(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
-                 now: datetime | None = None, user=None) -> ReportModel:
+                 now: datetime | None = None, user=None, max_sections: int = SECTION_LIMIT) -> ReportModel:
+    """The report of the filtered projects (one year; within the departments `user` may export).
+
+    Up to `max_sections` projects: the overall part and one section per project, as the reference writes it.
+    Above: the aggregate chapters only (aggregate_model), which count every project and say how to get the
+    sections. Indicator and fund rows are read BATCH projects at a time, never the whole filter at once."""
     from ..summary import with_default_year
+    max_sections = _check_limit(max_sections)
     filters = auth.scoped(store, filters, user, "export")      # only the departments `user` may export
     filters = with_default_year(store, filters)                # one year at a time: never a fictional one mixed in
+    now = now or datetime.now()
+    # The body names no tool: where it came from goes into the document properties (report_docx).
+    caption = f"根据已录入的数据生成（筛选：{filters.describe()}；生成时间：{now:%Y-%m-%d %H:%M}）"
+    from .. import scope
+    sizes = scope.run(store, "report_groups", filters)
+    total = int(sizes["projects"].sum()) if len(sizes) else 0
+    if total > max_sections:
+        return aggregate_model(store, filters, sizes, max_sections, caption)
     pdf = projects(store, filters)
-    ind = indicator_rows(store, filters, project_df=pdf) if len(pdf) else None
-    funds = store.df("project_funds", tables={"project_ids": pdf[["id"]]}) if len(pdf) else None
     from ..sample import fictional_years
     from ..scoring import project_scores
     invented = set(fictional_years(store))
     scores = project_scores(store, filters) if len(pdf) else pd.DataFrame()
     groups, overall = [], []
     for (year, dept), g in pdf.groupby(["year", "department"], sort=False):
-        sections, rows_of = [], {}
-        for k, p in enumerate(g.to_dict("records"), start=1):
-            rows = ind[ind["project_id"] == p["id"]].sort_values("position").to_dict("records")
-            rows_of[int(p["id"])] = rows
-            f = funds[funds["project_id"] == p["id"]].to_dict("records")
-            sections.append(project_section(k, p, rows, f, include_achievement))
+        sections, rows_of, k = [], {}, 0
+        for start in range(0, len(g), BATCH):
+            batch = g.iloc[start:start + BATCH]
+            ind = indicator_rows(store, filters, project_df=batch)
+            funds = store.df("project_funds", tables={"project_ids": batch[["id"]]})
+            ind_of = {int(i): x.sort_values("position", kind="stable").to_dict("records")
+                      for i, x in ind.groupby("project_id", sort=False)} if len(ind) else {}
+            funds_of = {int(i): x.to_dict("records") for i, x in funds.groupby("project_id", sort=False)} \
+                if len(funds) else {}
+            for p in batch.to_dict("records"):
+                k += 1
+                pid = int(p["id"])
+                rows = ind_of.get(pid, [])
+                rows_of[pid] = [{"status": r.get("status")} for r in rows]    # all overall_part reads
+                sections.append(project_section(k, p, rows, funds_of.get(pid, []), include_achievement))
         fictional = int(year) in invented
         groups.append((f"{dept}{int(year)}年度项目支出绩效自评报告" + ("（示例（虚构）数据）" if fictional else ""),
                        sections))
         overall.append(overall_part(int(year), g, rows_of, scores, fictional))
-    now = now or datetime.now()
     title = groups[0][0] if len(groups) == 1 else "项目支出绩效自评报告"
-    # The body names no tool: where it came from goes into the document properties (report_docx).
-    caption = f"根据已录入的数据生成（筛选：{filters.describe()}；生成时间：{now:%Y-%m-%d %H:%M}）"
     return ReportModel(title, caption, groups, overall)
+
+
+def _grade_counts(grades: pd.Series) -> str:
+    """"优8个、待判定4个" in order of first appearance (as overall_part counts them)."""
+    counts = grades.value_counts(sort=False)
+    return "、".join(f"{g}{int(counts[g])}个" for g in pd.unique(grades))
+
+
+def aggregate_model(store: Store, filters: Filters, sizes: pd.DataFrame, max_sections: int,
+                    caption: str) -> ReportModel:
+    """The report of a filter above `max_sections` projects: the overall figures from SQL
+    (queries/scoped/report_groups.sql, the same figures the overall part of a per-project report states),
+    a table per 主管部门, the grades from the vectorised scoring, every project listed in a compact table up
+    to TABLE_LIMIT, and a plain statement of what is covered and how to get the per-project sections."""
+    from .. import scope
+    from ..sample import fictional_years
+    from ..scoring import PENDING_GRADE, project_scores
+    year = int(sizes["year"].iloc[0])
+    fictional = year in set(fictional_years(store))
+    n, depts = int(sizes["projects"].sum()), len(sizes)
+    budget, spent = float(sizes["budget"].sum()), float(sizes["spent"].sum())
+    ok, off, open_ = (int(sizes[c].sum()) for c in ("ok", "deviating", "undecided"))
+    rate = spent / budget if budget > 0 else None
+    ids = scope.run(store, "report_projects", filters)
+    scores = project_scores(store, filters)
+    sc = ids.merge(scores[["id", "total", "grade", "estimated"]], on="id", how="left", sort=False)
+    scored = sc[sc["total"].notna()]
+    grade = scored["grade"].where(scored["grade"].map(lambda g: isinstance(g, str) and bool(g)), PENDING_GRADE)
+    estimated = bool(scored["estimated"].fillna(False).astype(bool).any())
+
+    paras = []
+    if fictional:
+        paras.append(Para().add(f"（{year}年度为示例（虚构）数据，不是真实数据，仅供演示。）", "missing"))
+    paras.append(Para().add(f"{year}年度共实施项目{n}个，全年预算数{wan(budget)}，全年执行数{wan(spent)}，"
+                            f"{'执行率' + pct(rate) if rate is not None else '执行率无法计算'}。"))
+    departments = []
+    if depts > 1:
+        paras.append(Para().add(f"涉及{depts}个主管部门，各部门情况见下表（金额单位：万元）。"))
+        by_dept = grade.groupby(scored["department"], sort=False)
+        for r in sizes.to_dict("records"):
+            d_rate = r["spent"] / r["budget"] if r["budget"] > 0 else None
+            g = by_dept.get_group(r["department"]) if r["department"] in by_dept.groups else pd.Series(dtype=object)
+            departments.append((tidy(str(r["department"])), str(int(r["projects"])), f"{r['budget']:,.2f}",
+                                f"{r['spent']:,.2f}", pct(d_rate) if d_rate is not None else "—",
+                                str(int(r["deviating"])), str(int(r["undecided"])),
+                                _grade_counts(g) if len(g) else "—"))
+    table, header = [], ("项目名称", "自评得分", "等级")
+    if n <= TABLE_LIMIT:
+        if depts > 1:
+            header = ("主管部门",) + header
+        for r in sc.to_dict("records"):
+            if pd.isna(r["total"]):
+                cells = (tidy(str(r["name"])), "—", PENDING_GRADE)
+            else:
+                mark = "（估算）" if bool(r["estimated"]) else ""
+                g = r["grade"] if isinstance(r["grade"], str) and r["grade"] else PENDING_GRADE
+                cells = (tidy(str(r["name"])), f"{float(r['total']):.2f}{mark}",
+                         g + (mark if g != PENDING_GRADE else ""))
+            table.append(((tidy(str(r["department"])),) if depts > 1 else ()) + cells)
+    conclusion = f"总体来看，{ok}个项目未偏离绩效目标"
+    if off:
+        conclusion += f"，{off}个项目偏离绩效目标"
+    conclusion += "。"
+    if len(grade):
+        conclusion += "自评等级：" + _grade_counts(grade) + "。"
+    closing = [Para().add(conclusion)]
+    if open_:
+        closing.append(Para().add(f"（{open_}个项目有指标尚未判定或缺少实际完成值，补充后再确认是否偏离绩效目标。）",
+                                  "missing"))
+    if estimated:
+        closing.append(Para().add("（标“估算”的得分按默认权重估算：原始数据未填写分值，请核实后确定。）", "missing"))
+    why = "本次按要求只生成汇总章节" if max_sections == 0 else \
+        f"逐项目章节只在筛选结果不超过{max_sections}个项目时生成，本次共{n}个项目，未生成"
+    listed = "下表逐一列出每个项目的自评得分和等级" if table else \
+        f"项目超过{TABLE_LIMIT}个，未逐一列出（各项目的执行率、得分和等级可用“导出表格”取得，命令行：export）"
+    notes = [Para().add("说明：", "label").add(
+        f"本报告按汇总口径涵盖筛选出的全部{n}个项目，每个项目都计入以上数字；{listed}。{why}。"
+        f"需要逐项目章节（项目基本情况、绩效目标完成情况分析、偏离原因和改进措施）时，请按主管部门或其他条件缩小筛选"
+        f"（页面左侧筛选；命令行 --department、--search），使项目数不超过逐项目章节上限（默认{SECTION_LIMIT}个，"
+        f"最多{MAX_SECTION_LIMIT}个；命令行 --max-sections）后再生成。")]
+    o = Overall(paras, table, closing, header=header, departments=departments, notes=notes)
+    dept = str(sizes["department"].iloc[0])
+    title = (f"{dept}{year}年度项目支出绩效自评报告" if depts == 1 else
+             f"{year}年度项目支出绩效自评报告（{depts}个主管部门汇总）") + ("（示例（虚构）数据）" if fictional else "")
+    return ReportModel(title, caption, [(title, [])], [o])
 
 
 # ---------------------------------------------------------------- .docx
@@ -521,22 +645,22 @@ def _no_border(style) -> None:
             ppr.remove(b)
 
 
-def _write_overall(doc, o: Overall, numbered: bool) -> None:
-    """总体情况: totals, the table of scores and grades, the conclusion; then the projects follow."""
+DEPARTMENT_HEADER = ("主管部门", "项目数", "全年预算数", "全年执行数", "执行率", "偏离绩效目标", "待确认", "自评等级")
+
+
+def _write_table(doc, header: tuple[str, ...], rows: list[tuple[str, ...]], widths_cm: tuple[float, ...]) -> None:
+    """A grid table in 12 pt; the widths (cm, adding up to the 15.6 cm text width) on the grid and each cell."""
     from docx.shared import Cm, Pt
-    doc.add_heading("总体情况", level=1)
-    for para in o.paras:
-        _write_para(doc, para)
-    table = doc.add_table(rows=1, cols=3)
+    table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("项目名称", "自评得分", "等级")):
+    for cell, text in zip(table.rows[0].cells, header):
         cell.text = text
-    for row in o.table:
+    for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row):
             cell.text = text
     table.autofit = False                     # the project name gets the room: one line per project where it fits
-    widths = (Cm(8.4), Cm(3.9), Cm(3.3))       # 15.6 cm: the text width of the page
+    widths = tuple(Cm(w) for w in widths_cm)
     for col, width in zip(table.columns, widths):   # the grid (LibreOffice/WPS read it) and each cell (Word)
         col.width = width
     for row in table.rows:
@@ -547,8 +671,28 @@ def _write_overall(doc, o: Overall, numbered: bool) -> None:
                 para.paragraph_format.line_spacing = Pt(20)
                 for run in para.runs:
                     run.font.size = Pt(12)
-    for para in o.closing:
+
+
+def _write_overall(doc, o: Overall, numbered: bool) -> None:
+    """总体情况: totals, the table of scores and grades, the conclusion; then the projects follow.
+    The aggregate report (o.notes): totals, what it covers, the 主管部门 table, the conclusion, then every
+    project's score and grade."""
+    doc.add_heading("总体情况", level=1)
+    for para in o.paras + o.notes:
         _write_para(doc, para)
+    if o.departments:
+        _write_table(doc, DEPARTMENT_HEADER, o.departments, (3.4, 1.4, 2.0, 2.0, 1.6, 1.4, 1.3, 2.5))
+    if o.notes:
+        for para in o.closing:
+            _write_para(doc, para)
+    if o.table or not o.notes:
+        if o.notes:
+            doc.add_heading("各项目自评得分", level=2)
+        widths = (8.4, 3.9, 3.3) if len(o.header) == 3 else (3.6, 6.4, 3.0, 2.6)   # 15.6 cm: the text width
+        _write_table(doc, o.header, o.table, widths)
+    if not o.notes:
+        for para in o.closing:
+            _write_para(doc, para)
 
 
 def _write_para(doc, para: Para) -> None:
@@ -561,11 +705,14 @@ def _write_para(doc, para: Para) -> None:
 
 
 def report_docx(store: Store, filters: Filters = Filters(), include_achievement: bool = False,
-                now: datetime | None = None, user=None, include_review: bool = False) -> bytes:
+                now: datetime | None = None, user=None, include_review: bool = False,
+                max_sections: int = SECTION_LIMIT) -> bytes:
     """The self-evaluation report of the projects under the filters (within the departments `user` may
-    export); raises ValueError if there are none. include_review appends the 自评复核 findings
-    (export.review_section)."""
-    model = clean_deep(report_model(store, filters, include_achievement, now, user))   # lxml refuses control characters
+    export); raises ValueError if there are none. Per-project sections up to `max_sections` projects, the
+    aggregate chapters above (report_model). include_review appends the 自评复核 findings
+    (export.review_section), for a report with per-project sections only: the review of a whole province is
+    the 自评复核 page's and the `review` command's."""
+    model = clean_deep(report_model(store, filters, include_achievement, now, user, max_sections))   # lxml refuses control characters
     if not model.groups:
         raise ValueError("当前筛选条件下没有项目，无法生成自评报告。")
     from docx.shared import Pt
@@ -587,7 +734,11 @@ def report_docx(store: Store, filters: Filters = Filters(), include_achievement:
             doc.add_heading("（三）偏离绩效目标的原因和下一步改进措施", level=2)
             for para in s.deviation:
                 _write_para(doc, para)
-    if include_review:
+    if include_review and model.overall and model.overall[0].notes:
+        doc.add_page_break()
+        doc.add_heading("附：自评复核发现", level=1)
+        _write_para(doc, Para().add("本报告为汇总口径，未附逐条复核发现：请在“自评复核”页面或用命令行 review 查看、导出。"))
+    elif include_review:
         from .review_section import write_review_section
         write_review_section(doc, store, filters, user)
     doc.core_properties.title = model.title
