@@ -82,3 +82,17 @@ def test_too_long_for_excel_is_a_chinese_refusal_not_a_traceback(sample_db_path,
     # CSV has no such limit: the same table exports
     assert main(["export", "--db", str(sample_db_path), "--year", "2024", "--what", "indicators", "--format", "csv",
                  "--out", str(tmp_path / "indicators.csv")]) == 0
+
+
+def test_report_section_limit_and_forms_refusal_from_the_command_line(sample_db_path, tmp_path, monkeypatch, capsys):
+    db = ["--db", str(sample_db_path), "--year", "2024"]
+    assert main(["report", *db, "--max-sections", "11", "--out", str(tmp_path / "a.docx")]) == 0
+    text = "\n".join(p.text for p in Document(tmp_path / "a.docx").paragraphs)
+    assert "逐项目章节只在筛选结果不超过11个项目时生成，本次共12个项目，未生成" in text and "一、" not in text
+    assert main(["report", *db, "--max-sections", "5001", "--out", str(tmp_path / "b.docx")]) == 2
+    assert "--max-sections 须在 0 到 5000 之间" in capsys.readouterr().err and not (tmp_path / "b.docx").exists()
+    from perfboard.export import forms
+    monkeypatch.setattr(forms, "MAX_SHEETS", 3)
+    assert main(["forms", *db, "--out", str(tmp_path / "f.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "一个文件最多 3 个项目，当前筛选出 12 个" in err and "Traceback" not in err

@@ -245,3 +245,66 @@ def test_report_with_achievement_years_and_the_invented_year(sample_store):
 def test_report_needs_projects(sample_store):
     with pytest.raises(ValueError, match="没有项目"):
         report_docx(sample_store, Filters(year=1999))
+
+
+# ---------------------------------------------------------------- a province's scale (issue 19)
+def test_aggregate_report_states_the_overall_parts_figures(sample_store):
+    """Above the section limit the report is the aggregate chapters, from SQL: the same figures the overall
+    part of the per-project report states (636.98万元, 8 未偏离 / 1 偏离, 优8个、待判定4个), every project counted."""
+    full = report_model(sample_store, Y2024)
+    agg = report_model(sample_store, Y2024, max_sections=0)
+    o, a = full.overall[0], agg.overall[0]
+    assert agg.groups == [("张掖市科学技术局2024年度项目支出绩效自评报告", [])] and agg.title == full.title
+    assert a.paras[0].text == o.paras[0].text == "2024年度共实施项目12个，全年预算数636.98万元，全年执行数635.517万元，执行率99.77%。"
+    assert a.table == o.table and len(a.table) == 12 and a.header == ("项目名称", "自评得分", "等级")
+    assert a.departments == []                  # one department: no table of departments
+    assert [p.text for p in a.closing] == [
+        "总体来看，8个项目未偏离绩效目标，1个项目偏离绩效目标。自评等级：优8个、待判定4个。",
+        "（3个项目有指标尚未判定或缺少实际完成值，补充后再确认是否偏离绩效目标。）",
+        "（标“估算”的得分按默认权重估算：原始数据未填写分值，请核实后确定。）"]
+    # the per-project report names the same projects: 8 + 1 + 3 = 12
+    assert o.closing[0].text.startswith("总体来看，8个项目未偏离绩效目标，1个项目偏离绩效目标（2024年招商引资）")
+    assert o.closing[1].text.count("、") == 2
+    (note,) = a.notes
+    assert "涵盖筛选出的全部12个项目" in note.text and "本次按要求只生成汇总章节" in note.text
+    assert "--department" in note.text and "--max-sections" in note.text
+
+
+def test_aggregate_report_docx_and_the_invented_year(sample_store):
+    doc = Document(io.BytesIO(report_docx(sample_store, Y2024, max_sections=11)))
+    assert [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")] == ["总体情况", "各项目自评得分"]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "逐项目章节只在筛选结果不超过11个项目时生成，本次共12个项目，未生成" in text
+    (table,) = doc.tables
+    assert len(table.rows) == 13 and [c.text for c in table.rows[4].cells] == ["2024年招商引资", "82.07（估算）", "待判定"]
+    m = report_model(sample_store, Filters(year=2023), max_sections=0)
+    assert m.title.endswith("（示例（虚构）数据）")
+    assert m.overall[0].paras[0].text == "（2023年度为示例（虚构）数据，不是真实数据，仅供演示。）"
+    assert "2023年度共实施项目12个，全年预算数612万元" in m.overall[0].paras[1].text
+    # 12 projects within the default limit: the per-project report, as before
+    assert len(report_model(sample_store, Y2024).groups[0][1]) == 12
+
+
+def test_aggregate_report_of_two_departments(sample_store):
+    """A second department (the sample copied under another name): a table per 主管部门, every project listed
+    with its department, the totals of both."""
+    cur = sample_store.cursor()
+    cur.execute("CREATE TEMP TABLE x AS SELECT * FROM projects WHERE year = 2024")
+    cur.execute("UPDATE x SET id = id + 100000, department = '甲局'")
+    cur.execute("INSERT INTO projects SELECT * FROM x")
+    m = report_model(sample_store, Y2024, max_sections=20)
+    o = m.overall[0]
+    assert m.title == "2024年度项目支出绩效自评报告（2个主管部门汇总）"
+    assert o.paras[0].text == "2024年度共实施项目24个，全年预算数1273.96万元，全年执行数1271.034万元，执行率99.77%。"
+    assert [r[:2] for r in o.departments] == [("张掖市科学技术局", "12"), ("甲局", "12")] or \
+        [r[:2] for r in o.departments] == [("甲局", "12"), ("张掖市科学技术局", "12")]
+    by = {r[0]: r for r in o.departments}
+    assert by["张掖市科学技术局"][2:] == ("636.98", "635.52", "99.77%", "1", "3", "优8个、待判定4个")
+    assert by["甲局"][5:7] == ("1", "0")         # no indicators copied: the copy has nothing undecided
+    assert o.header == ("主管部门", "项目名称", "自评得分", "等级") and len(o.table) == 24
+
+
+def test_section_limit_is_checked(sample_store):
+    for bad in (-1, 5001, 2.5, True):
+        with pytest.raises(ValueError, match="逐项目章节上限"):
+            report_model(sample_store, Y2024, max_sections=bad)

@@ -84,7 +84,14 @@ def test_reports_refuse_whole_filter_exports_past_the_limit(app_env, monkeypatch
     monkeypatch.setattr(picker, "MAX_EXPORT", 10)
     at.run()
     buttons = _report_buttons(at)
-    assert buttons["下载自评表（.xlsx）"] and buttons["下载自评报告（.docx）"]
+    assert buttons["下载自评表（.xlsx）"]
     assert any("一次最多导出 10 个项目的自评表" in c.value and "当前 24 个" in c.value for c in at.caption), [c.value for c in at.caption]
+    # the report is never refused: above its section limit it is the aggregate chapters, and the page says so
+    assert not buttons["下载自评报告（.docx）"]
+    assert not any("超过逐项目章节上限" in c.value for c in at.caption)
+    at.number_input(key="rep_max_sections").set_value(10).run()
+    assert not _report_buttons(at)["下载自评报告（.docx）"]
+    assert any("当前 24 个项目，超过逐项目章节上限 10：报告只写汇总章节" in c.value for c in at.caption)
+    assert at.number_input(key="rep_max_sections").max == 5000
     at.selectbox(key="rep_project").select(at.selectbox(key="rep_project").options[1]).run()
     assert not _report_buttons(at)["下载自评表（.xlsx）"]          # one project: allowed

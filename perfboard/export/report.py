@@ -520,10 +520,11 @@ def report_model(store: Store, filters: Filters = Filters(), include_achievement
     return ReportModel(title, caption, groups, overall)
 
 
-def _grade_counts(grades: pd.Series) -> str:
-    """"优8个、待判定4个" in order of first appearance (as overall_part counts them)."""
+def _grade_counts(grades: pd.Series, order: list[str]) -> str:
+    """"优8个、待判定4个": the configured grades best first, then 待判定 (overall_part's words)."""
     counts = grades.value_counts(sort=False)
-    return "、".join(f"{g}{int(counts[g])}个" for g in pd.unique(grades))
+    rank = {g: i for i, g in enumerate(order)}
+    return "、".join(f"{g}{int(counts[g])}个" for g in sorted(counts.index, key=lambda g: (rank.get(g, len(rank)), g)))
 
 
 def aggregate_model(store: Store, filters: Filters, sizes: pd.DataFrame, max_sections: int,
@@ -534,7 +535,8 @@ def aggregate_model(store: Store, filters: Filters, sizes: pd.DataFrame, max_sec
     to TABLE_LIMIT, and a plain statement of what is covered and how to get the per-project sections."""
     from .. import scope
     from ..sample import fictional_years
-    from ..scoring import PENDING_GRADE, project_scores
+    from ..scoring import PENDING_GRADE, project_scores, scoring_settings
+    order = [str(name) for _, name in sorted(scoring_settings(store)["grades"], key=lambda t: -float(t[0]))]
     year = int(sizes["year"].iloc[0])
     fictional = year in set(fictional_years(store))
     n, depts = int(sizes["projects"].sum()), len(sizes)
@@ -563,7 +565,7 @@ def aggregate_model(store: Store, filters: Filters, sizes: pd.DataFrame, max_sec
             departments.append((tidy(str(r["department"])), str(int(r["projects"])), f"{r['budget']:,.2f}",
                                 f"{r['spent']:,.2f}", pct(d_rate) if d_rate is not None else "—",
                                 str(int(r["deviating"])), str(int(r["undecided"])),
-                                _grade_counts(g) if len(g) else "—"))
+                                _grade_counts(g, order) if len(g) else "—"))
     table, header = [], ("项目名称", "自评得分", "等级")
     if n <= TABLE_LIMIT:
         if depts > 1:
@@ -582,7 +584,7 @@ def aggregate_model(store: Store, filters: Filters, sizes: pd.DataFrame, max_sec
         conclusion += f"，{off}个项目偏离绩效目标"
     conclusion += "。"
     if len(grade):
-        conclusion += "自评等级：" + _grade_counts(grade) + "。"
+        conclusion += "自评等级：" + _grade_counts(grade, order) + "。"
     closing = [Para().add(conclusion)]
     if open_:
         closing.append(Para().add(f"（{open_}个项目有指标尚未判定或缺少实际完成值，补充后再确认是否偏离绩效目标。）",
