@@ -3,6 +3,7 @@
     python bench/bench_pages.py                               # 200,000 projects x 5 years, 4 pages
     python bench/bench_pages.py --projects 20000 --pages overview,compare --profile
     python bench/bench_pages.py --pages all                   # every pages/*.py
+    python bench/bench_pages.py --file bench/out/run/pages.duckdb --pages review --profile   # a row not held
 
 A runner process imports the app's modules once (timed apart: a server's start-up), then forks one
 process per page (so caches, the store and the peak RSS are that page's, as in a fresh server process
@@ -572,9 +573,10 @@ def run_page(page: str, db: str, timeout: float = 900, max_rss_mb: float = 6_000
 
 def run(projects: int = 200_000, years: int = 5, departments: int = 60, seed: int = 7,
         pages: list[str] | None = None, timeout: float = 900, quiet: bool = False,
-        max_rss_mb: float = 6_000, out: Path | None = None, profile: bool = False) -> dict:
+        max_rss_mb: float = 6_000, out: Path | None = None, profile: bool = False, file: str | None = None) -> dict:
     import build_db
-    info = build_db.ensure(projects, years, departments, seed, quiet=quiet, out=out)
+    info = ({"path": file, "bytes": Path(file).stat().st_size, "cached": True} if file else
+            build_db.ensure(projects, years, departments, seed, quiet=quiet, out=out))
     if not quiet:
         print(f"database {info['path']}: {info['bytes'] / 1e6:,.0f} MB"
               + ("" if info["cached"] else f", built in {info['seconds']:.1f} s"), flush=True)
@@ -625,6 +627,9 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="sample the page's stack every 5 ms and list the hottest project functions per run")
     ap.add_argument("--out", help="write the results as JSON here")
+    ap.add_argument("--file", help="an existing database instead of building one, e.g. bench/out/run/pages.duckdb "
+                                   "(the pages may store caches in it: give a copy)")
+    ap.add_argument("--cache", help="where build_db keeps its databases (default bench/out)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument("--year", type=int, help=argparse.SUPPRESS)
@@ -640,7 +645,7 @@ def main() -> None:
               more_years=[int(y) for y in a.more_years.split(",") if y])
         return
     res = run(a.projects, a.years, a.departments, a.seed, [p for p in a.pages.split(",") if p], a.timeout,
-              max_rss_mb=a.max_rss, profile=a.profile)
+              max_rss_mb=a.max_rss, profile=a.profile, file=a.file, out=Path(a.cache) if a.cache else None)
     if a.out:
         Path(a.out).write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nwrote {a.out}")
