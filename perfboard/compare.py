@@ -271,7 +271,7 @@ def store_pair(store: Store, base_year: int, year: int, threshold: float) -> boo
     version = store.data_version()
     if year_pairs.find(store, version, base_year, year, threshold) is not None:
         return False
-    frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]})
+    frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]}, arrow=True)
     prep = matching.prepare(_year_rows(frame, base_year), _year_rows(frame, year), threshold)
     return year_pairs.save(store, version, base_year, year, threshold, prep)
 
@@ -289,7 +289,7 @@ def _prepared_pair(store: Store, base_year: int, year: int, threshold: float, ve
                    stored: int | None = None) -> _PreparedPair:
     """The projects of the two years, their prepared matching (loaded when `stored`, the version it was
     stored at, is given; else computed and stored for `version`) and indicator counts."""
-    frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]})
+    frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]}, arrow=True)
     base_rows, rows = _year_rows(frame, base_year), _year_rows(frame, year)
     if stored is not None:
         prep = year_pairs.load(store, stored, base_year, year, threshold, base_rows, rows)

@@ -27,9 +27,9 @@ def params(store: Store, filters: Filters) -> dict[str, Any]:
 
 
 def run(store: Store, name: str, filters: Filters, extra: dict[str, Any] | None = None,
-        tables: dict[str, Any] | None = None) -> pd.DataFrame:
+        tables: dict[str, Any] | None = None, arrow: bool = False) -> pd.DataFrame:
     """Run queries/scoped/<name>.sql under `filters` (plus `extra` params; `tables` registered by name)."""
     q = SCOPED[name]
     scope = {k: v for k, v in params(store, filters).items() if k in q.params}   # a query may not need them all
     bound = q.bind({**scope, **(extra or {})})
-    return store.defined_df(DEFINITIONS.sql, q.sql, bound, tables)
+    return store.defined_df(DEFINITIONS.sql, q.sql, bound, tables, arrow)   # arrow: see Store.defined_df
