@@ -11,6 +11,8 @@ table (or all of it, for an export) in the worst-first order; pandas only format
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import pandas as pd
 
 from . import scope
@@ -210,6 +212,20 @@ def table(store: Store, filters: Filters, key: str, limit: int | None = None, of
     if key in PROJECT_TABLES:
         return budget_table(project_rows(store, filters, key, limit, offset))
     raise KeyError(f"unknown deviations table {key!r}")
+
+
+def indicator_chunks(store: Store, filters: Filters, key: str, size: int = 100_000) -> Iterator[pd.DataFrame]:
+    """table(store, filters, key) of an indicator table (INDICATOR_TABLES) in pieces of `size` rows, read
+    by keyset one after another (the CSV export of a province's 2.3M rows never holds them all). The first
+    piece comes even when it is empty; the pieces concatenate to table()."""
+    after = None
+    while True:
+        rows = indicator_rows(store, filters, key, size, after=after)
+        if len(rows) or after is None:
+            yield indicator_table(rows)
+        if len(rows) < size:
+            return
+        after = indicator_cursor(rows)
 
 
 def deviations(store: Store, filters: Filters = Filters()) -> dict:

@@ -3,7 +3,7 @@ by the same domain function the page calls, so a CLI export and a download from 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,11 @@ class Table:
     title: str
     build: Callable[[Store, Filters], tuple[pd.DataFrame, pd.DataFrame | dict | None]]   # (rows, totals)
     page: str
+    # the number of rows build() would give, counted in SQL (None: a table that cannot outgrow a sheet):
+    # an .xlsx too long for one sheet is refused before anything is built
+    count: Callable[[Store, Filters], int] | None = None
+    # the rows in pieces (no totals), for a CSV written as it is read (None: build() in one piece)
+    chunks: Callable[[Store, Filters], Iterator[pd.DataFrame]] | None = None
 
 
 def _execution(key: str):
@@ -32,6 +37,22 @@ def _deviations(key: str):
         from ..deviations import table
         return table(store, filters, key), None      # that one table in full, not all of the page's
     return build
+
+
+def _figure(name: str, key: str | None = None):
+    """A count of deviations.figures() (one SQL row): `name`, or rows[`key`]."""
+    def count(store, filters):
+        from ..deviations import figures
+        fig = figures(store, filters)
+        return int(fig["rows"][key] if key else fig[name])
+    return count
+
+
+def _indicator_chunks(key: str):
+    def chunks(store, filters):
+        from ..deviations import indicator_chunks
+        return indicator_chunks(store, filters, key)
+    return chunks
 
 
 ATTENTION_COLUMNS = {"name": "项目名称", "department": "主管部门", "light": "状态", "execution_rate": "执行率",
@@ -63,21 +84,43 @@ def _scores(store, filters):
 
 
 TABLES: dict[str, Table] = {
-    "projects": Table("项目执行情况", _execution("table"), "预算执行"),
+    "projects": Table("项目执行情况", _execution("table"), "预算执行", _figure("projects")),
     "by-department": Table("按主管部门汇总", _execution("by_department"), "预算执行"),
     "by-funding-source": Table("按资金来源汇总", _execution("by_funding_source"), "预算执行"),
-    "attention": Table("需关注项目", _attention, "总览"),
-    "deviations": Table("预算执行偏离", _deviations("budget"), "偏离分析"),
-    "indicator-deviations": Table("绩效指标偏离", _deviations("indicators"), "偏离分析"),
-    "pending": Table("待判定指标", _deviations("pending"), "偏离分析"),
-    "indicators": Table("全部绩效指标", _deviations("all_indicators"), "偏离分析"),
-    "scores": Table("自评得分", _scores, "评分"),
+    "attention": Table("需关注项目", _attention, "总览", _figure("deviation_projects")),
+    "deviations": Table("预算执行偏离", _deviations("budget"), "偏离分析", _figure("rows", "budget")),
+    "indicator-deviations": Table("绩效指标偏离", _deviations("indicators"), "偏离分析", _figure("rows", "indicators"),
+                                  _indicator_chunks("indicators")),
+    "pending": Table("待判定指标", _deviations("pending"), "偏离分析", _figure("rows", "pending"),
+                     _indicator_chunks("pending")),
+    "indicators": Table("全部绩效指标", _deviations("all_indicators"), "偏离分析", _figure("rows", "all_indicators"),
+                        _indicator_chunks("all_indicators")),
+    "scores": Table("自评得分", _scores, "评分", _figure("projects")),
 }
 ALIASES = {"execution": "projects"}
 
 
 def table_names() -> list[str]:
     return sorted(TABLES) + sorted(ALIASES)
+
+
+def table_of(what: str) -> Table:
+    return TABLES[ALIASES.get(what, what)]
+
+
+def count_rows(store: Store, filters: Filters, what: str, user=None) -> int | None:
+    """How many rows build_table() would give (None: the table has no count; it cannot outgrow a sheet),
+    counted in SQL under the same department scope."""
+    from .. import auth
+    t = table_of(what)
+    return None if t.count is None else t.count(store, auth.scoped(store, filters, user, "export"))
+
+
+def table_chunks(store: Store, filters: Filters, what: str, user=None) -> Iterator[pd.DataFrame] | None:
+    """build_table()'s rows in pieces, when the table has a chunked reader (else None)."""
+    from .. import auth
+    t = table_of(what)
+    return None if t.chunks is None else t.chunks(store, auth.scoped(store, filters, user, "export"))
 
 
 def build_table(store: Store, filters: Filters, what: str, user=None) -> tuple[Table, pd.DataFrame, object]:

@@ -63,8 +63,8 @@ def _write(path: str, data: bytes, what: str) -> int:
 
 
 def cmd_export(a) -> int:
-    from .catalog import build_table
-    from .tables import TooManyRows, to_csv, to_xlsx
+    from . import tables
+    from .catalog import build_table, count_rows, table_chunks, table_of
     fmt = a.format or Path(a.out).suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         print("错误：请用 --format xlsx|csv，或让 --out 以 .xlsx / .csv 结尾。", file=sys.stderr)
@@ -72,17 +72,49 @@ def cmd_export(a) -> int:
     from ..sample import illustrative_note
     store, filters, user = _store_and_filters(a)
     try:
-        table, df, totals = build_table(store, filters, a.what, user=user)
+        title = table_of(a.what).title
+        if fmt == "xlsx":            # counted in SQL first: a table too long for a sheet is refused before it is built
+            rows = count_rows(store, filters, a.what, user=user)
+            if rows is not None and rows > tables.MAX_XLSX_ROWS:
+                print(f"错误：{tables.too_many_rows_message(title, rows)}", file=sys.stderr)
+                return EXIT_REFUSED
         note = illustrative_note(store, filters)           # rows of an invented sample year say 示例（虚构）
+        chunks = table_chunks(store, filters, a.what, user=user) if fmt == "csv" else None
+        if chunks is not None:       # written as it is read: a province's 2.3M indicator rows are never all held
+            rows = []
+
+            def counted(pieces):
+                for piece in pieces:
+                    rows.append(len(piece))
+                    yield piece
+            _write_chunks(a.out, tables.csv_chunks(counted(chunks), None, note))
+            print(f"已导出“{title}”（{sum(rows)} 行）：{a.out}")
+            return EXIT_OK
+        table, df, totals = build_table(store, filters, a.what, user=user)
     finally:
         store.close()
     try:
-        data = (to_xlsx(df, table.title, filters, None, totals, note=note) if fmt == "xlsx"
-                else to_csv(df, None, totals, note))
-    except TooManyRows as exc:        # a Chinese message naming the way out, never a traceback
+        data = (tables.to_xlsx(df, table.title, filters, None, totals, note=note) if fmt == "xlsx"
+                else tables.to_csv(df, None, totals, note))
+    except tables.TooManyRows as exc:        # a Chinese message naming the way out, never a traceback
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_REFUSED
     return _write(a.out, data, f"“{table.title}”（{len(df)} 行）")
+
+
+def _write_chunks(path: str, chunks) -> None:
+    """The CSV's bytes as they come, into a file beside `path` that replaces it only when complete."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(out.name + ".part")
+    try:
+        with open(part, "wb") as fh:
+            for data in chunks:
+                fh.write(data)
+        part.replace(out)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def cmd_forms(a) -> int:

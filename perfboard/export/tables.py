@@ -12,8 +12,10 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from itertools import repeat
+from typing import Any, Iterable, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..text import clean
@@ -277,6 +279,12 @@ class TooManyRows(ValueError):
     """A table longer than an Excel sheet can hold."""
 
 
+def too_many_rows_message(title: str, rows: int) -> str:
+    """The refusal of a table of `rows` rows as .xlsx: how many rows, and the ways out."""
+    return (f"“{title}”共 {rows:,} 行，超过 Excel 工作表的行数上限（{EXCEL_ROWS:,} 行，含标题与合计行），"
+            "请导出 CSV（--format csv），或缩小筛选范围。")
+
+
 def to_xlsx(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None, totals: dict | None = None,
             engine: str = "auto", now: datetime | None = None, note: str | None = None) -> bytes:
     """The table as an .xlsx: title row, filter/time row, header (frozen, autofilter), data, totals row.
@@ -286,8 +294,7 @@ def to_xlsx(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None
     give the same workbook.
     """
     if len(df) > MAX_XLSX_ROWS:
-        raise TooManyRows(f"“{title}”共 {len(df):,} 行，超过 Excel 工作表的行数上限（{EXCEL_ROWS:,} 行，含标题与合计行），"
-                          "请导出 CSV，或缩小筛选范围。")
+        raise TooManyRows(too_many_rows_message(title, len(df)))
     lay = layout(df, title, filters, spec, totals, now, note)
     if engine == "auto":
         engine = DEFAULT_ENGINE
@@ -474,29 +481,32 @@ def _csv_number(v: float, kind: str) -> str:
 NOTE_HEADER = "数据说明"
 
 
+def _csv_cell(v, kind: str) -> str:
+    """One CSV cell: numbers plain, rates as "70.74%", text with the formula guard, missing as ""."""
+    v = cell_value(v, kind)
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return "'" + v if is_risky(v) else v
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return _csv_number(v, kind)
+
+
 def to_csv(df: pd.DataFrame, spec: Spec | None = None, totals: dict | None = None, note: str | None = None) -> bytes:
     """The table as CSV in UTF-8 with a BOM (so Excel/WPS open Chinese correctly), Chinese headers.
 
     Numbers are plain (no thousands separators); rates are written as "70.74%", which Excel reads as a
     number. Text that starts with = + - @ (or tab/CR) is prefixed with a single quote. `note` (the
     示例（虚构） sentence) becomes a first column 数据说明 on every row: a CSV has no title row to carry it.
+    (csv_chunks writes the same bytes a chunk at a time, for tables too long to hold.)
     """
     cols = make_spec(df, spec)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     lead = [clean(note, newlines=False)] if note else []
     w.writerow(([NOTE_HEADER] if note else []) + [c.header for c in cols])
-
-    def fmt(v, kind):
-        v = cell_value(v, kind)
-        if v is None:
-            return ""
-        if isinstance(v, str):
-            return "'" + v if is_risky(v) else v
-        if isinstance(v, datetime):
-            return v.strftime("%Y-%m-%d %H:%M")
-        return _csv_number(v, kind)
-
+    fmt = _csv_cell
     columns = [df[c.column].tolist() for c in cols]
     for values in zip(*columns):
         w.writerow(lead + [fmt(v, c.kind) for v, c in zip(values, cols)])
@@ -508,3 +518,34 @@ def to_csv(df: pd.DataFrame, spec: Spec | None = None, totals: dict | None = Non
             row[label_at] = TOTAL_LABEL
         w.writerow(lead + row)
     return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_column(values: pd.Series, kind: str) -> list[str]:
+    """_csv_cell of every value of a column. A column of text (and missing values) is formatted once per
+    distinct value: indicator tables repeat their names and levels, and 2.3M rows x 9 columns one cell at
+    a time is most of an export's time. Anything else goes cell by cell (1 and True hash alike)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        texts = np.array([_csv_cell(u, kind) for u in uniques] + [_csv_cell(None, kind)], dtype=object)
+        return texts[codes].tolist()                # code -1 (missing) picks the last one
+    return [_csv_cell(v, kind) for v in values.tolist()]
+
+
+def csv_chunks(chunks: Iterable[pd.DataFrame], spec: Spec | None = None, note: str | None = None) -> Iterator[bytes]:
+    """to_csv() of the rows of `chunks` (DataFrames with the same columns, the first one even when it is
+    empty) without totals, as bytes a chunk at a time: the BOM and header, then each chunk's rows. The
+    spec is inferred from the first chunk, as to_csv infers it from the whole table."""
+    cols, first = None, True
+    lead = clean(note, newlines=False) if note else None
+    for df in chunks:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        if cols is None:
+            cols = make_spec(df, spec)
+            w.writerow(([NOTE_HEADER] if note else []) + [c.header for c in cols])
+        columns = [_csv_column(df[c.column], c.kind) for c in cols]
+        if lead is not None:
+            columns.insert(0, repeat(lead, len(df)))
+        w.writerows(zip(*columns))
+        yield buf.getvalue().encode("utf-8-sig" if first else "utf-8")      # one BOM, at the start
+        first = False
