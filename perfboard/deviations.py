@@ -214,18 +214,15 @@ def table(store: Store, filters: Filters, key: str, limit: int | None = None, of
     raise KeyError(f"unknown deviations table {key!r}")
 
 
-def indicator_chunks(store: Store, filters: Filters, key: str, size: int = 100_000) -> Iterator[pd.DataFrame]:
-    """table(store, filters, key) of an indicator table (INDICATOR_TABLES) in pieces of `size` rows, read
-    by keyset one after another (the CSV export of a province's 2.3M rows never holds them all). The first
-    piece comes even when it is empty; the pieces concatenate to table()."""
-    after = None
-    while True:
-        rows = indicator_rows(store, filters, key, size, after=after)
-        if len(rows) or after is None:
-            yield indicator_table(rows)
-        if len(rows) < size:
-            return
-        after = indicator_cursor(rows)
+def indicator_chunks(store: Store, filters: Filters, key: str, size: int = 50_000) -> Iterator[pd.DataFrame]:
+    """table(store, filters, key) of an indicator table (INDICATOR_TABLES) in pieces of at most `size`
+    rows, streamed from one query (the CSV export of a province's 2.3M rows never holds them all). The
+    first piece comes even when it is empty; the pieces concatenate to table()."""
+    for rows in scope.stream(store, "indicator_rows", filters, {
+            "kind": key, "limit": None, "offset": 0, "after_severity": None, "after_deviations": None,
+            "after_project": None, "after_position": None, "after_id": None}, size):
+        rows["status_zh"] = rows["status"].map(STATUS_ZH)
+        yield indicator_table(rows)
 
 
 def deviations(store: Store, filters: Filters = Filters()) -> dict:

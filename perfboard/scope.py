@@ -9,7 +9,7 @@ per store in perfboard.db, the only module that opens connections). Values are b
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -33,3 +33,29 @@ def run(store: Store, name: str, filters: Filters, extra: dict[str, Any] | None 
     scope = {k: v for k, v in params(store, filters).items() if k in q.params}   # a query may not need them all
     bound = q.bind({**scope, **(extra or {})})
     return store.defined_df(DEFINITIONS.sql, q.sql, bound, tables, arrow)   # arrow: see Store.defined_df
+
+
+def stream(store: Store, name: str, filters: Filters, extra: dict[str, Any] | None = None,
+           rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """run() a piece of at most `rows` rows at a time, fetched as DuckDB produces them: one query, one
+    sort, and an export of millions of rows never holds them all in pandas. The first piece comes even
+    when the result is empty (it carries the columns). The cursor is the caller's own until the last piece."""
+    q = SCOPED[name]
+    scope = {k: v for k, v in params(store, filters).items() if k in q.params}
+    bound = q.bind({**scope, **(extra or {})})
+    cur = store.cursor()
+    try:
+        cur.execute(DEFINITIONS.sql)
+        cur.execute(q.sql, bound)
+        first, vectors = True, max(1, rows // 2048)          # DuckDB hands out vectors of 2,048 rows
+        while True:
+            df = cur.fetch_df_chunk(vectors)
+            if not len(df):
+                if first:
+                    yield df
+                return
+            first = False
+            for start in range(0, len(df), rows):
+                yield df.iloc[start:start + rows].reset_index(drop=True)
+    finally:
+        cur.close()
