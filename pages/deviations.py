@@ -9,7 +9,8 @@ deviations.indicator_page), so a deep page costs what the first one costs."""
 import streamlit as st
 
 from perfboard.bands import describe_bands, get_bands
-from perfboard.deviations import INDICATOR_TABLES, QUALITY_CHECKS, figures, indicator_page, table
+from perfboard.deviations import (INDICATOR_TABLES, QUALITY_CHECKS, figures, indicator_chunks, indicator_page,
+                                  table)
 from ui import render, state
 from ui.export import download_buttons
 from ui.paging import cursor_stack, keyset_buttons, keyset_caption, page_slice
@@ -37,7 +38,8 @@ def paged_table(key: str, title: str, export_key: str) -> None:
     else:
         limit, offset = page_slice(total, f"dev_page_{key}", page_rows=render.REPORT_ROWS)
         render.report_table(state.load(table, f, key, limit, offset), money=MONEY, rates=RATES)
-    download_buttons(lambda: table(state.store(), f, key), title, f, key=export_key, rows=total)
+    download_buttons(lambda: table(state.store(), f, key), title, f, key=export_key, rows=total,
+                     pieces=(lambda: indicator_chunks(state.store(), f, key)) if key in INDICATOR_TABLES else None)
 
 
 def keyset_table(key: str, total: int) -> None:

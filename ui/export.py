@@ -12,7 +12,7 @@ from datetime import datetime
 import streamlit as st
 
 from perfboard.display import NAME_LIMIT, md_text
-from perfboard.export.tables import MAX_XLSX_ROWS, to_csv, to_xlsx
+from perfboard.export.tables import MAX_XLSX_ROWS, csv_chunks, to_csv, to_xlsx
 from ui.auth import download
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +47,8 @@ def export_note(filters, compared=()) -> str:
 
 
 def download_buttons(df, title: str, filters, spec=None, totals=None, key: str = "export",
-                     rows: int | None = None, narrow: bool = False, compared=(), illustrative: bool = True) -> None:
+                     rows: int | None = None, narrow: bool = False, compared=(), illustrative: bool = True,
+                     pieces=None) -> None:
     """Two small buttons, 导出 Excel and 导出 CSV, for `df` as shown (same rows, same order); narrow=True
     when they sit in a narrow column (the 需关注 list).
 
@@ -59,6 +60,8 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
     (“…（万元）”, “…率”, “状态”). totals: {column: value} or the page's one-row 合计 DataFrame.
     compared: years the rows are compared against; illustrative=False for data that never comes from the
     sample (monitoring): otherwise a file of 示例（虚构） rows says so (export_note).
+    pieces: a callable giving the same rows in pieces (deviations.indicator_chunks): the CSV is then written
+    a piece at a time (csv_chunks, the same bytes) without the whole table in pandas (2.3M indicator rows).
     """
     note = export_note(filters, compared) if illustrative else ""
     if callable(df):
@@ -73,7 +76,9 @@ def download_buttons(df, title: str, filters, spec=None, totals=None, key: str =
                          icon=":material/download:", on_click="ignore", disabled=disabled or too_long,
                          help=(f"共 {rows:,} 行，超过 Excel 工作表的行数上限，请导出 CSV 或缩小筛选范围" if too_long
                                else f"“{md_text(title, NAME_LIMIT)}”为 Excel 工作簿（含标题、筛选条件与导出时间）"))
-    right.download_button("导出 CSV", data=download(lambda _user: export_bytes(make(), title, filters, spec, totals, "csv", note)),
+    csv_data = ((lambda _user: b"".join(csv_chunks(pieces(), spec, note))) if pieces is not None and totals is None
+                else (lambda _user: export_bytes(make(), title, filters, spec, totals, "csv", note)))
+    right.download_button("导出 CSV", data=download(csv_data),
                           file_name=file_name(title, filters, "csv"), mime=CSV_MIME, key=f"{key}_csv",
                           icon=":material/download:", on_click="ignore", disabled=disabled,
                           help="UTF-8 编码（带 BOM），Excel/WPS 可直接打开")
