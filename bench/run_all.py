@@ -494,7 +494,7 @@ def main() -> None:
         cfg["cli_only"] = a.cli_only.split(",")
     if a.jobs:
         cfg["jobs"] = a.jobs
-    names = a.only.split(",") if a.only else NAMES
+    names = a.only.split(",") if a.only else [n for n in NAMES if not (a.quick and n == "big")]
     unknown = set(names) - set(NAMES) - set(OLDER)
     if unknown:
         raise SystemExit(f"unknown benchmark(s) {sorted(unknown)}; choose from {NAMES + OLDER}")
