@@ -127,3 +127,16 @@ def test_chart_png_without_rates(data_2024):
     from perfboard.summary import projects
     df = projects(store, Y2024).assign(execution_rate=None)
     assert chart_png(df, {"green": 0.95, "yellow": 0.9}) is None
+
+
+def test_undecided_line_names_ten_projects_and_counts_the_rest():
+    """At a province's scale 100,000 projects had undecided indicators: the one page named them all (2.8M
+    characters). It names the ten with the most and counts every project and indicator."""
+    from perfboard.export.brief import BriefData, _undecided_line
+    d = BriefData(title="", subtitle="", figures=[], attention=[], attention_total=0, quality=[],
+                  undecided=[(f"项目{i}", 12 - i) for i in range(12)], review=[])
+    line = _undecided_line(d)
+    assert line.startswith("待判定指标：项目0 12 条、项目1 11 条") and "项目9 3 条等 12 个项目共 78 条（逐条见“自评复核”页面）" in line
+    assert "项目10" not in line
+    d.undecided = d.undecided[:10]
+    assert _undecided_line(d).endswith("项目9 3 条")

@@ -204,10 +204,17 @@ def _attention_heading(data: BriefData) -> str:
     return f"需关注（{data.attention_total} 个项目偏离{more}）"
 
 
+UNDECIDED_LISTED = 10     # projects named on the one page; the rest are counted (a province had 100,000: 2.8M characters)
+
+
 def _undecided_line(data: BriefData) -> str | None:
     if not data.undecided:
         return None
-    return "待判定指标：" + "、".join(f"{name} {n} 条" for name, n in data.undecided)
+    line = "待判定指标：" + "、".join(f"{name} {n} 条" for name, n in data.undecided[:UNDECIDED_LISTED])
+    if len(data.undecided) > UNDECIDED_LISTED:
+        line += (f"等 {len(data.undecided):,} 个项目共 {sum(n for _, n in data.undecided):,} 条"
+                 "（逐条见“自评复核”页面）")
+    return line
 
 
 def _quality_line(data: BriefData) -> str:
