@@ -596,7 +596,7 @@ def aggregate_model(store: Store, filters: Filters, sizes: pd.DataFrame, max_sec
         closing.append(Para().add("（标“估算”的得分按默认权重估算：原始数据未填写分值，请核实后确定。）", "missing"))
     why = "本次按要求只生成汇总章节" if max_sections == 0 else \
         f"逐项目章节只在筛选结果不超过{max_sections}个项目时生成，本次共{n}个项目，未生成"
-    listed = "下表逐一列出每个项目的自评得分和等级" if table else \
+    listed = "“各项目自评得分”表逐一列出每个项目的自评得分和等级" if table else \
         f"项目超过{TABLE_LIMIT}个，未逐一列出（各项目的执行率、得分和等级可用“导出表格”取得，命令行：export）"
     notes = [Para().add("说明：", "label").add(
         f"本报告按汇总口径涵盖筛选出的全部{n}个项目，每个项目都计入以上数字；{listed}。{why}。"
