@@ -339,8 +339,10 @@ def child(pages: list[str], db: str, year: int, base_year: int | None, departmen
                 code = 3
                 try:
                     r = json.loads(Path(part).read_text(encoding="utf-8")) if Path(part).exists() else {"pages": {}}
-                    r.setdefault("pages", {}).setdefault(page, {"page": page, "steps": {}})["error"] = \
-                        (str(exc) if isinstance(exc, SystemExit) else repr(exc))[-1500:]
+                    msg = (str(exc) if isinstance(exc, SystemExit) else repr(exc))[-1500:]
+                    if "timed out" in msg:          # AppTest's own wall limit (WALL_FACTOR x timeout)
+                        msg = f"timeout: stopped, {msg}"
+                    r.setdefault("pages", {}).setdefault(page, {"page": page, "steps": {}})["error"] = msg
                     Path(part).write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
                 except Exception:
                     pass
@@ -400,7 +402,8 @@ def _page_process(page: str, path: str, db: str, year: int, base_year: int | Non
         result = {"page": page, "db": db, "year": year, "department": dept, "steps": {},
                   "load_start": load_avg(), "pid": os.getpid()}
         multi["pages"][page] = result
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        b0, c0, t0 = machine.busy_seconds(), time.process_time(), time.perf_counter()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=WALL_FACTOR * timeout)     # the wall cap
         at.session_state[K_YEAR] = year
         if path != "pages/overview.py":
             at.switch_page(path)
@@ -451,6 +454,10 @@ def _page_process(page: str, path: str, db: str, year: int, base_year: int | Non
         if base_year is not None:
             repeated("year", lambda y: at.selectbox(key=K_YEAR).set_value(y).run(), [base_year, *more_years])
         step("rerun", lambda: at.run())
+        # the other processes' cores over the page's whole run: /proc/stat counts in 10 ms ticks, too coarse
+        # for a step of a few tens of milliseconds
+        result["others"] = machine.others_cores(b0, machine.busy_seconds(), time.process_time() - c0,
+                                                time.perf_counter() - t0)
         result["peak_rss_mb"] = round(_rss_mb(), 1)
         result["load_end"] = load_avg()
         save()

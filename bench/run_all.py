@@ -199,19 +199,21 @@ def page_row(what: str, r: dict, s: dict, floor: float, floor_cpu: float, kind: 
     limit, limit_cpu = floor + PAGE_RATIO * s["query_seconds"], floor_cpu + PAGE_RATIO * q_cpu
     wall_ok, cpu_ok = s["seconds"] <= limit, s["cpu"] <= limit_cpu
     mem_ok = (peak or 0) < RSS_GOAL_MB
-    busy = machine.busy(s.get("others"))
+    # a step shorter than a second: the others of the page's whole run (/proc/stat counts in 10 ms ticks)
+    others = s.get("others") if s["seconds"] >= 1.0 or r.get("others") is None else r["others"]
+    busy = machine.busy(others)
     held = mem_ok and (wall_ok or (cpu_ok and busy))
     cold = r["steps"].get("cold", {}).get("seconds", float("nan"))
     note = (f"DuckDB {s['query_seconds']:.2f} s wall / {q_cpu:.2f} s CPU in {s['queries']} queries; floor "
             f"{floor:.2f} s (CPU {floor_cpu:.2f}); cold {cold:.2f} s, plain rerun "
             f"{r['steps'].get('rerun', {}).get('seconds', float('nan')):.2f} s")
     if held and not wall_ok:
-        note += f"; held on CPU: other processes kept {s['others']:.1f} cores busy"
+        note += f"; held on CPU: other processes kept {others:.1f} cores busy"
     if not mem_ok:
         note += f"; peak over {RSS_GOAL_MB / 1024:g} GB"
     return row(what, s["seconds"], s["cpu"], peak, f"<= floor + {PAGE_RATIO:g}x DuckDB = {limit:.2f} s wall / "
                f"{limit_cpu:.2f} s CPU, < {RSS_GOAL_MB / 1024:g} GB", held, s["load"], note, kind, wall_ok, cpu_ok,
-               s.get("others"))
+               others)
 
 
 def page_rows(res: dict, label: str, goal_steps=("filter", "year")) -> list[dict]:

@@ -188,7 +188,7 @@ def test_a_command_over_its_limit_is_stopped_and_reported_not_held(tiny_db):
 def test_a_page_over_its_limit_is_stopped_alone(tiny_db):
     res = bench_pages.run_pages(["overview"], tiny_db, timeout=0.2)
     r = res["pages"]["overview"]
-    assert r["error"].startswith("timeout: stopped after"), r
+    assert r["error"].startswith("timeout: stopped"), r        # at 0.2 s CPU, or AppTest's 0.6 s wall
     assert "rerun" not in r["steps"]
 
 
