@@ -167,12 +167,20 @@ class Cluster:
         self.ports: list[int] = []
         self.nginx: subprocess.Popen | None = None
         self.port = 0
+        self.kill_needed = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 600) -> "Cluster":
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout: float) -> "Cluster":
         for i in range(self.n):
             port = free_port()
             log = open(self.work / f"app-{port}.log", "wb")
@@ -190,7 +198,8 @@ class Cluster:
         for port in self.ports + [self.port]:
             while True:
                 if any(p.poll() is not None for p in self.apps + [self.nginx]):
-                    raise RuntimeError("an app process or nginx ended at start: " + self.logs())
+                    raise RuntimeError("an app process or nginx ended at start: "
+                                       + str([p.poll() for p in self.apps + [self.nginx]]) + self.logs())
                 try:
                     with socket.create_connection(("127.0.0.1", port), timeout=2):
                         pass
@@ -206,10 +215,16 @@ class Cluster:
         return self
 
     def write_nginx_conf(self) -> Path:
-        site = TEMPLATE.read_text(encoding="utf-8")
-        site = site.replace("@SERVERS@", "\n".join(f"    server 127.0.0.1:{p};" for p in self.ports))
-        site = site.replace("@LISTEN@", f"127.0.0.1:{self.port}")
-        site = site.replace("@BENCH@", "        add_header X-PerfBoard-Upstream $upstream_addr always;")
+        fill = {"@SERVERS@": "\n".join(f"    server 127.0.0.1:{p};" for p in self.ports),
+                "@LISTEN@": f"127.0.0.1:{self.port}",
+                "@BENCH@": "        add_header X-PerfBoard-Upstream $upstream_addr always;"}
+        lines = []
+        for line in TEMPLATE.read_text(encoding="utf-8").splitlines():
+            if not line.lstrip().startswith("#"):          # the comments name the placeholders too
+                for k, v in fill.items():
+                    line = line.replace(k, v)
+            lines.append(line)
+        site = "\n".join(lines) + "\n"
         (self.work / "site.conf").write_text(site, encoding="utf-8")
         for d in ("logs", "tmp"):
             (self.work / d).mkdir(exist_ok=True)
@@ -232,7 +247,7 @@ http {{
 
     def logs(self) -> str:
         out = []
-        for f in sorted(self.work.glob("app-*.log")) + [self.work / "logs" / "error.log"]:
+        for f in sorted(self.work.glob("app-*.log")) + [self.work / "logs" / "error.log", self.work / "nginx.out"]:
             if f.exists():
                 out.append(f"--- {f.name}\n" + f.read_text(errors="replace")[-3000:])
         return "\n".join(out)
@@ -263,8 +278,9 @@ http {{
                 p.terminate()
         for p in self.apps + ([self.nginx] if self.nginx else []):
             try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:     # seen on PostgreSQL: an app process ignores SIGTERM
+                self.kill_needed = True
                 p.kill()
                 p.wait()
 
@@ -278,6 +294,7 @@ class Result:
     snapshots: list = field(default_factory=list)       # (figures, saves, audits)
     saves: list = field(default_factory=list)           # (user, project name, text)
     checks: dict = field(default_factory=dict)
+    finals: dict = field(default_factory=dict)          # reader -> 总览 figures once everything is over
     import_window: tuple | None = None                  # (started, ended) perf_counter
     import_cpu_s: float | None = None
     wall: float = 0.0
@@ -296,7 +313,7 @@ class Tab:
     """A logged-in session plus the widget values it keeps sending (as a browser tab does)."""
 
     def __init__(self, url: str, cookie: str, who: str, result: Result, lock: threading.Lock):
-        self.s = Session(url, cookie)
+        self.s = Session(url, cookie, timeout=float(os.environ.get("BENCH_TEAM_TIMEOUT", "300")))
         self.who, self.result, self.lock = who, result, lock
         self.sticky: dict[str, tuple] = {}
         self.filtered = False            # a search narrows 总览: not compared with the whole year's figures
@@ -306,6 +323,9 @@ class Tab:
         widgets = [(wid, kind, value) for wid, (kind, value) in self.sticky.items()] + (extra or [])
         run = self.s.run(page, widgets)
         t1 = time.perf_counter()
+        if os.environ.get("BENCH_TEAM_TRACE"):
+            print(f"{time.strftime('%H:%M:%S')} {self.who} {page!r} {run.seconds:.2f}s {run.errors()[:1]}",
+                  file=sys.stderr, flush=True)
         title = page if page is not None else "(same page)"
         errors = [e for e in run.errors() if not any(x in e for x in expect)]
         with self.lock:
@@ -328,12 +348,19 @@ class Tab:
         self.sticky[self.s.widget("项目名称搜索")] = ("string", text)
         self.filtered = True
 
-    def save(self, text: str, expect=()):
-        """On 指标填报: type `text` into 改进措施 (sent on blur), then press 保存."""
+    def type_text(self, text: str):
+        """On 指标填报: type `text` into 改进措施 (the browser sends it when the field loses focus): an unsaved
+        edit of the project as loaded now."""
         self.run("indicators_edit")
         self.sticky[self.s.widget(EDIT_FIELD)] = ("string", text)
-        self.run(None, record=False)
+        return self.run(None, record=False)
+
+    def press_save(self, expect=()):
         return self.run(None, [(self.s.widget("保存"), "trigger", True)], record=False, expect=expect)
+
+    def save(self, text: str, expect=()):
+        self.type_text(text)
+        return self.press_save(expect)
 
     def close(self):
         self.s.close()
@@ -392,7 +419,7 @@ def scenario(cluster: Cluster, sessions: int, saves: int, rounds: int, do_import
         raise RuntimeError("not enough projects for one per editor")
 
     watcher_store = Store(cluster.store) if not cluster.store.endswith(".duckdb") else None
-    first_pages = threading.Barrier(len(tabs) + 1)
+    first_pages = threading.Barrier(len(tabs) + 1 + (1 if do_import else 0))    # sessions, this thread, importer
     imported, saving_done, stop_watch = threading.Event(), threading.Event(), threading.Event()
     if not do_import:
         imported.set()
@@ -503,12 +530,12 @@ def scenario(cluster: Cluster, sessions: int, saves: int, rounds: int, do_import
     result.wall = time.perf_counter() - t_start
 
     # ---- afterwards: every session's next 总览 shows the final data
-    for t in tabs:
+    for t in readers:
         try:
-            t.run(OVERVIEW, record=False)
+            result.finals[t.who] = tuple(t.run(OVERVIEW, record=False).metrics)
         except BaseException as exc:     # noqa: BLE001
             fail(t.who, exc)
-    check_states(result)
+    check_states(result, do_import)
     if cross_checks:
         cross_process_checks(cluster, cookies, sessions, names[len(savers)], result, lock)
     for t in tabs:
@@ -522,17 +549,16 @@ PAGE_PATHS = ("", "execution", "monitoring", "deviations", "review", "compare", 
               "reports", "import_data", "settings", "users")
 
 
-def check_states(result: Result) -> None:
+def check_states(result: Result, imported: bool) -> None:
     """0 half states: every 总览 is the first state or the last; after the import, only the last."""
     if not result.overviews:
         result.errors.append("no 总览 rendered")
         return
     first = [m for t0, t1, m, who in result.overviews]
     before = first[0]
-    final = {}
-    for t0, t1, m, who in result.overviews:
-        final[who] = m                                       # the last 总览 of each session
-    afters = set(final.values())
+    afters = set(result.finals.values())         # every reader's 总览 once the import and saves are over
+    if imported and before in afters:
+        result.errors.append("a session still shows the figures from before the import at the end")
     if len(afters) != 1:
         result.errors.append(f"the sessions end on different 总览 figures: {afters}")
     after = next(iter(afters))
@@ -576,7 +602,8 @@ def check_saves(store_url: str, result: Result) -> None:
         rows = cur.execute(
             "SELECT s.user_name, a.new_value, a.field FROM saves s JOIN audit_log a ON a.save_id = s.id "
             "WHERE s.user_name LIKE ? ORDER BY s.id", [EDITOR_PREFIX + "%"]).fetchall()
-        stored = {(u, json.loads(v)) for u, v, f in rows if f == "improvement"}
+        rows = [(u, v, f) for u, v, f in rows if f == "improvement" and json.loads(v).startswith("团队负载测试")]
+        stored = {(u, json.loads(v)) for u, v, f in rows}
         lost = [(u, t) for u, _, t in result.saves if (u, t) not in stored]
         if lost:
             lost.append(("stored e.g.", rows[:2]))
@@ -617,8 +644,9 @@ def cross_process_checks(cluster: Cluster, cookies, sessions: int, project: str,
             t.login(u)
             t.search(project)
             t.run("indicators_edit", record=False)
-        ra = a.save("冲突测试：第一个进程的修改")
-        rb = b.save("冲突测试：第二个进程的修改", expect=(CONFLICT_ZH, "已被他人修改"))
+        b.type_text("冲突测试：第二个进程的修改")                 # unsaved on process 2 ...
+        ra = a.save("冲突测试：第一个进程的修改")                  # ... while process 1 saves
+        rb = b.press_save(expect=(CONFLICT_ZH, "已被他人修改"))
         out["conflict_first_saved"] = not ra.errors()
         out["conflict_second_refused"] = any(CONFLICT_ZH in body for kind, body in rb.alerts if kind == "error")
         if not (out["conflict_first_saved"] and out["conflict_second_refused"]):
@@ -679,7 +707,8 @@ def run(store: str = "postgres", processes: int = 3, sessions: int = 10, saves: 
                           cross_checks=cross_checks and store == "postgres" and processes > 1, work=work,
                           names=names)
         usage = cluster.usage()
-        cluster.stop()              # a DuckDB file is held by its app process
+        cluster.stop()
+        usage["sigterm_ignored"] = cluster.kill_needed              # a DuckDB file is held by its app process
         check_saves(target, result)
         out = {"store": store, "processes": processes, "sessions": sessions * processes, "saves": len(result.saves),
                "rounds": rounds, "errors": result.errors, "checks": result.checks,

@@ -40,6 +40,7 @@ class Run:
     exceptions: list = field(default_factory=list)     # (type, message)
     widgets: dict = field(default_factory=dict)        # label -> (kind, id); first one of a label wins
     texts: list = field(default_factory=list)          # headings, markdown, captions (plain body)
+    values: dict = field(default_factory=dict)         # text area / text input label -> the value shown
     elements: int = 0
 
     def errors(self) -> list[str]:
@@ -179,6 +180,8 @@ class Session:
         elif which in WIDGETS:
             w = getattr(el, which)
             run.widgets.setdefault(w.label, (which, w.id))
+            if which in ("text_area", "text_input"):
+                run.values.setdefault(w.label, w.value if w.set_value else w.default)
 
     # ------------------------------------------------------------------ helpers
     def widget(self, label: str) -> str:
