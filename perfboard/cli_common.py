@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Callable, TypeVar
 
-from .db import Store, StoreLockedError, resolve_db_path
+from .db import Store, StoreLockedError, resolve_target
 from .filters import Filters
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ def _locked_message(path, exc: StoreLockedError, write: bool, app: bool, waited:
 def waiting(a: argparse.Namespace, attempt: Callable[[], T], write: bool = True) -> T:
     """attempt() (which opens the database), retried for up to --wait seconds while another process holds
     the file, with a progress line on stderr every 5 seconds; StoreLockedError saying what to do after."""
-    path = resolve_db_path(getattr(a, "db", None))
+    path = resolve_target(getattr(a, "db", None))
     wait = max(float(getattr(a, "wait", 0) or 0), 0.0)
     start = time.monotonic()
     told = 0.0
@@ -64,7 +64,7 @@ def waiting(a: argparse.Namespace, attempt: Callable[[], T], write: bool = True)
 def open_store(a: argparse.Namespace, write: bool = False, read_only: bool = False) -> Store:
     """The command's store. While another process holds the file: a read asks a running app for a consistent
     copy and opens that read-only (saying so on stderr); anything else waits up to --wait seconds."""
-    path = resolve_db_path(getattr(a, "db", None))
+    path = resolve_target(getattr(a, "db", None))
     if write:
         return waiting(a, lambda: Store(path), write=True)
     try:

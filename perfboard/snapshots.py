@@ -147,8 +147,8 @@ class SnapshotServer:
 
 def serve(store: Store) -> SnapshotServer | None:
     """Start answering snapshot requests for a file-backed store (None for an in-memory one)."""
-    if str(store.path) == ":memory:":
-        return None
+    if str(store.path) == ":memory:" or getattr(store, "url", None):
+        return None         # in memory, or PostgreSQL (team mode): commands read the database itself
     return SnapshotServer(store).start()
 
 

@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from perfboard.db import Store, StoreError, resolve_db_path
+from perfboard.db import Store, StoreError, resolve_target
 from perfboard.display import md_text
 from perfboard.filters import Filters
 
@@ -70,7 +70,7 @@ def _warm_review(store: Store) -> None:
 
 def store() -> Store:
     """The process-wide store; a clear page message (not a traceback) when it cannot be opened."""
-    path = str(resolve_db_path(os.environ.get("PERFBOARD_DB")))
+    path = str(resolve_target(os.environ.get("PERFBOARD_DB")))      # a file, or a postgresql:// URL
     try:
         return _open_store(path)
     except StoreError as exc:
