@@ -744,10 +744,20 @@ def _settings_key(store: Store, cfg: dict) -> str:
 
 def year_findings(store: Store, year: int, cfg: dict | None = None) -> pd.DataFrame:
     """run_rules over the whole year (every unit, every project), computed once per (data version, settings,
-    year) and kept (the page's filter changes and the CLI narrow it: narrow_findings)."""
+    year) and kept in this process and in the database for every other (perfboard.review_store); the page's
+    filter changes and the CLI narrow it (narrow_findings)."""
     cfg = cfg or review_settings(store)
-    key = (store.data_version(), "year", int(year), _settings_key(store, cfg))
-    return _memo(store, key, lambda: run_rules(store, Filters(year=int(year)), cfg))
+    skey, version = _settings_key(store, cfg), store.data_version()
+
+    def compute():          # another process (the app, the CLI) may have computed them: perfboard.review_store
+        from . import review_store
+        md5 = review_store.settings_md5(skey)
+        f = review_store.load(store, year, version, md5)
+        if f is None:
+            f = run_rules(store, Filters(year=int(year)), cfg)
+            review_store.save(store, year, version, md5, f)
+        return f
+    return _memo(store, (version, "year", int(year), skey), compute)
 
 
 def narrow_findings(store: Store, f: pd.DataFrame, filters: Filters) -> pd.DataFrame:

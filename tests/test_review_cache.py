@@ -130,3 +130,37 @@ def test_warm_computes_the_newest_year(sample_store, counted):
     assert counted == [Filters(year=2024)]
     review.findings(sample_store, Filters(year=2024, departments=("张掖市科学技术局",)))
     assert counted == [Filters(year=2024)]
+
+
+# ---------------------------------------------------------------- kept in the database (migration 015)
+def test_a_year_computed_once_is_read_by_every_process(sample_store, counted):
+    from perfboard import review_store
+    s = sample_store
+    first = review.findings(s, Filters(year=2024))
+    review._CACHE.clear()                          # another process: only the database is shared
+    again = review.findings(s, Filters(year=2024))
+    assert counted == [Filters(year=2024)]
+    _same(again, first)
+    assert review.findings(s, Filters(year=2024, departments=("张掖市科学技术局",)))["key"].tolist() == \
+        first["key"].tolist()
+    assert s.scalar("SELECT findings FROM review_findings_runs WHERE year = 2024") == len(first) > 0
+    # a write moves the data version: the stored year is not read again, and a save of stale findings is refused
+    old = s.data_version()
+    cfg = review.review_settings(s)
+    review.save_review_settings(s, {**cfg, "thin_min_output": 4})
+    review._CACHE.clear()
+    assert len(review.findings(s, Filters(year=2024))) > len(first) and len(counted) == 2
+    md5 = review_store.settings_md5(review._settings_key(s, review.review_settings(s)))
+    assert not review_store.save(s, 2024, old, md5, first)
+    assert review_store.load(s, 2024, old, md5) is None
+
+
+def test_cli_json_is_the_same_computed_or_read_back(sample_db_path, capsys, counted):
+    from perfboard.cli import main
+    outs = []
+    for _ in range(2):
+        assert main(["review", "--db", str(sample_db_path), "--json"]) == 0
+        outs.append(capsys.readouterr().out)
+    assert len(counted) == 1 and outs[0] == outs[1] and '"findings": [{' in outs[0]
+    path = sample_db_path.parent / "wp.xlsx"
+    assert main(["review", "--db", str(sample_db_path), "--out", str(path)]) == 0 and len(counted) == 1

@@ -83,7 +83,7 @@ def test_write_json_escapes_as_a_whole_document_is():
     assert "\x9b" not in whole and "\x7f" not in whole
 
 
-def test_workpaper_written_row_by_row_holds_every_row(dirty_db, tmp_path):
+def test_workpaper_written_row_by_row_holds_every_row(dirty_db, tmp_path, monkeypatch):
     """The CLI's workpaper (constant_memory, written to the file) has every finding's row in order, the same
     cells as workpaper_rows and as the page's bytes, and a reason starting a formula is quoted."""
     import openpyxl
@@ -95,6 +95,8 @@ def test_workpaper_written_row_by_row_holds_every_row(dirty_db, tmp_path):
     review.decide(s, f.iloc[1].to_dict(), "rejected", "=HYPERLINK(\"x\")", user=None)
     f = review.findings(s, Filters(year=2024))
     s.close()
+    from perfboard.export import workpaper
+    monkeypatch.setattr(workpaper, "CHUNK", 7)          # cells built a few rows at a time: still every row, in order
     path = tmp_path / "wp.xlsx"
     assert main(["review", "--db", str(dirty_db), "--out", str(path)]) == 0
     ws = openpyxl.load_workbook(path)["复核底稿"]

@@ -17,6 +17,7 @@ from .tables import is_missing, is_risky
 HEADERS = ["等级", "复核维度", "对象", "位置", "复核发现", "事实及判定", "处理建议", "核验依据", "复核状态", "复核意见"]
 WIDTHS = [7, 14, 36, 34, 34, 60, 40, 50, 10, 30]
 SUMMARY_HEADERS = ["年度", "主管部门", *SEVERITIES, "合计", "待核实", "主要问题"]
+CHUNK = 20_000         # findings whose cells are built at a time (the rest of the memory is xlsxwriter's one row)
 RULE_HEADERS = ["规则代码", "名称", "复核维度", "等级", "说明", "核验依据", "处理建议", "发现数"]
 
 
@@ -109,17 +110,20 @@ def write_workpaper(path, f: pd.DataFrame, description: str = "", now: datetime 
         ws.write_string(0, c, h, head)
         ws.set_column(c, c, w)
     if len(f):
-        memo: list[dict] = [{} for _ in HEADERS]
+        # 等级, 复核维度, 处理建议, 核验依据, 复核状态 repeat: each distinct one cleaned and checked once
+        memo: list[dict | None] = [{} if c in (0, 1, 6, 7, 8) else None for c in range(len(HEADERS))]
         write = ws.write_string
-        for i, row in enumerate(zip(*_columns(f, fictional)), start=1):
+        rows = (row for a in range(0, len(f), CHUNK) for row in zip(*_columns(f.iloc[a:a + CHUNK], fictional)))
+        for i, row in enumerate(rows, start=1):
             for c, v in enumerate(row):
                 m = memo[c]
-                try:
-                    s, fm = m[v]
-                except KeyError:
-                    s, fm = m[v] = cell(v, sev_fmt.get(v, wrap) if c == 0 else wrap)
-                except TypeError:             # an unhashable value: not memoised
+                if m is None:                 # mostly distinct texts: not kept
                     s, fm = cell(v, wrap)
+                else:
+                    try:
+                        s, fm = m[v]
+                    except KeyError:
+                        s, fm = m[v] = cell(v, sev_fmt.get(v, wrap) if c == 0 else wrap)
                 if s:
                     write(i, c, s, fm)
     ws.freeze_panes(1, 0)

@@ -1,0 +1,82 @@
+"""自评复核's findings of a whole year kept in the database (migration 015, tables review_findings and
+review_findings_runs), so that the app's sessions and processes and the CLI compute a year's findings once
+per data version and settings: perfboard.review.year_findings reads them here first and stores what it
+computed. Any write that changes figures or settings moves the data version, so a stored year is current
+only while review_findings_runs names the current version and settings; a decision (已核实 / 不采纳) is not
+part of them (review.findings joins the decisions at read time).
+
+Works on both stores: DuckDB directly, PostgreSQL through Store.transaction() (the rows registered and
+COPYed) and read from the process's synced DuckDB copy. A store opened read-only only reads."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import pandas as pd
+
+from .db import Store
+
+COLUMNS = ["key", "code", "severity", "dimension", "year", "department", "project_id", "project", "project_code",
+           "indicator_id", "indicator", "location", "message", "fact", "evidence"]   # review._RULE_COLUMNS
+_INTS = ("project_id", "indicator_id")
+_WRITE_ROWS = 50_000        # rows per INSERT of a stored year (bounds the registered frame on PostgreSQL)
+
+
+def settings_md5(settings_key: str) -> str:
+    return hashlib.md5(settings_key.encode()).hexdigest()
+
+
+def load(store: Store, year: int, version: int, md5: str) -> pd.DataFrame | None:
+    """The stored findings of `year` when they were computed at data version `version` with settings `md5`
+    and are all there; None otherwise (or when the tables are missing: an older database opened read-only)."""
+    try:
+        run = store.sql_df("SELECT findings FROM review_findings_runs WHERE year = ? AND data_version = ? "
+                           "AND settings_md5 = ?", [int(year), int(version), md5])
+        if not len(run):
+            return None
+        f = store.sql_df(f"SELECT {', '.join(COLUMNS)} FROM review_findings WHERE year = ? ORDER BY seq",
+                         [int(year)])
+    except Exception:        # noqa: BLE001 - no table (read-only, not migrated): compute instead
+        return None
+    if len(f) != int(run.iloc[0, 0]):
+        return None
+    for c in _INTS:          # as run_rules gives them: float with NaN for none
+        f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
+    f["year"] = f["year"].astype("int64")
+    for c in COLUMNS:
+        if c not in _INTS and c != "year":
+            f[c] = f[c].astype(object).where(f[c].notna(), None)
+    return f
+
+
+def save(store: Store, year: int, version: int, md5: str, f: pd.DataFrame) -> bool:
+    """Store `f`, the findings of `year` computed at data version `version` with settings `md5`, replacing the
+    year's older ones, in one transaction that does not move the data version; nothing when the data changed
+    meanwhile (the findings are already stale) or the store is read-only. True when stored."""
+    if getattr(store, "read_only", False):
+        return False
+    rows = f[COLUMNS].copy()
+    for c in _INTS:
+        rows[c] = pd.to_numeric(rows[c], errors="coerce").astype("Int64")
+    rows["year"] = rows["year"].astype("int64")
+    for c in COLUMNS:
+        if c not in _INTS and c != "year":
+            rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
+    rows.insert(0, "seq", range(len(rows)))
+    names = ", ".join(["seq", *COLUMNS])
+    try:
+        with store.transaction(bump_version=False) as cur:
+            now = int(cur.execute("SELECT version FROM data_version").fetchall()[0][0])
+            if now != int(version):
+                return False
+            cur.execute("DELETE FROM review_findings WHERE year = ?", [int(year)])
+            cur.execute("DELETE FROM review_findings_runs WHERE year = ?", [int(year)])
+            for a in range(0, len(rows), _WRITE_ROWS):
+                cur.register("review_findings_new", rows.iloc[a:a + _WRITE_ROWS])
+                cur.execute(f"INSERT INTO review_findings ({names}) SELECT {names} FROM review_findings_new")
+                cur.unregister("review_findings_new")
+            cur.execute("INSERT INTO review_findings_runs (year, data_version, settings_md5, findings, computed_at) "
+                        "VALUES (?, ?, ?, ?, ?)", [int(year), int(version), md5, len(rows), datetime.now()])
+    except Exception:        # noqa: BLE001 - keeping them is an optimisation: the caller has the findings
+        return False
+    return True
