@@ -40,12 +40,11 @@ def load(store: Store, year: int, version: int, md5: str) -> pd.DataFrame | None
         return None
     if len(f) != int(run.iloc[0, 0]):
         return None
-    for c in _INTS:          # as run_rules gives them: float with NaN for none
-        f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
+    # the dtypes run_rules gives: the text columns stay DuckDB's Arrow-backed strings (no Python objects: a
+    # year at a province's scale is 668,000 findings), ids as Python ints or None, the year int64
+    for c in (*_INTS, "project_code"):
+        f[c] = f[c].astype(object).where(f[c].notna(), None)
     f["year"] = f["year"].astype("int64")
-    for c in COLUMNS:
-        if c not in _INTS and c != "year":
-            f[c] = f[c].astype(object).where(f[c].notna(), None)
     return f
 
 
@@ -55,14 +54,16 @@ def save(store: Store, year: int, version: int, md5: str, f: pd.DataFrame) -> bo
     meanwhile (the findings are already stale) or the store is read-only. True when stored."""
     if getattr(store, "read_only", False):
         return False
-    rows = f[COLUMNS].copy()
-    for c in _INTS:
-        rows[c] = pd.to_numeric(rows[c], errors="coerce").astype("Int64")
-    rows["year"] = rows["year"].astype("int64")
-    for c in COLUMNS:
-        if c not in _INTS and c != "year":
-            rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
-    rows.insert(0, "seq", range(len(rows)))
+    def chunk(a: int) -> pd.DataFrame:     # converted a chunk at a time: never a second copy of the whole year
+        rows = f.iloc[a:a + _WRITE_ROWS][COLUMNS].copy()
+        for c in _INTS:
+            rows[c] = pd.to_numeric(rows[c], errors="coerce").astype("Int64")
+        rows["year"] = rows["year"].astype("int64")
+        for c in COLUMNS:
+            if c not in _INTS and c != "year":
+                rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
+        rows.insert(0, "seq", range(a, a + len(rows)))
+        return rows
     names = ", ".join(["seq", *COLUMNS])
     try:
         with store.transaction(bump_version=False) as cur:
@@ -71,12 +72,12 @@ def save(store: Store, year: int, version: int, md5: str, f: pd.DataFrame) -> bo
                 return False
             cur.execute("DELETE FROM review_findings WHERE year = ?", [int(year)])
             cur.execute("DELETE FROM review_findings_runs WHERE year = ?", [int(year)])
-            for a in range(0, len(rows), _WRITE_ROWS):
-                cur.register("review_findings_new", rows.iloc[a:a + _WRITE_ROWS])
+            for a in range(0, len(f), _WRITE_ROWS):
+                cur.register("review_findings_new", chunk(a))
                 cur.execute(f"INSERT INTO review_findings ({names}) SELECT {names} FROM review_findings_new")
                 cur.unregister("review_findings_new")
             cur.execute("INSERT INTO review_findings_runs (year, data_version, settings_md5, findings, computed_at) "
-                        "VALUES (?, ?, ?, ?, ?)", [int(year), int(version), md5, len(rows), datetime.now()])
+                        "VALUES (?, ?, ?, ?, ?)", [int(year), int(version), md5, len(f), datetime.now()])
     except Exception:        # noqa: BLE001 - keeping them is an optimisation: the caller has the findings
         return False
     return True
