@@ -807,16 +807,26 @@ def findings(store: Store, filters: Filters = Filters(), codes=(), severities=()
     """The findings under `filters` (FINDING_COLUMNS) with each one's decision: status open / verified /
     rejected, the reason, who and when; narrowed to `codes`, `severities`, `statuses` when given."""
     f = _cached_rules(store, filters)
-    d = decisions(store)
-    out = f.merge(d, on="key", how="left")
-    out["status"] = out["status"].fillna("open")
-    out["reason"] = out["reason"].astype(object).where(out["reason"].notna(), None)
     if codes:
-        out = out[out["code"].isin(list(codes))]
+        f = f[f["code"].isin(list(codes)).to_numpy()]
     if severities:
-        out = out[out["severity"].isin(list(severities))]
+        f = f[f["severity"].isin(list(severities)).to_numpy()]
+    d = decisions(store)
+    # the decisions looked up by key (a left join without copying the findings' columns: a year at a
+    # province's scale is ~0.5 GB of text, and a merge copied all of it on every rerun)
+    pos = pd.Index(d["key"]).get_indexer(f["key"]) if len(d) else np.full(len(f), -1)
+    has = pos >= 0
+
+    def looked_up(col, missing):
+        v = d[col].to_numpy(dtype=object)[np.where(has, pos, 0)] if len(d) else np.empty(len(f), dtype=object)
+        v[~has] = missing
+        return v
+    out = f.assign(status=looked_up("status", "open"), reason=looked_up("reason", None),
+                   decided_by=looked_up("decided_by", None),
+                   decided_at=pd.to_datetime(looked_up("decided_at", None)))
+    out["reason"] = out["reason"].where(pd.notna(out["reason"]), None)
     if statuses:
-        out = out[out["status"].isin(list(statuses))]
+        out = out[out["status"].isin(list(statuses)).to_numpy()]
     return out[FINDING_COLUMNS].reset_index(drop=True)
 
 
