@@ -277,10 +277,12 @@ def _update(store: Store, name: str, sets: str, params: list, by, new_value=None
 
 
 def set_password(store: Store, name: str, password: str, by: User | str | None = None) -> None:
-    """A new password also lifts a lock-out. Administrators only (the audit trail notes the reset)."""
+    """A new password also lifts a lock-out and ends the account's open sessions in every process (whoever
+    knew the old password is logged out). Administrators only (the audit trail notes the reset)."""
     validate_password(password)
     _update(store, (name or "").strip(), "password_hash = ?, failed_attempts = 0, locked_until = NULL",
-            [hash_password(password)], by, json.dumps({"password": "已重设"}, ensure_ascii=False))
+            [hash_password(password)], by, json.dumps({"password": "已重设"}, ensure_ascii=False),
+            end_sessions="password")
 
 
 def disable_user(store: Store, name: str, disabled: bool = True, by: User | str | None = None) -> None:

@@ -631,6 +631,24 @@ _ARROW_PG = {"int64": "BIGINT", "int32": "INTEGER", "double": "DOUBLE PRECISION"
              "timestamp[ns]": "TIMESTAMP", "date32[day]": "DATE"}
 
 
+def _pg_value(v: Any) -> Any:
+    """A bound value as PostgreSQL takes it: its text type cannot hold NUL (U+0000), which DuckDB keeps; an
+    invisible control character no one types, so it is dropped rather than failing the whole save."""
+    if isinstance(v, str):
+        return v.replace("\x00", "")
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def _pg_params(params: Any) -> Any:
+    if isinstance(params, dict):
+        return {k: _pg_value(v) for k, v in params.items()}
+    if isinstance(params, (list, tuple)):
+        return [_pg_value(v) for v in params]
+    return params
+
+
 class PgCursor:
     """A PostgreSQL cursor inside one write transaction with the calls the write code makes on a DuckDB
     cursor: execute/executemany (DuckDB spelling, see pg_statement), fetchall/fetchone/df/description,
@@ -650,14 +668,13 @@ class PgCursor:
         stmt = pg_statement(sql)
         for part in [s for s in re.split(r";\s*(?:\n|$)", sql) if s.strip()]:
             self._track(part)
-        if isinstance(params, dict):
-            params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+        params = _pg_params(params)
         self._cur.execute(stmt, params if params not in (None, []) else None)
         return self
 
     def executemany(self, sql: str, seq) -> "PgCursor":
         self._track(sql)
-        self._cur.executemany(pg_statement(sql), list(seq))
+        self._cur.executemany(pg_statement(sql), [_pg_params(p) for p in seq])
         return self
 
     @property
@@ -689,7 +706,7 @@ class PgCursor:
         names = ", ".join(f'"{c}"' for c in table.column_names)
         with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as cp:
             for row in table.to_pylist():
-                cp.write_row([None if (isinstance(v, float) and v != v) else v for v in row.values()])
+                cp.write_row([None if (isinstance(v, float) and v != v) else _pg_value(v) for v in row.values()])
 
     def unregister(self, name: str) -> None:
         self._cur.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -740,6 +757,7 @@ class PgStore(Store):
         except psycopg.Error as exc:
             raise StoreError(f"无法连接 PostgreSQL 数据库 {self.path}：{str(exc).splitlines()[0][:200]}") from exc
         self._pg_lock = threading.Lock()          # the one connection for version checks and writes
+        self._writers = None                      # the write transactions' connection pool, made on first write
         self._write_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self.con = duckdb.connect(":memory:")
@@ -750,6 +768,11 @@ class PgStore(Store):
         self.read_only = read_only
         if not read_only:
             self._migrate()
+        elif self._pg.execute("SELECT to_regclass('perfboard_table_versions')").fetchone()[0] is None:
+            self._pg.close()
+            raise StoreError(f"PostgreSQL 数据库 {self.path} 还不是 PerfBoard 数据库（没有 PerfBoard 的表），不能只读打开。"
+                             "请先以可写方式打开一次以建立表结构：启动应用，或运行一个写入命令（例如 "
+                             "python -m perfboard import 文件.xlsx --db …），然后重试。")
         self.sync()
 
     def _migrate(self) -> None:
@@ -802,6 +825,18 @@ class PgStore(Store):
             self._pools.clear()
         self.con.close()
         self._pg.close()
+        if self._writers is not None:
+            self._writers.close()
+
+    def _writer(self):
+        """The pool the write transactions take their connection from (one at a time per process, see
+        _write_lock): a save reuses a connection instead of connecting anew (5-10 ms); a connection the
+        server dropped (restart, idle timeout) is checked and replaced before use. Call under _write_lock."""
+        if self._writers is None:
+            from psycopg_pool import ConnectionPool
+            self._writers = ConnectionPool(self.url, min_size=1, max_size=1, num_workers=1, open=True,
+                                           check=ConnectionPool.check_connection, name="perfboard-writes")
+        return self._writers
 
     def defined_df(self, definitions: str, sql: str, params: dict[str, Any] | None = None,
                    tables: dict[str, Any] | None = None, arrow: bool = False) -> pd.DataFrame:
@@ -821,12 +856,10 @@ class PgStore(Store):
 
     @contextmanager
     def transaction(self, bump_version: bool = True) -> Iterator[PgCursor]:
-        import psycopg
         if self.read_only:
             raise StoreError("只读打开的数据库不能写入。")
         written: set[str] = set()
-        with self._write_lock:
-            conn = psycopg.connect(self.url)
+        with self._write_lock, self._writer().connection() as conn:
             try:
                 cur = PgCursor(conn, written)
                 cur._cur.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK])
@@ -836,10 +869,9 @@ class PgStore(Store):
                 self._bump(conn, written)
                 conn.commit()
             except BaseException:
-                conn.rollback()
+                if not conn.closed:
+                    conn.rollback()
                 raise
-            finally:
-                conn.close()
         self.sync()
 
     def _fill_derived(self) -> None:

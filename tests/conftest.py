@@ -17,20 +17,37 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------- the second store (issue 16)
 # PERFBOARD_TEST_PG: a PostgreSQL URL whose role may create databases (.ci/run sets it). Tests taking
 # `any_store` / `any_sample_store` run on both stores; PERFBOARD_TEST_STORE=postgres makes the plain
-# `store` and `sample_store` fixtures PostgreSQL too (.ci/run runs a chosen set of test files that way).
-PG_ADMIN = os.environ.get("PERFBOARD_TEST_PG")
-ON_PG = os.environ.get("PERFBOARD_TEST_STORE") == "postgres"
+# `store`, `sample_store`, `sample_db_path`, `db_target` and `app_env` fixtures PostgreSQL too (.ci/run's
+# second pass; the browser journeys' servers as well, see tests/browser/conftest.py).
+from pg_helpers import ON_PG, PG_ADMIN, _pg_admin, _pg_drop, _pg_url, pg_database  # noqa: E402,F401
+
+# The PostgreSQL pass (PERFBOARD_TEST_STORE=postgres) runs only the tests that open a store through one of
+# these fixtures: a test that never asks for one never touches PostgreSQL and has run in the DuckDB pass
+# already. Tests about the DuckDB file itself carry @pytest.mark.duckdb_only("why") and are skipped, with
+# that reason, on PostgreSQL.
+STORE_FIXTURES = {"store", "sample_store", "sample_db_path", "app_env", "any_store", "any_sample_store",
+                  "pg_url", "pg_sample_url", "db_target", "app_url", "private_app_url"}
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
-        con.execute(sql)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "duckdb_only(reason): about the DuckDB file; skipped on PostgreSQL")
 
 
-def _pg_url(name: str) -> str:
-    from urllib.parse import urlparse, urlunparse
-    return urlunparse(urlparse(PG_ADMIN)._replace(path="/" + name))
+def pytest_collection_modifyitems(config, items):
+    if not ON_PG:
+        return
+    keep, drop = [], []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        duckdb_twin = params.get("any_store") == "duckdb" or params.get("any_sample_store") == "duckdb"
+        (keep if names & STORE_FIXTURES and not duckdb_twin else drop).append(item)
+        mark = item.get_closest_marker("duckdb_only")
+        if mark:
+            item.add_marker(pytest.mark.skip(reason="DuckDB file only: " + (mark.args[0] if mark.args else "")))
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -46,33 +63,6 @@ def _pg_sample_template(_sample_db):
     s.close()
     yield name
     _pg_drop(name)
-
-
-def pg_database(template: str | None = None):
-    """A fresh PostgreSQL database (a copy of `template`); yields its URL, drops it afterwards."""
-    if not PG_ADMIN:
-        pytest.skip("PERFBOARD_TEST_PG is not set: no PostgreSQL to test against")
-    name = f"perfboard_t_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
-    try:
-        yield _pg_url(name)
-    finally:
-        _pg_drop(name)
-
-
-def _pg_drop(name: str) -> None:
-    """Drop a test database; a background worker still in it (autovacuum) is waited for, briefly."""
-    import time
-
-    import psycopg
-    for attempt in range(10):
-        try:
-            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            return
-        except psycopg.errors.InsufficientPrivilege:
-            time.sleep(0.5)
-    import warnings
-    warnings.warn(f"test database {name} left behind: something still uses it")
 
 
 @pytest.fixture
@@ -121,16 +111,24 @@ def _sample_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def sample_db_path(_sample_db, tmp_path) -> Path:
-    """A private copy of a database holding the sample data."""
+def db_target(request, tmp_path):
+    """Where a test opens a fresh, empty store itself: a file under tmp_path, or (on PostgreSQL) a URL."""
+    return request.getfixturevalue("pg_url") if ON_PG else tmp_path / "t.duckdb"
+
+
+@pytest.fixture
+def sample_db_path(request, _sample_db, tmp_path) -> Path:
+    """A private copy of a database holding the sample data (on PostgreSQL: the URL of a private copy)."""
+    if ON_PG:
+        return request.getfixturevalue("pg_sample_url")
     path = tmp_path / "sample.duckdb"
     shutil.copy(_sample_db, path)
     return path
 
 
 @pytest.fixture
-def sample_store(request, sample_db_path):
-    s = Store(request.getfixturevalue("pg_sample_url") if ON_PG else sample_db_path)
+def sample_store(sample_db_path):
+    s = Store(sample_db_path)
     yield s
     s.close()
 

@@ -52,13 +52,19 @@ def open_page(page: str, year: int | None = YEAR, **state) -> AppTest:
 
 def add_copy_of_year(store: Store, source: int = YEAR, year: int = 2030, spent_factor: float = 0.9) -> None:
     """Copy the `source` year's projects and indicators to `year`, spending `spent_factor` as much."""
+    # plain INSERT … SELECT with column lists: the same statement runs on DuckDB and on PostgreSQL
+    def columns(table: str, replace: dict[str, str]) -> tuple[str, str]:
+        names = [d[0] for d in store.cursor().execute(f"SELECT * FROM {table} LIMIT 0").description]
+        return ", ".join(names), ", ".join(replace.get(n, n) for n in names)
+
+    p_cols, p_vals = columns("projects", {"id": "id + 100000", "year": "?", "spent": "spent * ?",
+                                          "reported_rate": "NULL"})
+    i_cols, i_vals = columns("indicators", {"id": "id + 1000000", "project_id": "project_id + 100000"})
     with store.transaction() as cur:
-        cur.execute("""INSERT INTO projects BY NAME
-                       SELECT * REPLACE (id + 100000 AS id, ? AS year, spent * ? AS spent, NULL AS reported_rate)
-                       FROM projects WHERE year = ?""", [year, spent_factor, source])
-        cur.execute("""INSERT INTO indicators BY NAME
-                       SELECT * REPLACE (id + 1000000 AS id, project_id + 100000 AS project_id)
-                       FROM indicators WHERE project_id IN (SELECT id FROM projects WHERE year = ?)""", [source])
+        cur.execute(f"INSERT INTO projects ({p_cols}) SELECT {p_vals} FROM projects WHERE year = ?",
+                    [year, spent_factor, source])
+        cur.execute(f"INSERT INTO indicators ({i_cols}) SELECT {i_vals} FROM indicators"
+                    " WHERE project_id IN (SELECT id FROM projects WHERE year = ?)", [source])
 
 
 def metrics(at: AppTest) -> dict[str, str]:

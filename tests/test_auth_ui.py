@@ -201,6 +201,7 @@ st.markdown("操作者：" + u.name + "/" + u.role)
     assert "操作者：viewer1/viewer" in text(at)
 
 
+@pytest.mark.duckdb_only("the panel's backup copies the DuckDB file; on PostgreSQL it points to pg_dump")
 def test_backup_panel(db):
     """An administrator backs up from inside the running app (the CLI cannot read a held file)."""
     from pathlib import Path

@@ -16,6 +16,9 @@ from perfboard.summary import summary
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.duckdb_only("backup/restore copy the DuckDB file (on PostgreSQL backup() refuses, "
+                                     "pointing to pg_dump: tests/test_pg_store.py)")
+
 
 def figures(path) -> dict:
     s = Store(path, read_only=True)

@@ -12,6 +12,9 @@ import pytest
 from perfboard.db import Store, StoreError, backup, check_backup, restore
 from tests.test_backup import cli, figures
 
+pytestmark = pytest.mark.duckdb_only("backup files, checksums and file modes of the DuckDB file "
+                                     "(PostgreSQL: pg_dump, docs/deploy.md)")
+
 
 def mode(path) -> int:
     return stat.S_IMODE(Path(path).stat().st_mode)

@@ -37,6 +37,9 @@ if server is not None:
 store.close()
 """
 
+pytestmark = pytest.mark.duckdb_only("a command beside the app holding the DuckDB file (its snapshot copy, --wait); "
+                                     "PostgreSQL has no file lock")
+
 
 class Holder:
     def __init__(self, db: Path, as_app: bool):

@@ -245,8 +245,8 @@ def test_a_reimport_with_other_values_is_a_conflict_naming_the_import(zs):
 # ---------------------------------------------------------------- undo
 def test_undo_restores_exact_old_values_floats_and_nulls(zs):
     store, pid = zs
-    store.cursor().execute("UPDATE indicators SET weight = 12.345678901234567 WHERE project_id = ? AND position = 1",
-                           [pid])
+    with store.transaction(bump_version=False) as cur:        # a value no editor would type (both stores)
+        cur.execute("UPDATE indicators SET weight = 12.345678901234567 WHERE project_id = ? AND position = 1", [pid])
     before = load_state(store, pid)
     rows = before.rows()
     rows[0]["weight"] = 15.0
@@ -299,7 +299,8 @@ def test_undo_after_the_project_was_reimported_is_refused(zs):
     load_sample(store)                      # puts the file's values back: the saved value is gone
     with pytest.raises(UndoRefused, match="此后已被修改"):
         undo(store, res.save_id)
-    store.cursor().execute("UPDATE projects SET name = '改名' WHERE id = ?", [pid])
+    with store.transaction(bump_version=False) as cur:
+        cur.execute("UPDATE projects SET name = '改名' WHERE id = ?", [pid])
     with pytest.raises(UndoRefused, match="重新导入"):
         undo(store, res.save_id)
 

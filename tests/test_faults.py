@@ -172,6 +172,7 @@ def _corruptions(good: Path, d: Path):
     yield "scribbled-header", bytes(mid)
 
 
+@pytest.mark.duckdb_only("a corrupt DuckDB file")
 @pytest.mark.parametrize("kind", ["garbage", "text", "truncated", "header-only", "scribbled-header"])
 def test_corrupt_database_file_gives_a_clear_message(sample_db_path, tmp_path, kind):
     data = dict(_corruptions(sample_db_path, tmp_path))[kind]

@@ -100,6 +100,7 @@ def test_edit_and_undo_keep_the_stored_status(sample_store):
     assert stored == judged
 
 
+@pytest.mark.duckdb_only("a DuckDB file from before migration 005; a PostgreSQL store starts at today's schema")
 def test_a_database_from_before_005_gets_its_statuses_on_open(sample_db_path, tmp_path):
     import shutil
     path = tmp_path / "old.duckdb"

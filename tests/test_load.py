@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bench.bench_load import NEW_DEPARTMENT, scenario
 
 READERS, SAVES = 20, 15
 
 
+@pytest.mark.duckdb_only("counts the app's snapshot copies of the DuckDB file; team mode's load test is "
+                         "bench/ (3 processes)")
 def test_twenty_sessions_import_and_edits(sample_db_path, monkeypatch):
     monkeypatch.setenv("PERFBOARD_DB", str(sample_db_path))        # scenario() points it at the file too
     t0 = time.perf_counter()

@@ -190,3 +190,111 @@ def test_the_copy_follows_deletes_and_reimports_row_by_row(pg_sample_url):
     finally:
         a.close()
         b.close()
+
+
+def test_the_command_line_and_the_app_open_a_postgresql_url(pg_sample_url, monkeypatch, tmp_path):
+    """--db URL / PERFBOARD_DB=URL reach PgStore, not a file named 'postgresql:/…' (a regression: the
+    command line's and the app's store opening once turned the URL into a path)."""
+    import json
+
+    from perfboard.db import resolve_target
+    r = subprocess.run([sys.executable, "-m", "perfboard", "summary", "--json", "--year", "2024",
+                        "--db", pg_sample_url], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["projects"], round(out["budget_wan"], 2)) == (12, 636.98)
+    monkeypatch.setenv("PERFBOARD_DB", pg_sample_url)
+    monkeypatch.setenv("PERFBOARD_WARM", "0")
+    assert resolve_target(None) == pg_sample_url
+    import streamlit as st
+
+    from ui import state
+    st.cache_resource.clear()
+    try:
+        s = state.store()
+        assert isinstance(s, PgStore) and s.scalar("SELECT count(*) FROM projects WHERE year = 2024") == 12
+        s.close()
+    finally:
+        st.cache_resource.clear()
+    assert not list(ROOT.glob("postgresql:*"))          # no snapshot files beside a "path"
+
+
+def test_a_nul_character_in_a_saved_text_is_dropped_not_a_failed_save(pg_sample_url):
+    """PostgreSQL text cannot hold U+0000 (DuckDB can): the save goes through without it."""
+    s = Store(pg_sample_url)
+    try:
+        st = load_state(s, zs_id(s))
+        res = save(s, st, {"improvement": "改进\x00措施"}, st.rows(), "张三")
+        assert res.changes == 1
+        assert load_state(s, zs_id(s)).project["improvement"] == "改进措施"
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("action", ["password", "disabled"])
+def test_a_reset_or_disable_in_one_process_ends_the_sessions_another_serves(any_store, fast, action):
+    """Process A serves li's session; an administrator in process B resets li's password or disables li:
+    A's next check ends the session (on PostgreSQL each Store is its own copy, as in another process)."""
+    import re
+    a = any_store
+    auth.add_user(a, "admin1", PW, "admin", by=LOCAL)
+    auth.add_user(a, "li", PW, "viewer", ["甲局"], by=LOCAL)
+    t0 = datetime.now()
+    token = sessions.start(a, "li", "10.0.0.8", now=t0)
+    b = Store(a.url if isinstance(a, PgStore) else a.path)
+    try:
+        assert sessions.check(b, token, now=t0).name == "li"           # B sees the session A started
+        admin = auth.get_user(b, "admin1")
+        if action == "password":
+            auth.set_password(b, "li", "new-password-456", by=admin)
+        else:
+            auth.disable_user(b, "li", by=admin)
+    finally:
+        b.close()
+    with pytest.raises(sessions.SessionEnded, match=re.escape(sessions.ENDED_ZH[action])):
+        sessions.check(a, token, now=t0 + timedelta(seconds=1))
+    assert sessions.open_sessions(a, "li") == 0
+    if action == "password":                                            # the new password works, once more
+        assert auth.authenticate(a, "li", "new-password-456").name == "li"
+
+
+def test_read_only_on_a_database_never_opened_for_writing_says_what_to_do(pg_url, capsys):
+    """Read-only on an empty PostgreSQL database: a Chinese message (what to run first), not a traceback."""
+    from perfboard.cli import main
+    from perfboard.db import StoreError
+    with pytest.raises(StoreError, match="不能只读打开.*启动应用，或运行一个写入命令"):
+        Store(pg_url, read_only=True)
+    assert main(["backup", "--db", pg_url, "--out", "/tmp/never-written.duckdb"]) == 3     # opens read-only
+    err = capsys.readouterr().err
+    assert "还不是 PerfBoard 数据库" in err and "Traceback" not in err
+    with Store(pg_url) as s:                        # once opened for writing, read-only works
+        assert not s.read_only
+    with Store(pg_url, read_only=True) as s:
+        assert s.scalar("SELECT count(*) FROM projects") == 0
+
+
+def test_writes_reuse_one_pooled_connection_and_survive_its_loss(pg_sample_url):
+    """Write transactions take their connection from a pool (no new connection per save); a connection the
+    server dropped in between (restart, idle timeout) is replaced, and the next save goes through."""
+    import psycopg
+
+    from perfboard.db import PgStore
+
+    def backend(s) -> int:
+        with s.transaction(bump_version=False) as cur:
+            return cur.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+    s = Store(pg_sample_url)
+    try:
+        assert isinstance(s, PgStore)
+        first = backend(s)
+        assert backend(s) == first
+        with psycopg.connect(pg_sample_url, autocommit=True) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", [first]).fetchone()[0]
+        st = load_state(s, zs_id(s))
+        assert save(s, st, {"improvement": "断线之后"}, st.rows(), "张三").changes == 1
+        assert backend(s) != first
+    finally:
+        s.close()
+    with Store(pg_sample_url) as again:
+        assert load_state(again, zs_id(again)).project["improvement"] == "断线之后"

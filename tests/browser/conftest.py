@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from pg_helpers import ON_PG, pg_database
 from browser_helpers import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, RUN_COUNTER_JS, VIEWPORT, open_app, run_app,
                              screenshot, slug)
 
@@ -40,14 +41,24 @@ def _browser_ready():
 def app_url(_browser_ready, tmp_path_factory):
     """Base URL of one `streamlit run app.py` on a fresh temporary database (the sample loads on first open)."""
     tmp = tmp_path_factory.mktemp("browser-app")
-    with run_app(tmp / "perfboard.duckdb", tmp / "streamlit.log") as url:
-        yield url
+    if ON_PG:                           # team mode: the server on an empty PostgreSQL database
+        databases = pg_database()
+        target = next(databases)
+    else:
+        target = tmp / "perfboard.duckdb"
+    try:
+        with run_app(target, tmp / "streamlit.log") as url:
+            yield url
+    finally:
+        if ON_PG:
+            databases.close()           # drops the database
 
 
 @pytest.fixture
-def private_app_url(_browser_ready, tmp_path):
+def private_app_url(_browser_ready, tmp_path, request):
     """A server of its own on a fresh database, for a journey that changes data for good (an import)."""
-    with run_app(tmp_path / "perfboard.duckdb", tmp_path / "streamlit.log") as url:
+    target = request.getfixturevalue("pg_url") if ON_PG else tmp_path / "perfboard.duckdb"
+    with run_app(target, tmp_path / "streamlit.log") as url:
         yield url
 
 
