@@ -89,7 +89,11 @@ def _blank(v) -> bool:
 
 
 def clean_text(v) -> str | None:
-    return None if _blank(v) else str(v).strip()
+    """An edited text as stored: trimmed, blank as NULL, without NUL (U+0000: invisible, and PostgreSQL's
+    text cannot hold it, so both stores keep the same value)."""
+    if _blank(v):
+        return None
+    return str(v).replace("\x00", "").strip() or None
 
 
 def clean_number(v) -> float | None:

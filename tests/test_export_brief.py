@@ -86,7 +86,7 @@ def test_brief_pdf_one_landscape_page_with_embedded_font(data_2024):
             assert needle in text, needle
 
 
-def test_no_cjk_font(sample_store, sample_db_path, monkeypatch, capsys):
+def test_no_cjk_font(sample_store, sample_db_path, monkeypatch, capsys, tmp_path):
     store = sample_store
 
     def missing():
@@ -102,7 +102,7 @@ def test_no_cjk_font(sample_store, sample_db_path, monkeypatch, capsys):
 
     from perfboard.cli import main
     store.close()                      # one process may hold the file: the CLI opens it itself
-    out = sample_db_path.parent / "b.pdf"
+    out = tmp_path / "b.pdf"
     assert main(["brief", "--db", str(sample_db_path), "--year", "2024", "--out", str(out)]) == 1
     assert "fonts-wqy-microhei" in capsys.readouterr().err and not out.exists()
 

@@ -124,8 +124,8 @@ def test_download_refused_after_idle_expiry(app_env, frame, fast, downloads, pag
             b = s.sql_df("SELECT * FROM projects ORDER BY id LIMIT 2").to_dict("records")
             matching.decide(s, matching.pair_of(b[0], b[1]), "rejected", user=LOCAL)
     _viewer_on(page, app_env, downloads)
-    with Store(app_env) as s:
-        s.cursor().execute("UPDATE sessions SET last_seen = last_seen - INTERVAL 31 MINUTE")
+    with Store(app_env) as s, s.transaction(bump_version=False) as cur:        # both stores' spelling
+        cur.execute("UPDATE sessions SET last_seen = last_seen - INTERVAL '31 minutes'")
     for label, data in downloads.items():
         with pytest.raises(SessionEnded, match="长时间未操作"):
             data()
