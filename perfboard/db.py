@@ -669,7 +669,7 @@ class PgCursor:
         for part in [s for s in re.split(r";\s*(?:\n|$)", sql) if s.strip()]:
             self._track(part)
         params = _pg_params(params)
-        self._cur.execute(stmt, params if params not in (None, []) else None)
+        self._cur.execute(stmt, params if params not in (None, []) else ())     # () so %% means %
         return self
 
     def executemany(self, sql: str, seq) -> "PgCursor":

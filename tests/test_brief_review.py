@@ -81,7 +81,7 @@ def test_hand_built_brief_counts_are_the_reviews_and_the_strips(store, capsys):
     fixture(store)
     d = brief_data(store, Y2024, with_chart=False)
     strip_counts = figures(store, Y2024)["quality"]
-    path = store.path
+    path = getattr(store, "url", store.path)      # PostgreSQL: the URL (its path is redacted)
     store.close()
     out = review_json(path, capsys, "--year", "2024")
     want = {"reported-vs-computed": 1, "missing-reason": 2, "missing-actual": 1, "unit-mismatch": 1,

@@ -298,3 +298,12 @@ def test_writes_reuse_one_pooled_connection_and_survive_its_loss(pg_sample_url):
         s.close()
     with Store(pg_sample_url) as again:
         assert load_state(again, zs_id(again)).project["improvement"] == "断线之后"
+
+
+def test_a_write_statement_without_parameters_keeps_its_percent_sign(pg_sample_url):
+    """`position % 2` in a statement with no bound values: psycopg only turns %% back into % when it binds."""
+    with Store(pg_sample_url) as s:
+        with s.transaction(bump_version=False) as cur:
+            cur.execute("UPDATE indicators SET deviation_note = '50%' WHERE position % 2 = 0")
+            n = cur.execute("SELECT count(*) FROM indicators WHERE position % 2 = 0").fetchone()[0]
+        assert n > 0 and s.scalar("SELECT count(*) FROM indicators WHERE deviation_note = '50%'") == n

@@ -476,7 +476,7 @@ def test_cli_reads_only_the_users_departments(store, tmp_path, monkeypatch, caps
     monkeypatch.setenv("PERFBOARD_BCRYPT_ROUNDS", "4")
     monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
     auth.add_user(store, "乙查看", "password-123", "viewer", ["乙局"])
-    path = store.path
+    path = getattr(store, "url", store.path)      # PostgreSQL: the URL (its path is redacted)
     store.close()
     monkeypatch.setattr("sys.stdin", io.StringIO("password-123\n"))
     assert main(["review", "--db", str(path), "--json", "--user", "乙查看"]) == 0

@@ -25,11 +25,11 @@ def dirty_db(sample_db_path):
     texts, and decisions (one with a reason) on two findings."""
     s = Store(sample_db_path)
     bad = ["\x1b[31m", "\x9b", "\x85", "\x7f", "\u2028", "\x01", '"引号"\\']
-    cur = s.cursor()
-    for k, (pid,) in enumerate(cur.execute("SELECT id FROM projects ORDER BY id").fetchall()):
-        cur.execute("UPDATE projects SET name = name || ?, department = department || ?, deviation_reason = NULL "
-                    "WHERE id = ?", [bad[k % len(bad)], bad[(k + 1) % len(bad)] if k % 3 == 0 else "", pid])
-    cur.execute("UPDATE indicators SET level3 = level3 || ? WHERE id % 3 = 0", ["\x02\x0b"])
+    with s.transaction(bump_version=False) as cur:       # a write transaction: the same on both stores
+        for k, (pid,) in enumerate(cur.execute("SELECT id FROM projects ORDER BY id").fetchall()):
+            cur.execute("UPDATE projects SET name = name || ?, department = department || ?, deviation_reason = NULL "
+                        "WHERE id = ?", [bad[k % len(bad)], bad[(k + 1) % len(bad)] if k % 3 == 0 else "", pid])
+        cur.execute("UPDATE indicators SET level3 = level3 || ? WHERE id % 3 = 0", ["\x02\x0b"])
     f = review.findings(s, Filters())
     assert len(f) > 20
     review.decide(s, f.iloc[0].to_dict(), "rejected", "理由\x1b[2J\u2028“已说明”", user=None)

@@ -61,15 +61,15 @@ def test_clean_deep():
 @pytest.fixture
 def dirty_store(sample_store):
     """Every project name and overview, and some indicator texts, carry one of the characters above."""
-    cur = sample_store.cursor()
-    ids = [r[0] for r in cur.execute("SELECT id FROM projects ORDER BY id").fetchall()]
-    values = list(BAD.values())
-    for k, pid in enumerate(ids):
-        bad = values[k % len(values)]
-        cur.execute("UPDATE projects SET name = name || ?, overview = ?, deviation_reason = ? WHERE id = ?",
-                    [bad, "概况" + bad, "原因" + bad, pid])
-    cur.execute("UPDATE indicators SET level3 = level3 || ?, deviation_note = ?, actual_text = actual_text || ? WHERE id % 3 = 0",
-                ["\x01\x0b", "原因\x00\x1b[2J", "\x02"])
+    with sample_store.transaction(bump_version=False) as cur:       # a write: the same on both stores
+        ids = [r[0] for r in cur.execute("SELECT id FROM projects ORDER BY id").fetchall()]
+        values = list(BAD.values())
+        for k, pid in enumerate(ids):
+            bad = values[k % len(values)]
+            cur.execute("UPDATE projects SET name = name || ?, overview = ?, deviation_reason = ? WHERE id = ?",
+                        [bad, "概况" + bad, "原因" + bad, pid])
+        cur.execute("UPDATE indicators SET level3 = level3 || ?, deviation_note = ?, actual_text = actual_text || ? "
+                    "WHERE id % 3 = 0", ["\x01\x0b", "原因\x00\x1b[2J", "\x02"])
     return sample_store
 
 
