@@ -831,10 +831,12 @@ class PgStore(Store):
     def _writer(self):
         """The pool the write transactions take their connection from (one at a time per process, see
         _write_lock): a save reuses a connection instead of connecting anew (5-10 ms); a connection the
-        server dropped (restart, idle timeout) is checked and replaced before use. Call under _write_lock."""
+        server dropped (restart, idle timeout) is checked and replaced before use. min_size=0: a pool never
+        reconnects on its own (a store left open on a dropped database does not retry in the background), and
+        an idle connection closes after max_idle (10 min). Call under _write_lock."""
         if self._writers is None:
             from psycopg_pool import ConnectionPool
-            self._writers = ConnectionPool(self.url, min_size=1, max_size=1, num_workers=1, open=True,
+            self._writers = ConnectionPool(self.url, min_size=0, max_size=1, num_workers=1, open=True,
                                            check=ConnectionPool.check_connection, name="perfboard-writes")
         return self._writers
 
