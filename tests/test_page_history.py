@@ -31,11 +31,13 @@ def test_details_on_demand(app_env):
 def test_older_records_a_page_at_a_time(app_env):
     """More records than a page, 70 of them at one instant: 更早的记录 shows the next page (keyset), every
     record once over the pages, and 较新的记录 goes back to the page before."""
-    with opened(app_env) as s:
-        s.cursor().execute(
+    from datetime import datetime
+    at_once = datetime(2026, 1, 1, 8, 0, 0)
+    with opened(app_env) as s, s.transaction(bump_version=False) as cur:     # a write: the same on both stores
+        cur.executemany(
             "INSERT INTO import_log (id, file_name, content_hash, imported_at, outcome, scope, message, user_name) "
-            "SELECT 1000 + i, '分页测试' || i || '.xlsx', 'h', TIMESTAMP '2026-01-01 08:00:00', 'imported', "
-            "'2024 张掖市科学技术局', '导入', '赵六' FROM range(70) t(i)")
+            "VALUES (?, ?, 'h', ?, 'imported', '2024 张掖市科学技术局', '导入', '赵六')",
+            [[1000 + i, f"分页测试{i}.xlsx", at_once] for i in range(70)])
     at = open_page("pages/history.py")
 
     def shown():

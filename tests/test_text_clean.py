@@ -87,7 +87,7 @@ def test_table_exports(dirty_store):
     from perfboard.export.catalog import build_table
     import openpyxl
     t, df, totals = build_table(dirty_store, Filters(), "projects")
-    assert df["项目名称"].str.contains("\x00").any()          # the database really holds them
+    assert df["项目名称"].str.contains("\x01").any()          # the database really holds them (PostgreSQL: not NUL)
     data = tables.to_xlsx(df, t.title, totals=totals)
     _xml_parts_parse(data)
     names = [r[0] for r in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
