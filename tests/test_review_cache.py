@@ -155,12 +155,12 @@ def test_a_year_computed_once_is_read_by_every_process(sample_store, counted):
     assert review_store.load(s, 2024, old, md5) is None
 
 
-def test_cli_json_is_the_same_computed_or_read_back(sample_db_path, capsys, counted):
+def test_cli_json_is_the_same_computed_or_read_back(sample_db_path, capsys, counted, tmp_path):
     from perfboard.cli import main
     outs = []
     for _ in range(2):
         assert main(["review", "--db", str(sample_db_path), "--json"]) == 0
         outs.append(capsys.readouterr().out)
     assert len(counted) == 1 and outs[0] == outs[1] and '"findings": [{' in outs[0]
-    path = sample_db_path.parent / "wp.xlsx"
+    path = tmp_path / "wp.xlsx"          # sample_db_path is a URL on PostgreSQL
     assert main(["review", "--db", str(sample_db_path), "--out", str(path)]) == 0 and len(counted) == 1
