@@ -25,8 +25,11 @@ PAGES = [
     st.Page("pages/import_data.py", title="数据导入", icon=":material/upload_file:"),
     st.Page("pages/settings.py", title="设置", icon=":material/settings:"),
 ]
-if can(current_user(), "admin"):      # listed for administrators only; the page and perfboard.auth refuse others
-    PAGES.append(st.Page("pages/users.py", title="用户管理", icon=":material/group:"))
+# Listed for administrators only, but always registered (hidden for others): a bookmarked or refreshed
+# …/users opens the login form first and then the page, instead of Streamlit's English "Page not found";
+# the page itself and perfboard.auth refuse anyone who is not an administrator.
+PAGES.append(st.Page("pages/users.py", title="用户管理", icon=":material/group:",
+                     visibility="visible" if can(current_user(), "admin") else "hidden"))
 page = st.navigation(PAGES)
 user = auth_gate()   # login, or single-user local mode; after st.navigation so no page runs ungated
 

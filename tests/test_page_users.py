@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from perfboard import auth
@@ -102,7 +103,7 @@ def test_first_user_from_single_user_mode_is_an_administrator(app_env):
     assert at.text_input(key="auth_password")                          # now every page asks to log in
 
 
-def test_others_do_not_see_it_and_are_refused(app_env):
+def test_others_do_not_see_it_and_are_refused(app_env, monkeypatch):
     _users(app_env)
     page = str(Path(__file__).resolve().parent.parent / PAGE)
     at = AppTest.from_file(page, default_timeout=60)
@@ -111,8 +112,30 @@ def test_others_do_not_see_it_and_are_refused(app_env):
     at.run()
     assert [e.value for e in at.error] == ["只有管理员可以管理用户。"]
     assert not at.text_input and not at.button and not at.dataframe
-    # app.py lists the page for administrators only
-    app = open_page("pages/overview.py", **_as("zhang"))
-    admin = open_page("pages/overview.py", **_as("wang"))
-    assert "users.py" in str(admin._registered_pages)
-    assert "users.py" not in str(app._registered_pages)
+    # app.py lists the page for administrators only; for everyone else it is registered but hidden, so a
+    # bookmarked …/users shows the login form (then the page, or its refusal), not "Page not found"
+    seen = []
+    real_page = st.Page
+
+    def recording_page(page, **kw):
+        seen.append((str(page), kw.get("visibility", "visible")))
+        return real_page(page, **kw)
+
+    monkeypatch.setattr(st, "Page", recording_page)
+    for name, visibility in (("zhang", "hidden"), ("wang", "visible")):
+        seen.clear()
+        at = open_page("pages/overview.py", **_as(name))
+        assert "users.py" in str(at._registered_pages)
+        assert [v for p, v in seen if p.endswith("users.py")] == [visibility]
+        assert [v for p, v in seen if not p.endswith("users.py")] == ["visible"] * 11
+
+
+def test_bookmarked_users_page_asks_to_log_in_first(app_env):
+    """Opening …/users in a new tab (no login yet) shows the login form, not Streamlit's English dialog."""
+    _users(app_env)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.switch_page("pages/users.py")
+    at.run()
+    assert not at.exception
+    assert at.text_input(key="auth_password")
+    assert not [e for e in at.error if "只有管理员" in e.value]
