@@ -406,8 +406,9 @@ def run(db: str, scratch: Path, workbook: Path, inprocess: bool = False, limit_f
                             wall_limit=max(120.0, WALL_FACTOR * goal_s))
         if c.get("refusal") and r["rc"] == 1 and c["refusal"] in r.get("error", ""):
             r.pop("error")                 # the stated refusal, not a failure
-            r["note"] = "refused: " + c["refusal"]
-        if r["rc"] and "error" not in r:
+            r["note"] = ("refused: " + c["refusal"] + " (the command's answer, counted in SQL before anything is "
+                         "built; the rows go out as CSV: the .csv row)")
+        if r["rc"] and "error" not in r and not r.get("note", "").startswith("refused: "):
             r["error"] = f"exit {r['rc']}"
         if c.get("snapshot"):
             for src, dst in ((Path(work_db), Path(c["snapshot"])),
