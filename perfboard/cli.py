@@ -136,14 +136,26 @@ def cmd_import(a) -> int:
 
 
 def cmd_summary(a) -> int:
-    from .summary import summary
+    from .summary import summary_head, summary_items
+    if a.json:      # streamed as `score --json` is: the text of json.dumps(summary()), items a piece at a time
+        from .text import write_json
+        with open_store(a) as store:
+            filters = scoped_filters(store, a)[0]
+            head = json.dumps(summary_head(store, filters), ensure_ascii=False)
+            write_json(sys.stdout, head[:-1] + ', "items": [')
+            first = True
+            for items in summary_items(store, filters):
+                if items:
+                    write_json(sys.stdout, ("" if first else ", ")
+                               + ", ".join(json.dumps(i, ensure_ascii=False) for i in items))
+                    first = False
+            write_json(sys.stdout, "]}")
+        print()
+        return EXIT_OK
     with open_store(a) as store:
-        s = summary(store, scoped_filters(store, a)[0])
-    if a.json:
-        print(json.dumps(s, ensure_ascii=False))
-    else:
-        rate = "—" if s["execution_rate"] is None else f"{s['execution_rate']:.2%}"
-        print(f"项目 {s['projects']} 个；全年预算数 {s['budget_wan']:,.2f} 万元；全年执行数 {s['spent_wan']:,.2f} 万元；执行率 {rate}")
+        s = summary_head(store, scoped_filters(store, a)[0])
+    rate = "—" if s["execution_rate"] is None else f"{s['execution_rate']:.2%}"
+    print(f"项目 {s['projects']} 个；全年预算数 {s['budget_wan']:,.2f} 万元；全年执行数 {s['spent_wan']:,.2f} 万元；执行率 {rate}")
     return EXIT_OK
 
 
