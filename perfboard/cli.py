@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .cli_common import (EXIT_OK, EXIT_REFUSED, EXIT_STORE, EXIT_USAGE, Refused,  # noqa: F401 (used by tests)
-                         db_arg, filter_args, open_store, scoped_filters, waiting)
+                         cap_memory, db_arg, filter_args, open_store, scoped_filters, waiting)
 from .db import StoreError
 
 
@@ -140,14 +140,14 @@ def cmd_summary(a) -> int:
     if a.json:      # streamed as `score --json` is: the text of json.dumps(summary()), items a piece at a time
         from .text import write_json
         with open_store(a) as store:
+            cap_memory(store)
             filters = scoped_filters(store, a)[0]
             head = json.dumps(summary_head(store, filters), ensure_ascii=False)
             write_json(sys.stdout, head[:-1] + ', "items": [')
             first = True
             for items in summary_items(store, filters):
-                if items:
-                    write_json(sys.stdout, ("" if first else ", ")
-                               + ", ".join(json.dumps(i, ensure_ascii=False) for i in items))
+                if items:       # a list's text is its items' joined by ", ": one dumps per piece, not per item
+                    write_json(sys.stdout, ("" if first else ", ") + json.dumps(items, ensure_ascii=False)[1:-1])
                     first = False
             write_json(sys.stdout, "]}")
         print()

@@ -1,7 +1,6 @@
 """Project figures under the filters: the one code path behind the pages and `summary --json`."""
 from __future__ import annotations
 
-import math
 from typing import Iterator
 
 import pandas as pd
@@ -23,12 +22,6 @@ def totals(df: pd.DataFrame) -> dict:
             "execution_rate": spent / budget if budget > 0 else None}
 
 
-def _num(v):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return float(v)
-
-
 SUMMARY_CHUNK = 50_000          # items of `summary --json` built and written at a time
 
 
@@ -39,14 +32,22 @@ def summary_head(store: Store, filters: Filters = Filters()) -> dict:
     return {"years": sorted(int(y) for y in df["year"].unique()), **totals(df)}
 
 
+def _or_none(s: pd.Series) -> list:
+    """The column's values, None where missing (NaN, None, NA), column-wise (what pd.isna says per cell)."""
+    return s.astype(object).where(s.notna(), None).tolist()
+
+
 def _items(df: pd.DataFrame) -> list[dict]:
+    cols = [df[c].tolist() for c in ("year", "department", "name")]
+    cols.append(_or_none(df["code"]))
+    cols += [df[c].astype(float).tolist() for c in ("budget", "spent")]
+    cols += [[None if v is None else float(v) for v in _or_none(df[c])] for c in ("execution_rate", "reported_rate")]
+    cols += [df["rate_mismatch"].tolist(), df["indicators"].tolist()]
     return [
-        {"year": int(year), "department": department, "name": name, "code": None if pd.isna(code) else code,
-         "budget_wan": float(budget), "spent_wan": float(spent), "execution_rate": _num(rate),
-         "reported_rate": _num(reported), "rate_mismatch": bool(mismatch), "indicators": int(n)}
-        for year, department, name, code, budget, spent, rate, reported, mismatch, n in zip(
-            *(df[c].tolist() for c in ("year", "department", "name", "code", "budget", "spent", "execution_rate",
-                                       "reported_rate", "rate_mismatch", "indicators")))
+        {"year": int(year), "department": department, "name": name, "code": code, "budget_wan": budget,
+         "spent_wan": spent, "execution_rate": rate, "reported_rate": reported, "rate_mismatch": bool(mismatch),
+         "indicators": int(n)}
+        for year, department, name, code, budget, spent, rate, reported, mismatch, n in zip(*cols)
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from perfboard.deviations import project_chunks, table
 from perfboard.export.tables import csv_chunks, to_csv
 from perfboard.filters import Filters
 from perfboard.sample import illustrative_note
-from perfboard.summary import _num, projects, summary, summary_head, summary_items, totals
+from perfboard.summary import projects, summary, summary_head, summary_items, totals
 from perfboard.text import TerminalStream
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,12 @@ from generate import generate, write_workbook  # noqa: E402
 # (DEL, a C1 CSI, the line separators), a terminal escape, blank
 AWKWARD = ["=HYPERLINK(\"http://x\")", "+1+2", "-3", "@SUM(A1)", "逗号,引号\"", "两行\n文字", "删除\x7f符",
            "控制\x9b[31m红", "行\u2028分隔", "\x1b[2J清屏", "  ", "１００%"]
+
+
+def _num(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return float(v)
 
 
 def whole_summary(store, filters):

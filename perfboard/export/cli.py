@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-EXPORT_MEMORY = "300MB"          # DuckDB's memory while a streamed CSV export sorts
 
 
 def add_parsers(sub, db_arg, filter_args) -> None:
@@ -82,9 +81,8 @@ def cmd_export(a) -> int:
         note = illustrative_note(store, filters)           # rows of an invented sample year say 示例（虚构）
         chunks = table_chunks(store, filters, a.what, user=user) if fmt == "csv" else None
         if chunks is not None:       # written as it is read: a province's 2.3M indicator rows are never all held
-            # this process does nothing else: DuckDB may spill the one big sort to disk rather than take
-            # 1.2 GB for it (measured at 2.3M rows: 1.24 GB peak without the limit)
-            store.cursor().execute(f"SET memory_limit = '{EXPORT_MEMORY}'")
+            from ..cli_common import cap_memory
+            cap_memory(store)
             totals = table_totals(store, filters, a.what, user=user)      # the 合计 row, from SQL
             rows = []
 
