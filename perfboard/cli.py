@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .cli_common import (EXIT_OK, EXIT_REFUSED, EXIT_STORE, EXIT_USAGE, Refused,  # noqa: F401 (used by tests)
-                         db_arg, filter_args, open_store, scoped_filters, waiting)
+                         cap_memory, db_arg, filter_args, open_store, scoped_filters, waiting)
 from .db import StoreError
 
 
@@ -136,14 +136,26 @@ def cmd_import(a) -> int:
 
 
 def cmd_summary(a) -> int:
-    from .summary import summary
+    from .summary import summary_head, summary_items
+    if a.json:      # streamed as `score --json` is: the text of json.dumps(summary()), items a piece at a time
+        from .text import write_json
+        with open_store(a) as store:
+            cap_memory(store)
+            filters = scoped_filters(store, a)[0]
+            head = json.dumps(summary_head(store, filters), ensure_ascii=False)
+            write_json(sys.stdout, head[:-1] + ', "items": [')
+            first = True
+            for items in summary_items(store, filters):
+                if items:       # a list's text is its items' joined by ", ": one dumps per piece, not per item
+                    write_json(sys.stdout, ("" if first else ", ") + json.dumps(items, ensure_ascii=False)[1:-1])
+                    first = False
+            write_json(sys.stdout, "]}")
+        print()
+        return EXIT_OK
     with open_store(a) as store:
-        s = summary(store, scoped_filters(store, a)[0])
-    if a.json:
-        print(json.dumps(s, ensure_ascii=False))
-    else:
-        rate = "—" if s["execution_rate"] is None else f"{s['execution_rate']:.2%}"
-        print(f"项目 {s['projects']} 个；全年预算数 {s['budget_wan']:,.2f} 万元；全年执行数 {s['spent_wan']:,.2f} 万元；执行率 {rate}")
+        s = summary_head(store, scoped_filters(store, a)[0])
+    rate = "—" if s["execution_rate"] is None else f"{s['execution_rate']:.2%}"
+    print(f"项目 {s['projects']} 个；全年预算数 {s['budget_wan']:,.2f} 万元；全年执行数 {s['spent_wan']:,.2f} 万元；执行率 {rate}")
     return EXIT_OK
 
 

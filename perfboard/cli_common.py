@@ -84,6 +84,18 @@ def open_store(a: argparse.Namespace, write: bool = False, read_only: bool = Fal
         return store
 
 
+STREAM_MEMORY = "300MB"         # DuckDB's memory in a command that streams one big sorted query
+
+
+def cap_memory(store: Store) -> None:
+    """For a command that streams one big query and does nothing else: DuckDB may spill the sort to disk
+    rather than take a gigabyte for it (measured at 2.3M indicator rows: 1.24 GB peak without the limit).
+    Not on PostgreSQL: there the tables themselves are an in-memory DuckDB copy, which the cap would squeeze."""
+    from .db import PgStore
+    if not isinstance(store, PgStore):
+        store.cursor().execute(f"SET memory_limit = '{STREAM_MEMORY}'")
+
+
 def filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="年度（默认：最新年度，与页面一致；不同年度的数字从不相加）")
     p.add_argument("--department", action="append", default=[], help="主管部门（可重复）")

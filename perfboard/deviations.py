@@ -25,6 +25,7 @@ BUDGET_DEVIATION_LIGHTS = ("黄", "红", "超预算")
 INDICATOR_DEVIATION_STATUS = ("unmet", "missing")
 NO_REASON = "未填写原因"
 NO_MEASURE = "未填写"
+CHUNK_ROWS = 50_000     # rows of a piece of the streamed tables (indicator_chunks, project_chunks: CSV exports)
 
 # Data-quality checks: key -> (label, short label for the overview strip, what the count counts).
 QUALITY_CHECKS = {
@@ -214,15 +215,25 @@ def table(store: Store, filters: Filters, key: str, limit: int | None = None, of
     raise KeyError(f"unknown deviations table {key!r}")
 
 
-def indicator_chunks(store: Store, filters: Filters, key: str, size: int = 50_000) -> Iterator[pd.DataFrame]:
+def indicator_chunks(store: Store, filters: Filters, key: str, size: int | None = None) -> Iterator[pd.DataFrame]:
     """table(store, filters, key) of an indicator table (INDICATOR_TABLES) in pieces of at most `size`
-    rows, streamed from one query (the CSV export of a province's 2.3M rows never holds them all). The
+    (default CHUNK_ROWS) rows, streamed from one query (the CSV export of a province's 2.3M rows never holds them all). The
     first piece comes even when it is empty; the pieces concatenate to table()."""
     for rows in scope.stream(store, "indicator_rows", filters, {
             "kind": key, "limit": None, "offset": 0, "after_severity": None, "after_deviations": None,
-            "after_project": None, "after_position": None, "after_id": None}, size):
+            "after_project": None, "after_position": None, "after_id": None}, size or CHUNK_ROWS):
         rows["status_zh"] = rows["status"].map(STATUS_ZH)
         yield indicator_table(rows)
+
+
+def project_chunks(store: Store, filters: Filters, key: str, size: int | None = None) -> Iterator[pd.DataFrame]:
+    """table(store, filters, key) of a budget table (PROJECT_TABLES but rate_mismatch) in pieces of at most
+    `size` (default CHUNK_ROWS) rows, streamed from one query as indicator_chunks; the pieces concatenate
+    to table()."""
+    if key not in PROJECT_TABLES or key == "rate_mismatch":
+        raise KeyError(f"not a budget table: {key!r}")
+    for rows in scope.stream(store, "flags", filters, {"kind": key, "limit": None, "offset": 0}, size or CHUNK_ROWS):
+        yield budget_table(rows)
 
 
 def deviations(store: Store, filters: Filters = Filters()) -> dict:

@@ -10,6 +10,8 @@ tables add up to the figures of the overview and `summary --json`.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import pandas as pd
 
 from . import scope
@@ -24,6 +26,7 @@ GROUP_COLUMNS = ["项目数", "全年预算数（万元）", "全年执行数（
 CHART_TOP = 15          # bars of the budget/spent chart; the rest fold into one "其他" bar
 NAMES_SHOWN = 5         # project names in a rate bucket's tooltip
 ALL_ROWS = None         # limit of project_rows(): every row
+CHUNK_ROWS = 50_000     # rows of a piece of table_chunks() (the streamed CSV export)
 
 
 def aggregates(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
@@ -107,6 +110,20 @@ def project_table(df: pd.DataFrame) -> pd.DataFrame:
     out = df[list(PROJECT_COLUMNS)].rename(columns=PROJECT_COLUMNS)
     out["资金来源"] = out["资金来源"].fillna("未填写")
     return out.reset_index(drop=True)
+
+
+def table_chunks(store: Store, filters: Filters = Filters(), rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """full_table() in pieces of at most `rows` (default CHUNK_ROWS) rows, streamed from one query
+    (scope.stream): the CSV export of a province's million projects never holds them all. The first piece
+    comes even when it is empty; the pieces concatenate to full_table()."""
+    for df in scope.stream(store, "execution_projects", filters, {"limit": ALL_ROWS, "offset": 0, "by_budget": False},
+                           rows or CHUNK_ROWS):
+        yield project_table(df)
+
+
+def table_total(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """The project table's 合计 row (figures()["table_total"]) alone: one scan, no project rows."""
+    return totals_row(_totals(aggregates(store, filters)))
 
 
 def table_page(store: Store, filters: Filters, limit: int, offset: int) -> pd.DataFrame:

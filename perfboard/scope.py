@@ -14,15 +14,19 @@ from typing import Any, Iterator
 import pandas as pd
 
 from .db import QUERIES, QUERIES_DIR, Store, load_queries
-from .filters import Filters
+from .filters import DEFAULT_BANDS, Filters
 
 DEFINITIONS = QUERIES["scope"]
 SCOPED = load_queries(QUERIES_DIR / "scoped")
 
 
+def bands(store: Store) -> dict:
+    """The traffic-light bands set on 设置 (the defaults until then)."""
+    return store.get_setting("rate_bands", DEFAULT_BANDS)
+
+
 def params(store: Store, filters: Filters) -> dict[str, Any]:
     """The bound filter parameters of a scoped query (the stored bands included)."""
-    from .summary import bands
     return filters.params(bands(store))
 
 

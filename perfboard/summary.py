@@ -1,17 +1,14 @@
 """Project figures under the filters: the one code path behind the pages and `summary --json`."""
 from __future__ import annotations
 
-import math
+from typing import Iterator
 
 import pandas as pd
 
-from . import cells
+from . import cells, scope
 from .db import Store
-from .filters import DEFAULT_BANDS, Filters
-
-
-def bands(store: Store) -> dict:
-    return store.get_setting("rate_bands", DEFAULT_BANDS)
+from .filters import Filters
+from .scope import bands  # noqa: F401 (the pages' and modules' name for it)
 
 
 def projects(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
@@ -25,22 +22,47 @@ def totals(df: pd.DataFrame) -> dict:
             "execution_rate": spent / budget if budget > 0 else None}
 
 
-def _num(v):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return float(v)
+SUMMARY_CHUNK = 50_000          # items of `summary --json` built and written at a time
+
+
+def summary_head(store: Store, filters: Filters = Filters()) -> dict:
+    """summary() without its items: years and totals(), from the filtered projects' year, budget and
+    spent alone (queries/scoped/summary_money.sql, in projects()' order: the same sums to the last bit)."""
+    df = scope.run(store, "summary_money", filters)
+    return {"years": sorted(int(y) for y in df["year"].unique()), **totals(df)}
+
+
+def _or_none(s: pd.Series) -> list:
+    """The column's values, None where missing (NaN, None, NA), column-wise (what pd.isna says per cell)."""
+    return s.astype(object).where(s.notna(), None).tolist()
+
+
+def _items(df: pd.DataFrame) -> list[dict]:
+    cols = [df[c].tolist() for c in ("year", "department", "name")]
+    cols.append(_or_none(df["code"]))
+    cols += [df[c].astype(float).tolist() for c in ("budget", "spent")]
+    cols += [[None if v is None else float(v) for v in _or_none(df[c])] for c in ("execution_rate", "reported_rate")]
+    cols += [df["rate_mismatch"].tolist(), df["indicators"].tolist()]
+    return [
+        {"year": int(year), "department": department, "name": name, "code": code, "budget_wan": budget,
+         "spent_wan": spent, "execution_rate": rate, "reported_rate": reported, "rate_mismatch": bool(mismatch),
+         "indicators": int(n)}
+        for year, department, name, code, budget, spent, rate, reported, mismatch, n in zip(*cols)
+    ]
+
+
+def summary_items(store: Store, filters: Filters = Filters(), rows: int | None = None) -> Iterator[list[dict]]:
+    """summary()'s items, at most `rows` (default SUMMARY_CHUNK) at a time (lists, in order), streamed from
+    one query (queries/scoped/summary_items.sql): a million projects are never all held, as frames or dicts."""
+    for df in scope.stream(store, "summary_items", filters, None, rows or SUMMARY_CHUNK):
+        yield _items(df)
 
 
 def summary(store: Store, filters: Filters = Filters()) -> dict:
-    df = projects(store, filters)
-    out = {"years": sorted(int(y) for y in df["year"].unique()), **totals(df)}
-    out["items"] = [
-        {"year": int(r.year), "department": r.department, "name": r.name,
-         "code": None if pd.isna(r.code) else r.code, "budget_wan": float(r.budget), "spent_wan": float(r.spent),
-         "execution_rate": _num(r.execution_rate), "reported_rate": _num(r.reported_rate),
-         "rate_mismatch": bool(r.rate_mismatch), "indicators": int(r.indicators)}
-        for r in df.itertuples(index=False)
-    ]
+    """Years, totals() and one item per filtered project (projects()' order): `summary --json`, which writes
+    summary_head() and then summary_items() a piece at a time, the same text as json.dumps of this."""
+    out = summary_head(store, filters)
+    out["items"] = [i for items in summary_items(store, filters) for i in items]
     return out
 
 

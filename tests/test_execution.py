@@ -71,7 +71,8 @@ def test_filter_and_light_ctes_are_projects_sql_verbatim():
     cte = re.search(r"WITH p AS \(.*?\n    FROM p\n\)", QUERIES["projects"].sql, re.S).group(0)
     assert "AS light" in cte and "$green" in cte
     from perfboard.scope import SCOPED
-    for name in ("execution_groups", "execution_projects", "compare_trend", "compare_projects", "score_projects"):
+    for name in ("execution_groups", "execution_projects", "compare_trend", "compare_projects", "score_projects",
+                 "summary_items", "summary_money"):
         assert "FROM scoped_projects($year, $departments, $funding_sources, $search, $lights, $green, $yellow)" \
             in SCOPED[name].sql and "WITH p AS" not in SCOPED[name].sql, name
 

@@ -22,14 +22,31 @@ class Table:
     count: Callable[[Store, Filters], int] | None = None
     # the rows in pieces (no totals), for a CSV written as it is read (None: build() in one piece)
     chunks: Callable[[Store, Filters], Iterator[pd.DataFrame]] | None = None
+    # the totals build() gives, alone (None: the table has none), written after the last piece
+    totals: Callable[[Store, Filters], pd.DataFrame | dict | None] | None = None
 
 
 def _execution(key: str):
-    def build(store, filters):
-        from ..execution import execution
-        e = execution(store, filters)
-        return e[key], e[f"{key}_total"]
+    def build(store, filters):      # the page's figures (a few hundred rows), and the project table only if asked
+        from ..execution import figures, full_table
+        e = figures(store, filters)
+        return full_table(store, filters) if key == "table" else e[key], e[f"{key}_total"]
     return build
+
+
+def _execution_chunks(store, filters):
+    from ..execution import table_chunks
+    return table_chunks(store, filters)
+
+
+def _execution_total(store, filters):
+    from ..execution import table_total
+    return table_total(store, filters)
+
+
+def _budget_chunks(store, filters):
+    from ..deviations import project_chunks
+    return project_chunks(store, filters, "budget")
 
 
 def _deviations(key: str):
@@ -84,11 +101,12 @@ def _scores(store, filters):
 
 
 TABLES: dict[str, Table] = {
-    "projects": Table("项目执行情况", _execution("table"), "预算执行", _figure("projects")),
+    "projects": Table("项目执行情况", _execution("table"), "预算执行", _figure("projects"), _execution_chunks,
+                      _execution_total),
     "by-department": Table("按主管部门汇总", _execution("by_department"), "预算执行"),
     "by-funding-source": Table("按资金来源汇总", _execution("by_funding_source"), "预算执行"),
     "attention": Table("需关注项目", _attention, "总览", _figure("deviation_projects")),
-    "deviations": Table("预算执行偏离", _deviations("budget"), "偏离分析", _figure("rows", "budget")),
+    "deviations": Table("预算执行偏离", _deviations("budget"), "偏离分析", _figure("rows", "budget"), _budget_chunks),
     "indicator-deviations": Table("绩效指标偏离", _deviations("indicators"), "偏离分析", _figure("rows", "indicators"),
                                   _indicator_chunks("indicators")),
     "pending": Table("待判定指标", _deviations("pending"), "偏离分析", _figure("rows", "pending"),
@@ -121,6 +139,13 @@ def table_chunks(store: Store, filters: Filters, what: str, user=None) -> Iterat
     from .. import auth
     t = table_of(what)
     return None if t.chunks is None else t.chunks(store, auth.scoped(store, filters, user, "export"))
+
+
+def table_totals(store: Store, filters: Filters, what: str, user=None):
+    """build_table()'s totals alone, for a table read in pieces (table_chunks); None when it has none."""
+    from .. import auth
+    t = table_of(what)
+    return None if t.totals is None else t.totals(store, auth.scoped(store, filters, user, "export"))
 
 
 def build_table(store: Store, filters: Filters, what: str, user=None) -> tuple[Table, pd.DataFrame, object]:

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-EXPORT_MEMORY = "300MB"          # DuckDB's memory while a streamed CSV export sorts
 
 
 def add_parsers(sub, db_arg, filter_args) -> None:
@@ -65,7 +64,7 @@ def _write(path: str, data: bytes, what: str) -> int:
 
 def cmd_export(a) -> int:
     from . import tables
-    from .catalog import build_table, count_rows, table_chunks, table_of
+    from .catalog import build_table, count_rows, table_chunks, table_of, table_totals
     fmt = a.format or Path(a.out).suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         print("错误：请用 --format xlsx|csv，或让 --out 以 .xlsx / .csv 结尾。", file=sys.stderr)
@@ -82,16 +81,16 @@ def cmd_export(a) -> int:
         note = illustrative_note(store, filters)           # rows of an invented sample year say 示例（虚构）
         chunks = table_chunks(store, filters, a.what, user=user) if fmt == "csv" else None
         if chunks is not None:       # written as it is read: a province's 2.3M indicator rows are never all held
-            # this process does nothing else: DuckDB may spill the one big sort to disk rather than take
-            # 1.2 GB for it (measured at 2.3M rows: 1.24 GB peak without the limit)
-            store.cursor().execute(f"SET memory_limit = '{EXPORT_MEMORY}'")
+            from ..cli_common import cap_memory
+            cap_memory(store)
+            totals = table_totals(store, filters, a.what, user=user)      # the 合计 row, from SQL
             rows = []
 
             def counted(pieces):
                 for piece in pieces:
                     rows.append(len(piece))
                     yield piece
-            _write_chunks(a.out, tables.csv_chunks(counted(chunks), None, note))
+            _write_chunks(a.out, tables.csv_chunks(counted(chunks), None, note, totals))
             print(f"已导出“{title}”（{sum(rows)} 行）：{a.out}")
             return EXIT_OK
         table, df, totals = build_table(store, filters, a.what, user=user)

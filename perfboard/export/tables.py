@@ -510,14 +510,22 @@ def to_csv(df: pd.DataFrame, spec: Spec | None = None, totals: dict | None = Non
     columns = [df[c.column].tolist() for c in cols]
     for values in zip(*columns):
         w.writerow(lead + [fmt(v, c.kind) for v, c in zip(values, cols)])
-    totals = totals_dict(totals)
-    if totals:
-        row = [fmt(totals.get(c.column), c.kind) for c in cols]
-        label_at = next((i for i, c in enumerate(cols) if c.kind == "text" and not row[i]), None)
-        if label_at is not None:
-            row[label_at] = TOTAL_LABEL
+    row = _csv_totals_row(cols, totals)
+    if row is not None:
         w.writerow(lead + row)
     return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_totals_row(cols: list[Col], totals) -> list[str] | None:
+    """The 合计 row's cells (None: no totals): the label in the first text column the totals leave empty."""
+    totals = totals_dict(totals)
+    if not totals:
+        return None
+    row = [_csv_cell(totals.get(c.column), c.kind) for c in cols]
+    label_at = next((i for i, c in enumerate(cols) if c.kind == "text" and not row[i]), None)
+    if label_at is not None:
+        row[label_at] = TOTAL_LABEL
+    return row
 
 
 def _csv_column(values: pd.Series, kind: str) -> list[str]:
@@ -531,10 +539,12 @@ def _csv_column(values: pd.Series, kind: str) -> list[str]:
     return [_csv_cell(v, kind) for v in values.tolist()]
 
 
-def csv_chunks(chunks: Iterable[pd.DataFrame], spec: Spec | None = None, note: str | None = None) -> Iterator[bytes]:
+def csv_chunks(chunks: Iterable[pd.DataFrame], spec: Spec | None = None, note: str | None = None,
+               totals=None) -> Iterator[bytes]:
     """to_csv() of the rows of `chunks` (DataFrames with the same columns, the first one even when it is
-    empty) without totals, as bytes a chunk at a time: the BOM and header, then each chunk's rows. The
-    spec is inferred from the first chunk, as to_csv infers it from the whole table."""
+    empty), as bytes a chunk at a time: the BOM and header, then each chunk's rows, then the 合计 row of
+    `totals` as to_csv writes it. The spec is inferred from the first
+    chunk, as to_csv infers it from the whole table."""
     cols, first = None, True
     lead = clean(note, newlines=False) if note else None
     for df in chunks:
@@ -549,3 +559,8 @@ def csv_chunks(chunks: Iterable[pd.DataFrame], spec: Spec | None = None, note: s
         w.writerows(zip(*columns))
         yield buf.getvalue().encode("utf-8-sig" if first else "utf-8")      # one BOM, at the start
         first = False
+    row = _csv_totals_row(cols or [], totals)
+    if row is not None:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerow(([lead] if lead is not None else []) + row)
+        yield buf.getvalue().encode("utf-8")
