@@ -10,7 +10,7 @@ from pandas.io.formats.style import Styler
 from pandas.io.formats.style_render import maybe_convert_css_to_tuples
 
 from perfboard.bands import pct_text
-from perfboard.charts import execution_rate_chart
+from perfboard.charts import execution_rate_spec
 from perfboard.deviations import NO_MEASURE, NO_REASON
 from perfboard.display import NAME_LIMIT, TEXT_LIMIT, md_text, plain
 from ui import state
@@ -54,7 +54,7 @@ def light_legend(bands: dict) -> str:
 def _rate_chart_spec(rows: pd.DataFrame, bands: tuple, font_size: int) -> dict:
     # Not validated against the Vega-Lite schema on every build (that is half of to_dict's time): the
     # spec is the same either way, and tests/test_charts.py validates the chart's structure.
-    return execution_rate_chart(rows, dict(bands), top_n=len(rows), font_size=font_size).to_dict(validate=False)
+    return execution_rate_spec(rows, dict(bands), top_n=len(rows), font_size=font_size)   # = the chart's to_dict
 
 
 def rate_chart(rows: pd.DataFrame, bands: dict, font_size: int) -> None:
@@ -89,8 +89,13 @@ def altair_spec(chart) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _chart_spec(fn_path: str, args: tuple, kwargs: tuple) -> dict:
+    import altair as alt
     module, name = fn_path.rsplit(".", 1)
-    return altair_spec(getattr(importlib.import_module(module), name)(*args, **dict(kwargs)))
+    # Altair's debug mode validates every schema object as it is made (a third of a chart's build); the
+    # objects and the spec are the same without it, and tests/test_charts.py validates the charts
+    with alt.utils.schemapi.debug_mode(False):
+        chart = getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
+    return altair_spec(chart)
 
 
 def altair_chart(fn, *args, width="stretch", **kwargs) -> None:
