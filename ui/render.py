@@ -62,7 +62,8 @@ def rate_chart(rows: pd.DataFrame, bands: dict, font_size: int) -> None:
     the Altair chart and its spec costs more than the queries behind it, so the spec is cached on
     the (few) rows, the bands and the type size: a rerun or a filter that leaves the bars alone
     reuses it."""
-    st.vega_lite_chart(spec=_rate_chart_spec(rows, tuple(sorted(bands.items())), font_size), width="stretch")
+    st.vega_lite_chart(spec=_rate_chart_spec(rows=rows, bands=tuple(sorted(bands.items())), font_size=font_size),
+                       width="stretch")
 
 
 def altair_spec(chart) -> dict:
@@ -103,8 +104,8 @@ def altair_chart(fn, *args, width="stretch", **kwargs) -> None:
     arguments (the few rows a chart draws, the type size): building an Altair chart and its spec costs
     more than the queries behind it, so a rerun, another session or a filter that leaves the bars alone
     reuses the spec. `fn` is a builder of perfboard.charts (a module-level function)."""
-    st.vega_lite_chart(spec=_chart_spec(f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items()))),
-                       width=width)
+    st.vega_lite_chart(spec=_chart_spec(fn_path=f"{fn.__module__}.{fn.__qualname__}", args=args,
+                                        kwargs=tuple(sorted(kwargs.items()))), width=width)
 
 
 def needs_data() -> None:
