@@ -81,8 +81,8 @@ def app_frame():
     AppTest (1.67) was written for one run at a time: each run swaps a mock Runtime into the global
     Runtime._instance and sets it back to None, resets the class attribute
     PagesManager.uses_pages_directory, patches the config option global.appTest, and compiles the
-    script with a private ScriptCache (ast.parse is not thread-safe in CPython 3.11). A server has one
-    Runtime and one ScriptCache. So here: one shared mock Runtime whenever none is set, one ScriptCache,
+    scripts with private ScriptCaches (the page's in AppTest._run, app.py's in LocalScriptRunner; and
+    ast.parse is not thread-safe in CPython 3.11). A server has one Runtime and one ScriptCache. So here: one shared mock Runtime whenever none is set, one ScriptCache,
     global.appTest on throughout, and the legacy pages/ folder path off (as st.navigation does in a
     server; see tests/dashboard_helpers.frame). None of this touches the app or the database."""
     from unittest.mock import MagicMock
@@ -95,7 +95,7 @@ def app_frame():
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import app_test
+    from streamlit.testing.v1 import app_test, local_script_runner
 
     shared = MagicMock(spec=Runtime)
     shared.media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
@@ -113,7 +113,8 @@ def app_frame():
         pass                      # AppTest resets *this* class's flag; the one the runtime reads stays False
 
     saved = (Runtime.__dict__["instance"], Runtime.__dict__["exists"], PagesManager.__init__,
-             app_test.PagesManager, app_test.ScriptCache, config.get_option("global.appTest"))
+             app_test.PagesManager, app_test.ScriptCache, config.get_option("global.appTest"),
+             local_script_runner.ScriptCache)
     original_init = PagesManager.__init__
 
     def init(self, *args, **kwargs):
@@ -126,7 +127,7 @@ def app_frame():
     PagesManager.__init__ = init
     PagesManager.uses_pages_directory = False
     app_test.PagesManager = ServerPagesManager
-    app_test.ScriptCache = lambda: script_cache
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: script_cache     # app.py's runner too
     config.set_option("global.appTest", True)
     try:
         yield
@@ -134,7 +135,7 @@ def app_frame():
         ast.parse = parse
         Runtime.instance, Runtime.exists = saved[0], saved[1]
         PagesManager.__init__ = saved[2]
-        app_test.PagesManager, app_test.ScriptCache = saved[3], saved[4]
+        app_test.PagesManager, app_test.ScriptCache, local_script_runner.ScriptCache = saved[3], saved[4], saved[6]
         config.set_option("global.appTest", saved[5])
         PagesManager.uses_pages_directory = None
 

@@ -266,14 +266,14 @@ def _frame_navigation() -> None:
 
 
 def _server_script_cache() -> None:
-    """AppTest (1.67) compiles app.py and the page again on every run, with a ScriptCache of its own each
-    time; a server compiles a script once (its Runtime's ScriptCache, shared by every session and rerun).
-    One cache per process here, as bench_load.app_frame does, so a rerun is timed as a server runs it: the
-    first (cold) run still compiles."""
+    """AppTest (1.67) compiles app.py and the page again on every run, with ScriptCaches of its own each
+    time (the page's in AppTest._run, app.py's in LocalScriptRunner); a server compiles a script once (its
+    Runtime's ScriptCache, shared by every session and rerun). One cache per process here, as
+    bench_load.app_frame does, so a rerun is timed as a server runs it: the first (cold) run still compiles."""
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import app_test
+    from streamlit.testing.v1 import app_test, local_script_runner
     shared = ScriptCache()
-    app_test.ScriptCache = lambda: shared
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
 
 
 def warm_imports() -> None:
