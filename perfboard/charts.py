@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import altair as alt
 import pandas as pd
+from altair.vegalite.data import default_data_transformer
 
 from .bands import pct_text
 from .filters import DEFAULT_BANDS
@@ -146,7 +147,9 @@ def execution_rate_spec(df: pd.DataFrame, bands: dict | None = None, top_n: int 
     from altair.vegalite.v6.api import _dataset_name
     order, x_max, x_values, height = _rate_layout(data, font_size, bar_step)
     spec = copy.deepcopy(_rate_skeleton(float(bands["green"]), float(bands["yellow"]), font_size))
-    values = alt.data_transformers.get()(data)["values"]         # what Altair's to_dict does with the frame
+    # what Altair's default data transformer makes of the frame, called directly: the active transformer is
+    # global, and Streamlit switches it for its own conversions
+    values = default_data_transformer(data)["values"]
     name = _dataset_name(values)
     bars, text = spec["layer"][0], spec["layer"][1]
     old = bars["data"]["name"]
@@ -168,7 +171,12 @@ def _rate_skeleton(green: float, yellow: float, font_size: int) -> dict:
     rows = pd.DataFrame({"id": [1, 2], "name": ["甲", "乙"], "department": ["", ""], "budget": [1.0, 1.0],
                          "spent": [0.5, 1.0], "execution_rate": [0.5, 1.0], "reported_rate": [None, None],
                          "light": ["红", "绿"]})
-    return execution_rate_chart(rows, {"green": green, "yellow": yellow}, 2, font_size).to_dict(validate=False)
+    spec = execution_rate_chart(rows, {"green": green, "yellow": yellow}, 2, font_size).to_dict(validate=False)
+    if not all(isinstance(v, list) for v in (spec.get("datasets") or {None: None}).values()):
+        # made under another thread's data transformer (Streamlit's Arrow one): not kept (an exception is
+        # not cached); ui.render builds it under Streamlit's Altair lock, so this does not happen there
+        raise RuntimeError("the rate chart's skeleton was made under another data transformer")
+    return spec
 
 
 @lru_cache(maxsize=32)

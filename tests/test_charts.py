@@ -176,3 +176,16 @@ def test_execution_rate_spec_does_not_change_its_skeleton():
     a["datasets"].clear()
     b = charts.execution_rate_spec(synthetic(5), None, 20, 12)
     assert b == charts.execution_rate_chart(synthetic(5), None, 20, 12).to_dict(validate=False)
+
+
+def test_execution_rate_spec_does_not_keep_a_skeleton_made_under_another_transformer():
+    """Altair's active data transformer is global (Streamlit switches it to its Arrow one for its own
+    conversions): a skeleton made under it is refused, not cached, and the rows' values never depend on it."""
+    import altair as alt
+    alt.data_transformers.register("bench_named_only", lambda data, **kw: {"name": "elsewhere"})
+    charts._rate_skeleton.cache_clear()
+    with alt.data_transformers.enable("bench_named_only"):
+        with pytest.raises(RuntimeError):
+            charts.execution_rate_spec(synthetic(5), None, 20, 13)
+    got = charts.execution_rate_spec(synthetic(5), None, 20, 13)
+    assert got == charts.execution_rate_chart(synthetic(5), None, 20, 13).to_dict(validate=False)

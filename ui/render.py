@@ -54,7 +54,9 @@ def light_legend(bands: dict) -> str:
 def _rate_chart_spec(rows: pd.DataFrame, bands: tuple, font_size: int) -> dict:
     # Not validated against the Vega-Lite schema on every build (that is half of to_dict's time): the
     # spec is the same either way, and tests/test_charts.py validates the chart's structure.
-    return execution_rate_spec(rows, dict(bands), top_n=len(rows), font_size=font_size)   # = the chart's to_dict
+    from streamlit.elements import vega_charts
+    with vega_charts._altair_globals_lock:    # Altair's data transformer is global; Streamlit switches it under this lock
+        return execution_rate_spec(rows, dict(bands), top_n=len(rows), font_size=font_size)   # = the chart's to_dict
 
 
 def rate_chart(rows: pd.DataFrame, bands: dict, font_size: int) -> None:
