@@ -54,6 +54,7 @@ SNAPSHOT_SQL = [
 @dataclass
 class Result:
     latencies: dict = field(default_factory=dict)      # page title -> [seconds]
+    cpu: dict = field(default_factory=dict)            # page title -> [CPU seconds of the render's script thread]
     errors: list = field(default_factory=list)
     overview_seen: dict = field(default_factory=lambda: {"before": 0, "after": 0})
     snapshots_seen: dict = field(default_factory=lambda: {"before": 0, "after": 0})
@@ -67,6 +68,9 @@ class Result:
             xs = sorted(xs)
             q = statistics.quantiles(xs, n=100, method="inclusive") if len(xs) > 1 else [xs[0]] * 99
             out[page] = {"n": len(xs), "p50": q[49], "p90": q[89], "p99": q[98], "max": xs[-1]}
+            cpu = self.cpu.get(page) or []
+            if cpu:
+                out[page].update(cpu_mean=statistics.fmean(cpu), cpu_sum=sum(cpu))
         return out
 
 
@@ -77,8 +81,8 @@ def app_frame():
     AppTest (1.67) was written for one run at a time: each run swaps a mock Runtime into the global
     Runtime._instance and sets it back to None, resets the class attribute
     PagesManager.uses_pages_directory, patches the config option global.appTest, and compiles the
-    script with a private ScriptCache (ast.parse is not thread-safe in CPython 3.11). A server has one
-    Runtime and one ScriptCache. So here: one shared mock Runtime whenever none is set, one ScriptCache,
+    scripts with private ScriptCaches (the page's in AppTest._run, app.py's in LocalScriptRunner; and
+    ast.parse is not thread-safe in CPython 3.11). A server has one Runtime and one ScriptCache. So here: one shared mock Runtime whenever none is set, one ScriptCache,
     global.appTest on throughout, and the legacy pages/ folder path off (as st.navigation does in a
     server; see tests/dashboard_helpers.frame). None of this touches the app or the database."""
     from unittest.mock import MagicMock
@@ -91,7 +95,7 @@ def app_frame():
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import app_test
+    from streamlit.testing.v1 import app_test, local_script_runner
 
     shared = MagicMock(spec=Runtime)
     shared.media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
@@ -109,7 +113,8 @@ def app_frame():
         pass                      # AppTest resets *this* class's flag; the one the runtime reads stays False
 
     saved = (Runtime.__dict__["instance"], Runtime.__dict__["exists"], PagesManager.__init__,
-             app_test.PagesManager, app_test.ScriptCache, config.get_option("global.appTest"))
+             app_test.PagesManager, app_test.ScriptCache, config.get_option("global.appTest"),
+             local_script_runner.ScriptCache)
     original_init = PagesManager.__init__
 
     def init(self, *args, **kwargs):
@@ -122,7 +127,7 @@ def app_frame():
     PagesManager.__init__ = init
     PagesManager.uses_pages_directory = False
     app_test.PagesManager = ServerPagesManager
-    app_test.ScriptCache = lambda: script_cache
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: script_cache     # app.py's runner too
     config.set_option("global.appTest", True)
     try:
         yield
@@ -130,7 +135,7 @@ def app_frame():
         ast.parse = parse
         Runtime.instance, Runtime.exists = saved[0], saved[1]
         PagesManager.__init__ = saved[2]
-        app_test.PagesManager, app_test.ScriptCache = saved[3], saved[4]
+        app_test.PagesManager, app_test.ScriptCache, local_script_runner.ScriptCache = saved[3], saved[4], saved[6]
         config.set_option("global.appTest", saved[5])
         PagesManager.uses_pages_directory = None
 
@@ -160,13 +165,51 @@ def _snapshot(store) -> tuple:
     return figures, saves, audits
 
 
+_SCRIPT_CPU: dict[int, float] = {}      # thread that ran AppTest.run -> CPU seconds of the script threads it started
+_CPU_LOCK = threading.Lock()
+
+
+@contextmanager
+def script_cpu():
+    """Count every AppTest script run's CPU seconds (time.thread_time of its script thread: the page's Python
+    and the DuckDB calls made on that thread) against the session thread that ran it: where a loaded
+    process's CPU goes, page by page (the wall of a render under load is mostly waiting for the GIL)."""
+    from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+    init, run_thread = LocalScriptRunner.__init__, LocalScriptRunner._run_script_thread
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._bench_owner = threading.get_ident()
+
+    def _run_script_thread(self):
+        t = time.thread_time()
+        try:
+            run_thread(self)
+        finally:
+            owner = getattr(self, "_bench_owner", None)
+            with _CPU_LOCK:
+                _SCRIPT_CPU[owner] = _SCRIPT_CPU.get(owner, 0.0) + time.thread_time() - t
+
+    LocalScriptRunner.__init__, LocalScriptRunner._run_script_thread = __init__, _run_script_thread
+    try:
+        yield
+    finally:
+        LocalScriptRunner.__init__, LocalScriptRunner._run_script_thread = init, run_thread
+
+
+def _script_cpu_so_far() -> float:
+    with _CPU_LOCK:
+        return _SCRIPT_CPU.get(threading.get_ident(), 0.0)
+
+
 def _run_page(at, page: str | None, result: Result, lock: threading.Lock):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _script_cpu_so_far()
     (at if page is None else at.switch_page(page)).run()
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, _script_cpu_so_far() - c0
     title = PAGE_ZH[page or PAGES[0]]
     with lock:
         result.latencies.setdefault(title, []).append(dt)
+        result.cpu.setdefault(title, []).append(cpu)
         if at.exception:
             result.errors.append(f"{title}: exception {[e.value for e in at.exception][:1]}")
         if at.error:
@@ -219,7 +262,7 @@ def scenario(db_path: str | os.PathLike, readers: int = 20, saves: int = 20, rou
 
     db_path = Path(db_path)
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp, app_frame():
+    with tempfile.TemporaryDirectory() as tmp, app_frame(), script_cpu():
         expect = expected_states(db_path, Path(tmp))
         assert expect["before"] != expect["after"] and expect["before_snapshot"] != expect["after_snapshot"]
         os.environ["PERFBOARD_DB"] = str(db_path)
@@ -407,7 +450,8 @@ def single_session(db_path: Path, rounds: int = 3, pages: list[str] = PAGES) -> 
     st.cache_resource.clear()
     st.cache_data.clear()
     times: dict = {}
-    with app_frame():
+    cpus: dict = {}
+    with app_frame(), script_cpu():
         store = ui_state._open_store(str(db_path))
         at = AppTest.from_file(APP, default_timeout=300)
         at.session_state[K_YEAR] = YEAR
@@ -416,10 +460,12 @@ def single_session(db_path: Path, rounds: int = 3, pages: list[str] = PAGES) -> 
             with store.transaction() as cur:
                 cur.execute("SELECT 1").fetchall()      # a new data version: cached reads start over
             for page in pages:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), _script_cpu_so_far()
                 at.switch_page(page).run()
                 times.setdefault(PAGE_ZH[page], []).append(time.perf_counter() - t0)
+                cpus.setdefault(PAGE_ZH[page], []).append(_script_cpu_so_far() - c0)
         st.cache_resource.clear()
+    single_session.cpu = {page: statistics.median(xs) for page, xs in cpus.items()}     # read by run()
     return {page: statistics.median(xs) for page, xs in times.items()}
 
 
@@ -438,7 +484,9 @@ def run(quick: bool = False, readers: int | None = None, saves: int | None = Non
                      "measured": f"{p['p50']:.3f}/{p['p90']:.3f}/{p['p99']:.3f}/{p['max']:.3f} (n={p['n']})",
                      "baseline": f"{alone.get(page, float('nan')):.3f} s median, one session alone",
                      "goal": f"p99 < {GOAL_P99:g} s, no errors", "met": p["p99"] < GOAL_P99 and not result.errors,
-                     "page": page, "p99": p["p99"], "n": p["n"], "alone": alone.get(page)})
+                     "page": page, "p99": p["p99"], "n": p["n"], "alone": alone.get(page),
+                     "cpu_mean": p.get("cpu_mean"), "cpu_sum": p.get("cpu_sum"),
+                     "alone_cpu": getattr(single_session, "cpu", {}).get(page)})
     rows.append({"benchmark": "load: correctness (errors, mixed figures, lost edits)",
                  "measured": f"{len(result.errors)} errors; 总览 before/after {result.overview_seen}; "
                              f"snapshots {result.snapshots_seen}; saves {result.saves_done}/{saves}; wall {result.wall:.1f} s",
@@ -452,21 +500,29 @@ def main() -> None:
     ap.add_argument("--saves", type=int, default=60)
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--every-page", action="store_true", help="every page of the app (as run_all.py), not the five")
     a = ap.parse_args()
     if a.quick:
         a.saves, a.rounds = 20, 2
+    pages = every_page() if a.every_page else PAGES
+    t0, c0 = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         db = _fresh_sample_db(Path(tmp))
-        alone = single_session(db)
-        result, _ = scenario(db, readers=a.readers, saves=a.saves, rounds=a.rounds)
+        alone = single_session(db, pages=pages)
+        result, _ = scenario(db, readers=a.readers, saves=a.saves, rounds=a.rounds, pages=pages)
+    print(f"process: {time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU, load {os.getloadavg()}")
     print("one session alone, median render (s): " + ", ".join(f"{k} {v:.3f}" for k, v in alone.items()))
-    print(f"{a.readers} sessions x {a.rounds}+ rounds of {len(PAGES)} pages, {result.saves_done} saves, "
+    print(f"{a.readers} sessions x {a.rounds}+ rounds of {len(pages)} pages, {result.saves_done} saves, "
           f"1 import (committed at {result.import_at or float('nan'):.1f} s); wall {result.wall:.1f} s")
     print(f"总览 figures seen: before {result.overview_seen['before']}, after {result.overview_seen['after']}; "
           f"snapshots: before {result.snapshots_seen['before']}, after {result.snapshots_seen['after']}")
-    print(f"{'page':<8} {'n':>5} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}  (seconds per render)")
+    print(f"{'page':<8} {'n':>5} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} {'CPU':>7} {'CPU sum':>8} {'alone':>7}"
+          f" {'CPU':>7}  (seconds per render; CPU: the script thread's)")
+    alone_cpu = getattr(single_session, "cpu", {})
     for page, p in result.percentiles().items():
-        print(f"{page:<8} {p['n']:>5} {p['p50']:>7.3f} {p['p90']:>7.3f} {p['p99']:>7.3f} {p['max']:>7.3f}")
+        print(f"{page:<8} {p['n']:>5} {p['p50']:>7.3f} {p['p90']:>7.3f} {p['p99']:>7.3f} {p['max']:>7.3f}"
+              f" {p.get('cpu_mean', 0):>7.3f} {p.get('cpu_sum', 0):>8.2f} {alone.get(page, 0):>7.3f}"
+              f" {alone_cpu.get(page, 0):>7.3f}")
     print("errors:", len(result.errors))
     for e in result.errors[:20]:
         print("  ", e)

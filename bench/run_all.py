@@ -303,7 +303,10 @@ print(json.dumps({{"rows": rows, "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": pe
         if "p99" in r:
             out.append(row(f"load: {r['page']}, {lc['readers']} sessions + an import + {lc['saves']} saves (sample data)",
                            r["p99"], None, raw["peak_mb"], "p99 < 3 s, no errors", r["met"], None,
-                           f"p50/p90/p99/max {r['measured']}; alone {r['alone'] or float('nan'):.2f} s", "load",
+                           f"p50/p90/p99/max {r['measured']}; alone {r['alone'] or float('nan'):.2f} s"
+                           + (f"; CPU per render {r['cpu_mean']:.3f} s (all renders {r['cpu_sum']:.1f} s), alone "
+                              f"{r.get('alone_cpu') or float('nan'):.3f} s" if r.get("cpu_mean") is not None else ""),
+                           "load",
                            r["met"], None, others))
         else:
             ok = r["met"] and raw["peak_mb"] < RSS_GOAL_MB

@@ -54,10 +54,10 @@ left, right = st.columns(2, gap="medium")
 font = state.chart_font()
 with left:
     st.markdown("**全年预算数与全年执行数**（按预算由大到小）")
-    st.altair_chart(budget_spent_chart_top(e["top"], e["rest"], font_size=font), width="stretch")
+    render.altair_chart(budget_spent_chart_top, e["top"], e["rest"], font_size=font)
 with right:
     st.markdown("**执行率分布**")
     if len(e["distribution"]):
-        st.altair_chart(rate_distribution_chart(None, font_size=font, data=e["distribution"]), width="stretch")
+        render.altair_chart(rate_distribution_chart, None, font_size=font, data=e["distribution"])
     else:
         st.info("筛选出的项目都没有全年预算数，无法计算执行率。")

@@ -16,7 +16,8 @@ state.show_flash()
 st.markdown("上传一个或多个文件：扁平导入表（“项目”“绩效指标”两个工作表）、项目支出绩效自评表（每个工作表一个项目），"
             "或 CSV（UTF-8 或 GBK 编码均可）；年中的《项目支出绩效目标执行监控表》和运行监控模板也在这里导入（见“执行监控”页）。"
             "系统先**校验**并**预览**，确认后才写入数据库。")
-st.download_button("下载空白导入模板（.xlsx）", template_bytes(), file_name="PerfBoard导入模板.xlsx",
+# data=template_bytes: the workbook is built at the click, not on every run of the page (it costs more than the page)
+st.download_button("下载空白导入模板（.xlsx）", data=template_bytes, file_name="PerfBoard导入模板.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 store = state.store()

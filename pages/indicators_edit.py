@@ -49,7 +49,8 @@ with st.expander("项目资金与文字说明（年度总体目标、实际完�
 st.markdown("**绩效指标**　按一级、二级指标分组，顺序同自评表。可直接修改单元格，在表格末行新增指标，选中行后删除。")
 drafts.indicator_table(d, levels)
 
-issues = editing.validate(d.state, d.fields, d.rows, levels, cfg)
+score = editing.draft_score(d.state, d.fields, d.rows, cfg)
+issues = editing.validate(d.state, d.fields, d.rows, levels, cfg, score=score)      # scored once, shown below
 errors = [i for i in issues if i.severity == "error"]
 warnings = [i for i in issues if i.severity == "warning"]
 if errors:
@@ -93,7 +94,6 @@ with status_box:
                  + "\n".join(f"- {render.md(c)}" for c in editing.describe(d.state, current)),
                  icon=":material/sync_problem:")
 
-score = editing.draft_score(d.state, d.fields, d.rows, cfg)
 with score_box:
     est = "（估算）" if score.estimated else ""
     m = st.columns(4)

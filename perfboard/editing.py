@@ -381,9 +381,10 @@ class Issue:
 
 
 def validate(state: ProjectState, fields: dict, rows: list[dict], levels: dict | None = None,
-             cfg: dict = SCORING_DEFAULTS) -> list[Issue]:
+             cfg: dict = SCORING_DEFAULTS, score: ProjectScore | None = None) -> list[Issue]:
     """Every problem of an edit: errors (numbers, choices, unparsable targets, empty names) and warnings
-    (weights not summing, unmet without a reason, missing actuals, rates that disagree)."""
+    (weights not summing, unmet without a reason, missing actuals, rates that disagree). `score`:
+    draft_score(state, fields, rows, cfg) when the caller has it already (指标填报 shows it): not scored twice."""
     levels = levels or DEFAULT_LEVELS
     issues: list[Issue] = []
     num: dict[str, float | None] = {}
@@ -428,7 +429,8 @@ def validate(state: ProjectState, fields: dict, rows: list[dict], levels: dict |
         issues += _row_issues(i, r, old, levels)
 
     if not any(i.severity == ERROR for i in issues):
-        score = score_project(_draft_project(state, {**state.fields(), **fields}), draft_frame(state, rows), cfg)
+        if score is None or not fields.keys() >= set(PROJECT_FIELDS):     # else: the same project, the same rows
+            score = score_project(_draft_project(state, {**state.fields(), **fields}), draft_frame(state, rows), cfg)
         for f in score.findings:
             if f.code in ("score-mismatch", "total-mismatch", "no-budget"):
                 continue            # reported scores are the form's business; budget is checked above
@@ -577,8 +579,15 @@ class Draft:
     def pending(self) -> int:
         """User-visible unsaved changes (0: nothing to save). Rows stored out of their 一级/二级 grouping (a flat
         import in any order) are renumbered by the editor: that alone is not an edit the person made, so
-        it neither prompts nor enables 保存; it is written along with the next real save."""
-        return count_visible(self.changes())
+        it neither prompts nor enables 保存; it is written along with the next real save.
+
+        Kept with the values it was counted for: a page counts every draft of the session on every run
+        (the 其他项目也有未保存的修改 line), and only the open project's values change between runs."""
+        values = (self.state.project_id, self.state.token, repr(self.fields), repr(self.rows))
+        memo = self.__dict__.get("_pending")
+        if memo is None or memo[0] != values:
+            memo = self.__dict__["_pending"] = (values, count_visible(self.changes()))
+        return memo[1]
 
 
 # ---------------------------------------------------------------- saving

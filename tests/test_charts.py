@@ -151,3 +151,41 @@ def test_page_spec_skips_only_the_validation(sample_projects):
     want = charts.execution_rate_chart(rows, bands, top_n=len(rows), font_size=16).to_dict()
     got = _rate_chart_spec.__wrapped__(rows, tuple(sorted(bands.items())), 16)
     assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("n,top_n,font,bands,bar_step", [
+    (1, 20, 12, None, None), (6, 4, 12, None, None), (40, 20, 16, {"green": 0.8, "yellow": 0.6}, None),
+    (25, 25, 12, {"green": 0.9, "yellow": 0.7}, 30), (3, 20, 14, None, None)])
+def test_execution_rate_spec_is_the_charts_dict(n, top_n, font, bands, bar_step):
+    """The spec made without building the chart is the chart's to_dict, whatever the rows: counts, lights
+    present, the folded 其他 bar, rates over 100% (a wider x range), repeated names, type sizes, bands."""
+    df = synthetic(n)
+    if n == 3:
+        df["execution_rate"] = [1.0, 1.0, 1.0]            # all on 100%: no labels, x range the minimum
+        df["light"] = ["绿", "绿", "绿"]
+        df["name"] = ["同名项目", "同名项目", "另一个"]        # labels made unique with the department, then the id
+    got = charts.execution_rate_spec(df, bands, top_n, font, bar_step)
+    want = charts.execution_rate_chart(df, bands, top_n, font, bar_step).to_dict(validate=False)
+    assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)     # same keys, same order
+    assert rows_of(got) and got["height"] > 0
+
+
+def test_execution_rate_spec_does_not_change_its_skeleton():
+    a = charts.execution_rate_spec(synthetic(5), None, 20, 12)
+    a["layer"][0]["encoding"]["y"]["sort"].append("改动")
+    a["datasets"].clear()
+    b = charts.execution_rate_spec(synthetic(5), None, 20, 12)
+    assert b == charts.execution_rate_chart(synthetic(5), None, 20, 12).to_dict(validate=False)
+
+
+def test_execution_rate_spec_does_not_keep_a_skeleton_made_under_another_transformer():
+    """Altair's active data transformer is global (Streamlit switches it to its Arrow one for its own
+    conversions): a skeleton made under it is refused, not cached, and the rows' values never depend on it."""
+    import altair as alt
+    alt.data_transformers.register("bench_named_only", lambda data, **kw: {"name": "elsewhere"})
+    charts._rate_skeleton.cache_clear()
+    with alt.data_transformers.enable("bench_named_only"):
+        with pytest.raises(RuntimeError):
+            charts.execution_rate_spec(synthetic(5), None, 20, 13)
+    got = charts.execution_rate_spec(synthetic(5), None, 20, 13)
+    assert got == charts.execution_rate_chart(synthetic(5), None, 20, 13).to_dict(validate=False)

@@ -59,3 +59,21 @@ def test_long_text_is_clipped_with_its_length_said():
 def test_bidi_overrides_cannot_reorder_the_text_around_them():
     assert md_text("甲\u202e乙\u2069") == "\u2068甲\u202e乙\u2069"     # the data's own PDI cannot close the isolate
     assert plain("a\nb") == "a b" and md_text(None) == ""
+
+
+def test_plain_text_shortcut_gives_what_the_escaping_gives(monkeypatch):
+    """md_text returns most texts unchanged after one scan; for every kind of text that answer must be what
+    the full escaping gives (the shortcut forced off: every text through the steps)."""
+    import re
+
+    from perfboard import display
+    texts = ["", "资金到位较晚", "项目 名称 abc 123", " 前导空格", "\t制表", "尾随空格 ", "名" * 2_000, "名" * 2_001,
+             "a:b", "x@y", "www.example", "1,234.56", "50%", "第一行\n第二行", "甲\u202e乙", "甲\u2028乙", "a->b",
+             "（全角括号）【】、。", "emoji 😀", "\u00a0不换行空格", "#标题", "a_b*c", "x\x85y", "a\u200eb"]
+    fast = [display.md_text(t) for t in texts] + [display.md_text(t, None) for t in texts] + \
+        [display.md_text(t, 5) for t in texts]
+    monkeypatch.setattr(display, "_PLAIN_UNSAFE", re.compile(""))      # matches every text: the full path
+    slow = [display.md_text(t) for t in texts] + [display.md_text(t, None) for t in texts] + \
+        [display.md_text(t, 5) for t in texts]
+    assert fast == slow
+    assert display.md_text("资金到位较晚") == "资金到位较晚" and display.md_text("a:b") != "a:b"

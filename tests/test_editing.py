@@ -327,13 +327,32 @@ def test_history_merges_imports_and_filters(zs):
     assert {"张三", "李四", "系统（示例数据）"} <= set(editing.history_users(store))
 
 
+def test_validate_with_the_pages_score_finds_what_it_finds_alone(zs):
+    """指标填报 scores the draft once and hands the score to validate: the same issues as validate scoring
+    it itself, for the full set of fields the page has; a partial set is scored with the stored rest."""
+    store, pid = zs
+    st = load_state(store, pid)
+    d = Draft.of(st)
+    r = row_named(d.rows, "年度赴外招商")
+    r["actual_text"], r["judgement"] = "1次", "达成"        # a judgement the numbers disagree with
+    d.fields["spent"] = 6.0
+    score = editing.draft_score(st, d.fields, d.rows)
+    alone = validate(st, d.fields, d.rows)
+    assert validate(st, d.fields, d.rows, score=score) == alone
+    assert "judgement-disagrees" in {c for c, _ in codes(alone)}
+    other = editing.draft_score(st, {**d.fields, "spent": 1.0}, d.rows)     # not this draft's score
+    assert validate(st, {"spent": 6.0}, d.rows, score=other) == validate(st, {"spent": 6.0}, d.rows)
+
+
 def test_draft_counts_pending_changes(zs):
     store, pid = zs
     d = Draft.of(load_state(store, pid))
     assert d.pending() == 0
     d.rows[0]["actual_text"] = "4万元"
     d.fields["goal"] = "新目标"
-    assert d.pending() == 2
+    assert d.pending() == 2                     # counted again: the values changed in place
+    d.fields["goal"] = load_state(store, pid).fields()["goal"]
+    assert d.pending() == 1
 
 
 def test_rows_stored_out_of_group_order_are_not_unsaved_edits(zs):

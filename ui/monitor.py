@@ -20,7 +20,7 @@ def empty_state() -> None:
             "《项目支出绩效目标执行监控表》（每个工作表一张，或多张上下排列），或填好的运行监控导入模板"
             "（“执行监控”“监控指标”两个工作表）。导入后本页按序时进度（月数 ÷ 12）显示执行进度、指标进度和风险项目。",
             icon=":material/info:")
-    st.download_button("下载运行监控导入模板（.xlsx）", monitoring_template_bytes(), file_name="PerfBoard运行监控模板.xlsx",
+    st.download_button("下载运行监控导入模板（.xlsx）", data=monitoring_template_bytes, file_name="PerfBoard运行监控模板.xlsx",
                        mime=XLSX_MIME, key="mon_template")
     st.page_link("pages/import_data.py", label="前往数据导入", icon=":material/upload_file:")
     st.stop()

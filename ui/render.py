@@ -1,12 +1,16 @@
 """Small render helpers shared by pages: empty states, the 需关注 card, the data-quality strip, tables."""
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
+from pandas.io.formats.style_render import maybe_convert_css_to_tuples
 
 from perfboard.bands import pct_text
-from perfboard.charts import execution_rate_chart
+from perfboard.charts import execution_rate_spec
 from perfboard.deviations import NO_MEASURE, NO_REASON
 from perfboard.display import NAME_LIMIT, TEXT_LIMIT, md_text, plain
 from ui import state
@@ -50,7 +54,9 @@ def light_legend(bands: dict) -> str:
 def _rate_chart_spec(rows: pd.DataFrame, bands: tuple, font_size: int) -> dict:
     # Not validated against the Vega-Lite schema on every build (that is half of to_dict's time): the
     # spec is the same either way, and tests/test_charts.py validates the chart's structure.
-    return execution_rate_chart(rows, dict(bands), top_n=len(rows), font_size=font_size).to_dict(validate=False)
+    from streamlit.elements import vega_charts
+    with vega_charts._altair_globals_lock:    # Altair's data transformer is global; Streamlit switches it under this lock
+        return execution_rate_spec(rows, dict(bands), top_n=len(rows), font_size=font_size)   # = the chart's to_dict
 
 
 def rate_chart(rows: pd.DataFrame, bands: dict, font_size: int) -> None:
@@ -58,7 +64,50 @@ def rate_chart(rows: pd.DataFrame, bands: dict, font_size: int) -> None:
     the Altair chart and its spec costs more than the queries behind it, so the spec is cached on
     the (few) rows, the bands and the type size: a rerun or a filter that leaves the bars alone
     reuses it."""
-    st.vega_lite_chart(spec=_rate_chart_spec(rows, tuple(sorted(bands.items())), font_size), width="stretch")
+    st.vega_lite_chart(spec=_rate_chart_spec(rows=rows, bands=tuple(sorted(bands.items())), font_size=font_size),
+                       width="stretch")
+
+
+def altair_spec(chart) -> dict:
+    """What st.altair_chart sends for an Altair `chart`: Streamlit's own conversion (the "none" theme, so no
+    default sizes; each data frame as Arrow bytes named by their hash), the same dict, but without
+    validating it against the Vega-Lite schema (most of to_dict's time; validation changes nothing in the
+    dict, and tests/test_charts.py validates the charts). st.vega_lite_chart(spec=altair_spec(chart)) is
+    then the same element as st.altair_chart(chart) (tests/test_render_charts.py)."""
+    from contextlib import nullcontext
+
+    import altair as alt
+    from streamlit.elements import vega_charts
+
+    datasets: dict = {}
+    alt.data_transformers.register("to_arrow_dataset", vega_charts._to_arrow_dataset)
+    with vega_charts._altair_globals_lock:          # the theme and the transformer are global to all threads
+        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
+        with theme, alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
+            spec = chart.to_dict(validate=False)
+    existing = spec.get("datasets")
+    spec["datasets"] = {**existing, **datasets} if isinstance(existing, dict) else datasets
+    return spec
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _chart_spec(fn_path: str, args: tuple, kwargs: tuple) -> dict:
+    import altair as alt
+    module, name = fn_path.rsplit(".", 1)
+    # Altair's debug mode validates every schema object as it is made (a third of a chart's build); the
+    # objects and the spec are the same without it, and tests/test_charts.py validates the charts
+    with alt.utils.schemapi.debug_mode(False):
+        chart = getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
+    return altair_spec(chart)
+
+
+def altair_chart(fn, *args, width="stretch", **kwargs) -> None:
+    """st.altair_chart(fn(*args, **kwargs), width=width), the chart's spec cached on the builder and its
+    arguments (the few rows a chart draws, the type size): building an Altair chart and its spec costs
+    more than the queries behind it, so a rerun, another session or a filter that leaves the bars alone
+    reuses the spec. `fn` is a builder of perfboard.charts (a module-level function)."""
+    st.vega_lite_chart(spec=_chart_spec(fn_path=f"{fn.__module__}.{fn.__qualname__}", args=args,
+                                        kwargs=tuple(sorted(kwargs.items()))), width=width)
 
 
 def needs_data() -> None:
@@ -144,7 +193,44 @@ def report_table(df, money=(), rates=(), flag=None) -> None:
                           for r, bad in zip(shown["填报执行率"], shown.pop("填报不一致") == "是")]
     for c in shown.columns:      # st.table renders every cell as Markdown
         shown[c] = shown[c].map(lambda v: md(v) if isinstance(v, str) else v)
-    st.table(shown.style.apply(_report_styles, axis=None, money=money, rates=rates), hide_index=True)
+    st.table(styled(shown, _report_styles(shown, money=money, rates=rates)), hide_index=True)
+
+
+def styled(shown: pd.DataFrame, css: pd.DataFrame) -> Styler:
+    """`shown` as a pandas Styler whose cells carry the CSS of `css` (same shape: a declaration string per
+    cell, "" for none): what `shown.style.apply(lambda _: css, axis=None)` gives st.table, without pandas'
+    HTML rendering model. st.table reads a Styler through `_compute()` and `_translate()` (the cell styles
+    grouped by declarations, and every cell's display value); building the whole render model costs
+    tens of milliseconds for a hundred rows, more than the page's queries. Here only what st.table reads
+    is made: the cells with a style, grouped as pandas groups them (same declarations, same order), and
+    the display values that differ from the cell's plain text (pandas' own formatter of each cell).
+    tests/test_render_report_table.py checks the marshalled table equals the Styler's, byte for byte."""
+    styler = shown.style
+    values, rules = css.to_numpy(), {}
+    parsed: dict[str, tuple] = {}
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            text = values[r, c]
+            if not text:
+                continue
+            props = parsed.get(text)
+            if props is None:
+                props = parsed[text] = tuple(maybe_convert_css_to_tuples(text))
+            if props:
+                rules.setdefault(props, []).append(f"row{r}_col{c}")
+    cells = []
+    for c, column in enumerate(shown.columns):
+        if shown[column].dtype.kind in "iub":       # ints and bools: pandas shows str(value), as astype(str) does
+            continue
+        data = shown[column].tolist()
+        if all(type(v) is str for v in data):     # shown as the text itself, which is what astype(str) gives
+            continue
+        cells += [{"id": f"row{r}_col{c}", "display_value": styler._display_funcs[(r, c)](v)}
+                  for r, v in enumerate(data)]
+    translated = {"cellstyle": [{"props": list(p), "selectors": s} for p, s in rules.items()], "body": [cells]}
+    styler._compute = lambda: styler                                    # what st.table calls, in this order
+    styler._translate = lambda *args, **kwargs: translated
+    return styler
 
 
 _SHORT = ("状态", "判定", "判定方式", "一级指标", "二级指标", "年度指标值")

@@ -72,7 +72,7 @@ def store() -> Store:
     """The process-wide store; a clear page message (not a traceback) when it cannot be opened."""
     path = str(resolve_target(os.environ.get("PERFBOARD_DB")))      # a file, or a postgresql:// URL
     try:
-        return _open_store(path)
+        return _open_store(path=path)          # by keyword: see load()
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
@@ -88,8 +88,10 @@ def _cached(fn_path: str, db_path: str, version: int, args: tuple, kwargs: tuple
 def load(fn, *args, **kwargs):
     """Call a domain function `fn(store, *args)`, cached until the database's data version changes."""
     s = store()
-    return _cached(f"{fn.__module__}.{fn.__qualname__}", str(s.path), s.data_version(), args,
-                   tuple(sorted(kwargs.items())))
+    # by keyword: Streamlit names each positional argument of a cached call through inspect.signature, on
+    # every call (the same names and hash either way)
+    return _cached(fn_path=f"{fn.__module__}.{fn.__qualname__}", db_path=str(s.path), version=s.data_version(),
+                   args=args, kwargs=tuple(sorted(kwargs.items())))
 
 
 def filters() -> Filters:
