@@ -874,6 +874,29 @@ def _cached_rules(store: Store, filters: Filters) -> pd.DataFrame:
     return _memo(store, key, lambda: run_rules(store, filters, cfg))
 
 
+# What the counts of the findings read (count_items, undecided, quality_counts, counts_by_code, and
+# narrow_findings to narrow them): not the texts, which are most of a year's memory.
+COUNT_COLUMNS = ("code", "severity", "year", "department", "project_id", "project", "indicator_id", "location")
+
+
+def count_findings(store: Store, filters: Filters) -> pd.DataFrame:
+    """The rules' findings under `filters` (as findings() without decisions, in its order) with COUNT_COLUMNS
+    only, for a brief that counts them: a year's from this process's cache, else the database's stored rows
+    read without their texts (a province's year: ~0.15 GB instead of ~0.6 GB), else computed (year_findings)."""
+    if filters.year is None:
+        return _cached_rules(store, filters)[list(COUNT_COLUMNS)]
+    cfg = review_settings(store)
+    skey, version = _settings_key(store, cfg), store.data_version()
+    with _CACHE_LOCK:
+        f = _CACHE.get(store, {}).get((version, "year", int(filters.year), skey))
+    if f is None:
+        from . import review_store
+        f = review_store.load(store, filters.year, version, review_store.settings_md5(skey), COUNT_COLUMNS)
+    if f is None:
+        f = year_findings(store, filters.year, cfg)
+    return narrow_findings(store, f[list(COUNT_COLUMNS)], filters)
+
+
 def warm(store: Store) -> None:
     """Compute the newest year's findings ahead of the first visit to 自评复核 (after opening and importing:
     ui.state.warm_up); a failure here is the page's to report, not the warm-up's."""
