@@ -706,7 +706,7 @@ class _GroupRun:
 
 def _unit_groups(store: Store, filters: Filters) -> list[tuple[str, ...]]:
     """The departments of the filtered projects in groups of whole units of at most GROUP_PROJECTS projects
-    (a larger unit alone), in department order."""
+    (a larger unit alone), in the order of their first project (queries/scoped/review_departments.sql)."""
     d = scope.run(store, "review_departments", filters)
     groups, cur, n = [], [], 0
     for dept, k in zip(d["department"].tolist(), d["projects"].tolist()):
