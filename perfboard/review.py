@@ -188,12 +188,13 @@ def count_items(f: pd.DataFrame) -> list[CountItem]:
             label, _, unit = QUALITY_CHECKS[check]
             items.append(CountItem(QUALITY_CHECK_RULES[check][0], str(f["severity"][m].iloc[0]), label,
                                    int(m.sum()), unit, check))
-    rest = f[~taken]
+    rest = f.loc[~taken, ["code", "severity", "project_id", "indicator_id", "location"]]
     no_project = rest["project_id"].isna().to_numpy()
     on_indicator = rest["indicator_id"].notna().to_numpy()
     level = np.where(on_indicator, "条指标", np.where(no_project, "个单位", "个项目"))
-    place = np.where((level == "个项目") & rest["code"].isin(_BY_LOCATION).to_numpy(),
-                     rest["location"].astype(object).fillna("").to_numpy(), "")
+    placed = (level == "个项目") & rest["code"].isin(_BY_LOCATION).to_numpy()
+    place = np.full(len(rest), "", dtype=object)       # the locations of those only (not of every indicator)
+    place[placed] = rest["location"][placed].astype(object).fillna("").to_numpy()
     sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
     rule_rank = {c: i for i, c in enumerate(RULES)}
     groups = pd.DataFrame({"code": rest["code"].to_numpy(), "severity": rest["severity"].to_numpy(),
