@@ -157,3 +157,18 @@ def test_workpaper_rows_are_the_plain_xlsxwriter_calls_byte_for_byte(dirty_db, t
     monkeypatch.undo()
     workpaper.write_workpaper(fast, f.iloc[:0], "描述", now)
     assert _members(fast) == _members(plain)
+
+
+def test_unit_summary_names_each_units_three_most_frequent_rules(dirty_db):
+    """单位汇总's 主要问题 groups only the columns it reads: the same text as grouping the whole findings frame."""
+    from perfboard.export.workpaper import summary_rows
+    s = Store(dirty_db)
+    f = review.findings(s, Filters())
+    s.close()
+    want = {}
+    for (y, d), g in f.groupby(["year", "department"]):
+        vc = g["code"].value_counts().head(3)
+        want[(int(y), d)] = "；".join(f"{review.RULES[c].title} {n}" for c, n in vc.items())
+    rows = summary_rows(f)
+    assert len(rows) == len(want) > 1
+    assert {(int(r[0]), r[1]): r[-1] for r in rows} == want and all(r[-1] for r in rows)

@@ -63,7 +63,8 @@ def summary_rows(f: pd.DataFrame, fictional=()) -> list[list]:
     units = unit_counts(f)
     top = {}
     if len(f):
-        for (y, d), g in f.groupby(["year", "department"]):
+        # the three columns it reads: grouping the whole frame sorted a copy of every column (+0.45 GB at 836,000)
+        for (y, d), g in f[["year", "department", "code"]].groupby(["year", "department"]):
             vc = g["code"].value_counts().head(3)
             top[(y, d)] = "；".join(f"{RULES[c].title} {n}" for c, n in vc.items())
     return [[_year(u["year"], fictional) if int(u["year"]) in fictional else int(u["year"]), u["department"], *[int(u[s]) for s in SEVERITIES], int(u["total"]), int(u["open"]),
