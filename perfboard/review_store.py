@@ -26,9 +26,11 @@ def settings_md5(settings_key: str) -> str:
     return hashlib.md5(settings_key.encode()).hexdigest()
 
 
-def load(store: Store, year: int, version: int, md5: str) -> pd.DataFrame | None:
+def load(store: Store, year: int, version: int, md5: str, columns=COLUMNS) -> pd.DataFrame | None:
     """The stored findings of `year` when they were computed at data version `version` with settings `md5`
-    and are all there; None otherwise (or when the tables are missing: an older database opened read-only)."""
+    and are all there, with `columns` (of COLUMNS; all by default); None otherwise (or when the tables are
+    missing: an older database opened read-only)."""
+    columns = [c for c in COLUMNS if c in set(columns)]
     try:
         run = store.sql_df("SELECT findings FROM review_findings_runs WHERE year = ? AND data_version = ? "
                            "AND settings_md5 = ?", [int(year), int(version), md5])
@@ -40,7 +42,7 @@ def load(store: Store, year: int, version: int, md5: str) -> pd.DataFrame | None
         # year of 836,000 findings read with .df(), ~0.5 GB as a frame)
         import pyarrow as pa
         cur = store.cursor()
-        reader = cur.sql(f"SELECT seq, {', '.join(COLUMNS)} FROM review_findings WHERE year = ?",
+        reader = cur.sql(f"SELECT seq, {', '.join(columns)} FROM review_findings WHERE year = ?",
                          params=[int(year)]).to_arrow_reader(100_000)
         f = pa.Table.from_batches(list(reader), schema=reader.schema).to_pandas(
             types_mapper={pa.int64(): pd.Int64Dtype()}.get)
@@ -55,8 +57,10 @@ def load(store: Store, year: int, version: int, md5: str) -> pd.DataFrame | None
     # the dtypes run_rules gives: the text columns stay DuckDB's Arrow-backed strings (no Python objects: a
     # year at a province's scale is 668,000 findings), ids as Python ints or None, the year int64
     for c in (*_INTS, "project_code"):
-        f[c] = f[c].astype(object).where(f[c].notna(), None)
-    f["year"] = f["year"].astype("int64")
+        if c in f:
+            f[c] = f[c].astype(object).where(f[c].notna(), None)
+    if "year" in f:
+        f["year"] = f["year"].astype("int64")
     return f
 
 
@@ -66,16 +70,20 @@ def save(store: Store, year: int, version: int, md5: str, f: pd.DataFrame) -> bo
     meanwhile (the findings are already stale) or the store is read-only. True when stored."""
     if getattr(store, "read_only", False):
         return False
-    def chunk(a: int) -> pd.DataFrame:     # converted a chunk at a time: never a second copy of the whole year
+    import pyarrow as pa
+
+    def chunk(a: int) -> pa.Table:     # converted a chunk at a time: never a second copy of the whole year
         rows = f.iloc[a:a + _WRITE_ROWS][COLUMNS].copy()
         for c in _INTS:
             rows[c] = pd.to_numeric(rows[c], errors="coerce").astype("Int64")
         rows["year"] = rows["year"].astype("int64")
         for c in COLUMNS:
-            if c not in _INTS and c != "year":
-                rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
+            if c not in _INTS and c != "year" and rows[c].dtype == object:
+                rows[c] = rows[c].where(rows[c].notna(), None)
         rows.insert(0, "seq", range(a, a + len(rows)))
-        return rows
+        # as Arrow, the text as it is: DuckDB held a year's rows given as Python strings in the transaction
+        # until its commit (+1.5 GB at 836,000 findings); Arrow strings stay ~0.3 GB
+        return pa.Table.from_pandas(rows, preserve_index=False)
     names = ", ".join(["seq", *COLUMNS])
     try:
         with store.transaction(bump_version=False) as cur:

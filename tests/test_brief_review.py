@@ -105,3 +105,29 @@ def test_a_review_setting_changes_the_brief(sample_store):
     assert ("P2", "缺少一级指标 9 个项目") in [(i.severity, i.text) for i in after.review]
     text = Document(io.BytesIO(brief_docx(sample_store, Y2024, after))).paragraphs[-1].text
     assert "P2 缺少一级指标 9 个项目、产出指标过少 1 个项目" in text
+
+
+def test_brief_counts_read_the_stored_year_without_its_texts(sample_store, monkeypatch):
+    """The brief counts from the year's findings as computed, from this process's cache or from the stored rows
+    (COUNT_COLUMNS only: the messages, facts and evidence of a province's year are most of its memory)."""
+    from perfboard import review_store
+    s = sample_store
+    real = review_store.load
+    for f in (Y2024, Filters(year=2024, departments=("张掖市科学技术局",)), Filters(year=2024, lights=("红",)),
+              Filters(year=2023)):
+        full = review.findings(s, f)[list(review.COUNT_COLUMNS)]
+        asked = []
+        monkeypatch.setattr(review_store, "load", lambda *a: asked.append(a[4:]) or real(*a))
+        monkeypatch.setattr(review, "run_rules", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
+        cached = review.count_findings(s, f)                    # computed in this process: its cache
+        assert asked == []
+        review._CACHE.clear()                                   # a fresh process: the stored rows, without texts
+        got = review.count_findings(s, f)
+        assert asked == [(review.COUNT_COLUMNS,)]
+        for x in (cached, got):
+            assert list(x.columns) == list(review.COUNT_COLUMNS)
+            for c in review.COUNT_COLUMNS:
+                assert x[c].astype(object).where(x[c].notna(), None).tolist() == \
+                    full[c].astype(object).where(full[c].notna(), None).tolist(), c
+            assert review.count_items(x) == review.count_items(full) and review.undecided(x) == review.undecided(full)
+        monkeypatch.undo()

@@ -109,3 +109,66 @@ def test_workpaper_written_row_by_row_holds_every_row(dirty_db, tmp_path, monkey
     import io
     page = openpyxl.load_workbook(io.BytesIO(workpaper_xlsx(f)))["复核底稿"]
     assert [[c.value or "" for c in r] for r in page.iter_rows(min_row=2)] == got
+
+
+def _members(path) -> dict[str, bytes]:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}     # core.xml: the time written
+
+
+@pytest.mark.parametrize("chunk", [20_000, 3])
+def test_workpaper_rows_are_the_plain_xlsxwriter_calls_byte_for_byte(dirty_db, tmp_path, monkeypatch, chunk):
+    """The 复核底稿 rows written by _RowWriter are the file xlsxwriter's own write_string calls make, every part
+    byte for byte: the sample with hostile text, and texts that take each of xlsxwriter's escaping branches
+    (markup, quotes, line breaks, a literal _x0041_, leading and trailing blanks, a rich-string look-alike, the
+    non-characters, texts above half and above all of Excel's 32,767 limit, astral characters, formula starts)."""
+    from datetime import datetime
+
+    from perfboard.export import workpaper
+    s = Store(dirty_db)
+    f = review.findings(s, Filters())
+    s.close()
+    odd = ["a&b<c>d", '"引号"', "第一行\n第二行", "_x0041_ 字面", " 前空格", "后空格 ", "\t制表", "<r><t>富文本</t></r>",
+           "<r>半个", "\ufffe\uffff", "长" * 20_000, "长" * 40_000, "😀" * 17_000, "=SUM(A1)", "+1", "-", "@x", "",
+           "普通文字", "\u3000全角空格\u3000"]
+    f = f.assign(message=[odd[i % len(odd)] for i in range(len(f))],
+                 fact=[odd[(i * 7 + 3) % len(odd)] for i in range(len(f))],
+                 location=[odd[(i * 5 + 1) % len(odd)] for i in range(len(f))],
+                 reason=[odd[(i * 3 + 2) % len(odd)] if i % 2 else None for i in range(len(f))],
+                 department=[odd[(i * 11) % len(odd)] or "某单位" for i in range(len(f))])
+    monkeypatch.setattr(workpaper, "CHUNK", chunk)
+    now = datetime(2026, 12, 5, 21, 0)
+    fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
+    used = []
+    real = workpaper._RowWriter.write
+    monkeypatch.setattr(workpaper._RowWriter, "write", lambda self, *a: used.append(a[0]) or real(self, *a))
+    workpaper.write_workpaper(fast, f, "描述", now, fictional=(2023,))
+    assert used and used[0] == 1
+    monkeypatch.setattr(workpaper._RowWriter, "usable", classmethod(lambda cls, ws: False))
+    workpaper.write_workpaper(plain, f, "描述", now, fictional=(2023,))
+    a, b = _members(fast), _members(plain)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == b[name], name
+    assert b"_x005F_x0041_" in a["xl/worksheets/sheet1.xml"] and b"&amp;b&lt;c&gt;d" in a["xl/worksheets/sheet1.xml"]
+    # and an empty workpaper
+    workpaper.write_workpaper(plain, f.iloc[:0], "描述", now)
+    monkeypatch.undo()
+    workpaper.write_workpaper(fast, f.iloc[:0], "描述", now)
+    assert _members(fast) == _members(plain)
+
+
+def test_unit_summary_names_each_units_three_most_frequent_rules(dirty_db):
+    """单位汇总's 主要问题 groups only the columns it reads: the same text as grouping the whole findings frame."""
+    from perfboard.export.workpaper import summary_rows
+    s = Store(dirty_db)
+    f = review.findings(s, Filters())
+    s.close()
+    want = {}
+    for (y, d), g in f.groupby(["year", "department"]):
+        vc = g["code"].value_counts().head(3)
+        want[(int(y), d)] = "；".join(f"{review.RULES[c].title} {n}" for c, n in vc.items())
+    rows = summary_rows(f)
+    assert len(rows) == len(want) > 1
+    assert {(int(r[0]), r[1]): r[-1] for r in rows} == want and all(r[-1] for r in rows)

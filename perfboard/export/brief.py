@@ -98,7 +98,7 @@ def _scope_name(filters: Filters, departments: list[str]) -> str:
 def review_part(store: Store, filters: Filters) -> tuple[list, list, list[tuple[str, int]]]:
     """(the strip's check items, the other rules' items (review.CountItem), undecided projects) under `filters`."""
     from .. import review
-    f = review.findings(store, filters)
+    f = review.count_findings(store, filters)      # the counts only: never the findings' texts
     items = review.count_items(f)
     return ([i for i in items if i.check], [i for i in items if not i.check], review.undecided(f))
 

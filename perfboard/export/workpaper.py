@@ -4,6 +4,7 @@ written as strings (never formulas) and any text a spreadsheet could take for a 
 prefix (export.tables.is_risky, the guard of every exported table)."""
 from __future__ import annotations
 
+import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -62,11 +63,87 @@ def summary_rows(f: pd.DataFrame, fictional=()) -> list[list]:
     units = unit_counts(f)
     top = {}
     if len(f):
-        for (y, d), g in f.groupby(["year", "department"]):
+        # the three columns it reads: grouping the whole frame sorted a copy of every column (+0.45 GB at 836,000)
+        for (y, d), g in f[["year", "department", "code"]].groupby(["year", "department"]):
             vc = g["code"].value_counts().head(3)
             top[(y, d)] = "；".join(f"{RULES[c].title} {n}" for c, n in vc.items())
     return [[_year(u["year"], fictional) if int(u["year"]) in fictional else int(u["year"]), u["department"], *[int(u[s]) for s in SEVERITIES], int(u["total"]), int(u["open"]),
              top.get((u["year"], u["department"]), "")] for u in units.to_dict("records")]
+
+
+class _RowWriter:
+    """The 复核底稿 sheet's rows written as xlsxwriter's constant_memory mode writes them (Worksheet.write_string,
+    then _write_single_row and _write_cell when the next row begins), byte for byte, without its per-cell calls
+    (~7 µs a cell: most of a province's 8 million cells' time): each cell's XML is built here with xlsxwriter's
+    own escaping, a plain text (no markup, control or escape-like characters, nothing long) straight, anything
+    else through the same helper calls in the same order; formats get their index at first use, in row order,
+    as there. tests/test_review_output.py compares the file with the plain write_string calls'. Used only on
+    the xlsxwriter version it was checked against (requirements.txt), else the plain calls."""
+    VERSION = "3.3.1"
+    _SPECIAL = re.compile('[\x00-\x08\x0b-\x1f"&<>\n\ufffe\uffff]|_x[0-9a-fA-F]{4}_')
+
+    @classmethod
+    def usable(cls, ws) -> bool:
+        import xlsxwriter
+        return (xlsxwriter.__version__ == cls.VERSION and getattr(ws, "constant_memory", False)
+                and ws.previous_row == 0 and not ws.row_info)
+
+    def __init__(self, ws):
+        from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+        self.ws = ws
+        self.letters = [xl_col_to_name(c) for c in range(len(HEADERS))]
+        self.preserve, self.utf16_len, self.utf16_truncate = _preserve_whitespace, _utf16_len, _utf16_truncate
+        self.last = None                      # the last row written
+        self.bodies: dict[str, str] = {}      # the repeated texts' XML after the cell reference and format
+
+    def body(self, s: str) -> str:
+        """The cell XML after its ' s="…"' attribute, for a non-empty text `s` (Worksheet._write_string, then
+        _write_cell's in-line string branch and XMLwriter._xml_inline_string)."""
+        ws = self.ws
+        if len(s) <= ws.xls_strmax // 2 and not self._SPECIAL.search(s) and not s.startswith("<r>"):
+            pre = ' xml:space="preserve"' if self.preserve(s) else ""
+            return f' t="inlineStr"><is><t{pre}>{s}</t></is></c>'
+        if len(s) > ws.xls_strmax // 2 and self.utf16_len(s) > ws.xls_strmax:
+            s = self.utf16_truncate(s, ws.xls_strmax)
+        s = ws._escape_control_characters(s)
+        if s.startswith("<r>") and s.endswith("</r>"):
+            return f' t="inlineStr"><is>{s}</is></c>'
+        pre = ' xml:space="preserve"' if self.preserve(s) else ""
+        return f' t="inlineStr"><is><t{pre}>{ws._escape_data(s)}</t></is></c>'
+
+    def write(self, first: int, columns: list[list[tuple]]) -> None:
+        """Rows first, first + 1, ... of `columns` (per column, per row: (text, format); "" writes no cell)."""
+        ws = self.ws
+        if self.last is None:
+            ws._write_single_row(first)        # the header row, as the first write_string below it would
+        repeated = [c in (0, 1, 6, 7, 8) for c in range(len(columns))]
+        bodies = self.bodies
+        parts = []
+        for i, row in enumerate(zip(*columns), start=first):
+            r = str(i + 1)
+            out = []
+            for c, (s, fm) in enumerate(row):
+                if not s:
+                    continue
+                if repeated[c]:
+                    b = bodies.get(s)
+                    if b is None:
+                        b = bodies[s] = self.body(s)
+                else:
+                    b = self.body(s)
+                xf = fm.xf_index if fm.xf_index is not None else fm._get_xf_index()
+                out.append(f'<c r="{self.letters[c]}{r}" s="{xf}"{b}')
+            if out:
+                parts.append(f'<row r="{r}">' + "".join(out) + "</row>")
+                self.last = i
+        ws.fh.write("".join(parts))
+
+    def close(self) -> None:
+        """The sheet's dimensions and row state as the plain calls leave them."""
+        ws = self.ws
+        if self.last is not None:
+            ws._check_dimensions(self.last, 0)
+            ws.previous_row = self.last
 
 
 def workpaper_xlsx(f: pd.DataFrame, description: str = "", now: datetime | None = None, fictional=()) -> bytes:
@@ -97,7 +174,10 @@ def write_workpaper(path, f: pd.DataFrame, description: str = "", now: datetime 
 
     def cell(v, fmt=wrap):
         """(text, format) of a value as written, text "" when nothing is written."""
-        s = "" if is_missing(v) else clean(str(v), newlines=False)      # no control characters (perfboard.text)
+        if type(v) is str:        # most cells: is_missing and str() say nothing about a str
+            s = clean(v, newlines=False)                                   # no control characters (perfboard.text)
+        else:
+            s = "" if is_missing(v) else clean(str(v), newlines=False)
         return s, (wrap_q if is_risky(s) else fmt)
 
     def text(ws, r, c, v, fmt=wrap):
@@ -112,20 +192,32 @@ def write_workpaper(path, f: pd.DataFrame, description: str = "", now: datetime 
     if len(f):
         # 等级, 复核维度, 处理建议, 核验依据, 复核状态 repeat: each distinct one cleaned and checked once
         memo: list[dict | None] = [{} if c in (0, 1, 6, 7, 8) else None for c in range(len(HEADERS))]
-        write = ws.write_string
-        rows = (row for a in range(0, len(f), CHUNK) for row in zip(*_columns(f.iloc[a:a + CHUNK], fictional)))
-        for i, row in enumerate(rows, start=1):
-            for c, v in enumerate(row):
-                m = memo[c]
-                if m is None:                 # mostly distinct texts: not kept
-                    s, fm = cell(v, wrap)
-                else:
-                    try:
-                        s, fm = m[v]
-                    except KeyError:
-                        s, fm = m[v] = cell(v, sev_fmt.get(v, wrap) if c == 0 else wrap)
-                if s:
-                    write(i, c, s, fm)
+
+        def cells(c: int, values: list) -> list:
+            """(text, format) of column c's values as written."""
+            m = memo[c]
+            if m is None:                     # mostly distinct texts: not kept
+                return [cell(v, wrap) for v in values]
+            out = []
+            for v in values:
+                try:
+                    out.append(m[v])
+                except KeyError:
+                    m[v] = cell(v, sev_fmt.get(v, wrap) if c == 0 else wrap)
+                    out.append(m[v])
+            return out
+        rows = _RowWriter(ws) if _RowWriter.usable(ws) else None
+        for a in range(0, len(f), CHUNK):
+            columns = [cells(c, col) for c, col in enumerate(_columns(f.iloc[a:a + CHUNK], fictional))]
+            if rows is not None:
+                rows.write(a + 1, columns)
+                continue
+            for i, row in enumerate(zip(*columns), start=a + 1):
+                for c, (s, fm) in enumerate(row):
+                    if s:
+                        ws.write_string(i, c, s, fm)
+        if rows is not None:
+            rows.close()
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(f), 1), len(HEADERS) - 1)
 
