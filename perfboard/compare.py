@@ -421,7 +421,8 @@ def _stored_view(store: Store, filters: Filters, base_year: int, year: int, thre
     narrowed = _narrowing(filters)
     frame = scope.run(store, "compare_projects", filters.with_year(None) if narrowed else Filters(),
                       {"years": [base_year, year]}, arrow=True)
-    cur_df, base_df = _side(frame, year), _side(frame, base_year)
+    # the rows of each year as they come (no categories: only summed and grouped here, in the order _view's are)
+    cur_df, base_df = _year_rows(frame, year), _year_rows(frame, base_year)
     if narrowed:
         items, cand, scores = pair_results.read(store, base_year, year, threshold, cur_df["id"], base_df["id"])
     else:
