@@ -62,10 +62,25 @@ def read(store: Store, base_year: int, year: int, threshold: float, cur_ids=None
     tables = {"cur_ids": _ids([] if everything else cur_ids), "base_ids": _ids([] if everything else base_ids)}
     import pyarrow as pa
     ints = {pa.int64(): pd.Int64Dtype()}.get
-    items = store.df("pair_result_items", params, tables, arrow=True, types_mapper=ints)
-    cand = store.df("pair_result_candidates", params, tables, arrow=True)
-    scores = store.df("pair_result_scores", params, tables, arrow=True)
+    items = _ordered(store.df("pair_result_items", params, tables, arrow=True, types_mapper=ints))
+    cand = _ordered(store.df("pair_result_candidates", params, tables, arrow=True))
+    scores = _ordered(store.df("pair_result_scores", params, tables, arrow=True), by_year=True)
     return items, cand, scores
+
+
+def _ordered(df: pd.DataFrame, by_year: bool = False) -> pd.DataFrame:
+    """df in its stored order (seq, per year when by_year), without seq. The queries leave out ORDER BY (a
+    scan keeps DuckDB's insertion order, which is seq's: sorting 220,000 rows of text doubled the read);
+    sorted here when a join or another store's copy did not keep it."""
+    seq = df["seq"].to_numpy()
+    if by_year:         # each year its own seq; the years in either order (the caller splits them)
+        yr = df["year"].to_numpy()
+        ok = all((np.diff(seq[yr == y]) > 0).all() for y in np.unique(yr))
+    else:
+        ok = bool((np.diff(seq) > 0).all())
+    if not ok:
+        df = df.sort_values(["year", "seq"] if by_year else ["seq"], kind="stable")
+    return df.drop(columns="seq").reset_index(drop=True)
 
 
 def save(store: Store, version: int, md5: str, base_year: int, year: int, threshold: float,

@@ -205,3 +205,16 @@ def test_a_read_only_store_reads_the_stored_result_and_writes_nothing(sample_db_
         same_view(want, got, r, Filters(year=2024))
         assert not cmp.store_result(r, 2023, 2024, TH)
     cmp.clear_cache()
+
+
+def test_rows_read_out_of_order_are_put_back_in_their_stored_order():
+    # the read queries leave out ORDER BY (a DuckDB scan keeps the insertion order); a join or another store's
+    # copy may not, and then pair_results sorts them
+    rows = pd.DataFrame({"seq": [2, 0, 1], "x": ["c", "a", "b"]})
+    assert pair_results._ordered(rows)["x"].tolist() == ["a", "b", "c"]
+    assert list(pair_results._ordered(rows).columns) == ["x"]
+    per_year = pd.DataFrame({"year": [2024, 2023, 2024, 2023], "seq": [1, 0, 0, 1], "x": ["b", "p", "a", "q"]})
+    out = pair_results._ordered(per_year, by_year=True)
+    assert out[out["year"] == 2024]["x"].tolist() == ["a", "b"] and out[out["year"] == 2023]["x"].tolist() == ["p", "q"]
+    kept = pd.DataFrame({"year": [2024, 2024, 2023], "seq": [0, 1, 0], "x": ["a", "b", "p"]})
+    assert pair_results._ordered(kept, by_year=True)["x"].tolist() == ["a", "b", "p"]     # in order: as read
