@@ -54,7 +54,9 @@ if c.items.empty:
 for col, m in zip(st.columns(5), cmp.headline(c)):
     col.metric(m["label"], m["value"], m["delta"], help=m["help"], delta_color=m["color"], delta_arrow=m["arrow"])
 st.caption(f"与 {base_year} 年度相比；筛选：{render.md(f.with_year(year).describe())}。项目明细含任一年度符合筛选条件的项目。")
-scores = {y: state.load(project_scores, f.with_year(y)) for y in (year, base_year)}
+# the stored result of the pair holds both years' scores (perfboard.pair_results); else scored here
+scores = ({year: c.scores, base_year: c.base_scores} if c.scores is not None else
+          {y: state.load(project_scores, f.with_year(y)) for y in (year, base_year)})
 for y in (year, base_year):
     st.markdown(grade_line(scores[y], f"{y} 年度自评等级"))
 

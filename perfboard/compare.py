@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import matching, scope, year_pairs
+from . import matching, pair_results, scope, year_pairs
 from .db import Store
 from .display import NAME_LIMIT, md_text, met_text, plain
 from .filters import Filters
@@ -37,6 +37,10 @@ class Comparison:
     decisions: pd.DataFrame
     by_department: pd.DataFrame
     by_funding_source: pd.DataFrame
+    # scoring.project_scores' id, total, grade, estimated of each year's projects under the filters, when the
+    # view was read from a stored result (perfboard.pair_results) that holds them; None: not loaded here
+    scores: pd.DataFrame | None = None
+    base_scores: pd.DataFrame | None = None
 
     @property
     def indicator_totals(self) -> dict:
@@ -242,12 +246,13 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
 
 
 def warm(store: Store, load: bool = True) -> tuple[int, int] | None:
-    """Build the newest year pair's matching ahead of the first visit to 同比分析 (at 200,000 projects a
-    year it takes seconds): the app calls this in a background thread when it opens the database and
-    after an import. A page that arrives meanwhile waits for the same cache entry instead of redoing it.
-    The matching is stored in the database (perfboard.year_pairs); load=False (the command-line import)
-    only makes sure it is stored, and does not load a stored one into this process.
-    Returns the (base year, year) warmed, None when there is no pair or the warm-up failed."""
+    """Build the newest year pair ahead of the first visit to 同比分析 (at 200,000 projects a year it takes
+    seconds): the app calls this in a background thread when it opens the database and after an import, the
+    command-line import after importing. A page that arrives meanwhile waits for the same cache entry instead
+    of redoing it. The matching and the pair's finished result are stored in the database (perfboard.year_pairs,
+    perfboard.pair_results, see store_result) for every other process. load=False (the command-line import):
+    only to store them; the pair is computed (or its stored matching loaded) only when no current result is
+    stored. Returns the (base year, year) warmed, None when there is no pair or the warm-up failed."""
     try:
         years = [r[0] for r in store.cursor().execute(
             "SELECT DISTINCT year FROM projects ORDER BY year DESC LIMIT 2").fetchall()]
@@ -257,23 +262,27 @@ def warm(store: Store, load: bool = True) -> tuple[int, int] | None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
         if load:
             year_pair(store, base_year, year, threshold)
-        else:
-            store_pair(store, base_year, year, threshold)
+        store_result(store, base_year, year, threshold)
         return base_year, year
     except Exception:               # a warm-up must never take the app down; the page reports real errors
         return None
 
 
-def store_pair(store: Store, base_year: int, year: int, threshold: float) -> bool:
-    """Match the two years and store the prepared matching for the current data version, unless it is
-    stored already (the command-line import: its process ends, so only the stored matching is of use).
-    True when this call stored it."""
+def store_result(store: Store, base_year: int, year: int, threshold: float) -> bool:
+    """Compute the pair's whole result (its matching stored on the way, or loaded when stored) and both
+    years' scores, and store them for the current data version and scoring settings (perfboard.pair_results),
+    unless stored already: then any process's first view of the pair reads only its rows. True when this
+    call stored it."""
+    from .scoring import project_scores, scoring_settings
     version = store.data_version()
-    if year_pairs.find(store, version, base_year, year, threshold) is not None:
+    md5 = pair_results.md5_of(scoring_settings(store))
+    if store.read_only or pair_results.find(store, base_year, year, threshold, version, md5) is not None:
         return False
-    frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]}, arrow=True)
-    prep = matching.prepare(_year_rows(frame, base_year), _year_rows(frame, year), threshold)
-    return year_pairs.save(store, version, base_year, year, threshold, prep)
+    yp = year_pair(store, base_year, year, threshold, version)
+    scores = {y: project_scores(store, Filters(year=y)) for y in (base_year, year)}
+    if pair_results.md5_of(scoring_settings(store)) != md5:
+        return False                # the settings moved meanwhile (save() checks the data version)
+    return pair_results.save_quietly(store, version, md5, base_year, year, threshold, yp.items, yp.candidates, scores)
 
 
 @dataclass
@@ -296,13 +305,17 @@ def _prepared_pair(store: Store, base_year: int, year: int, threshold: float, ve
     else:
         prep = matching.prepare(base_rows, rows, threshold)
         year_pairs.save_quietly(store, version, base_year, year, threshold, prep)
+    return _PreparedPair(frame, prep, _year_indicator_counts(store, [base_year, year]),
+                         _side(frame, year), _side(frame, base_year))
 
-    def side(y):
-        p = _year_rows(frame, y)[["id", "department", "funding_source", "name", "budget", "spent", "light"]]
-        # categories: the filters' isin and the groups' groupby work on small integer codes
-        return p.reset_index(drop=True).astype({"department": "category", "funding_source": "category",
-                                                "light": "category"})
-    return _PreparedPair(frame, prep, _year_indicator_counts(store, [base_year, year]), side(year), side(base_year))
+
+def _side(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """YearPair.current / .base: the projects of `year` in compare_projects.sql's frame, with what the filters
+    test and the totals sum."""
+    p = _year_rows(frame, year)[["id", "department", "funding_source", "name", "budget", "spent", "light"]]
+    # categories: the filters' isin and the groups' groupby work on small integer codes
+    return p.reset_index(drop=True).astype({"department": "category", "funding_source": "category",
+                                            "light": "category"})
 
 
 def _year_pair(store: Store, pp: _PreparedPair, base_year: int, year: int) -> YearPair:
@@ -367,13 +380,73 @@ def compare(store: Store, filters: Filters, base_year: int | None, year: int,
         empty = pd.DataFrame()
         return Comparison(None, year, cur, None, {}, empty, empty, empty, empty, empty)
     version = store.data_version()          # one reading for the pair and the view
-    yp = year_pair(store, base_year, year, threshold, version)
-    key = ("view", str(store.path), version, int(base_year), int(year), threshold, filters)
-    c = _cached(store, key, lambda: _view(yp, filters), VIEWS_CACHED)
+    if threshold is None:
+        threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
+    base_year, year, threshold = int(base_year), int(year), float(threshold)
+    key = ("view", str(store.path), version, base_year, year, threshold, filters)
+
+    def make():
+        # the pair in this process's memory; else the stored result of this data version (only the view's
+        # rows are read); else the pair computed (and its matching stored)
+        pair_key = ("pair", str(store.path), version, base_year, year, threshold)
+        if _peek(store, pair_key) is None:
+            c = _stored_view(store, filters, base_year, year, threshold, version)
+            if c is not None:
+                return c
+        return _view(year_pair(store, base_year, year, threshold, version), filters)
+    c = _cached(store, key, make, VIEWS_CACHED)
     if not scores or c.items.empty:
         return c
-    items = with_scores(c.items, _scores(store, filters.with_year(year)), _scores(store, filters.with_year(base_year)))
+    items = with_scores(c.items, c.scores if c.scores is not None else _scores(store, filters.with_year(year)),
+                        c.base_scores if c.base_scores is not None else _scores(store, filters.with_year(base_year)))
     return dataclasses.replace(c, items=items)
+
+
+def _peek(store: Store, key: tuple):
+    """The cached value of `key`, None when it is not cached (never computes it)."""
+    with _CACHE_LOCK:
+        return _CACHE.get(store, {}).get(key)
+
+
+def _stored_view(store: Store, filters: Filters, base_year: int, year: int, threshold: float,
+                 version: int) -> Comparison | None:
+    """_view() of the pair as stored by store_result (perfboard.pair_results) at `version` with the current
+    scoring settings, reading only the rows of the projects under the filters (the same Comparison, its
+    scores included); None when no current result is stored."""
+    from .scoring import scoring_settings
+    md5 = pair_results.md5_of(scoring_settings(store))
+    run = pair_results.find(store, base_year, year, threshold, version, md5)
+    if run is None:
+        return None
+    narrowed = _narrowing(filters)
+    frame = scope.run(store, "compare_projects", filters.with_year(None) if narrowed else Filters(),
+                      {"years": [base_year, year]}, arrow=True)
+    # the rows of each year as they come (no categories: only summed and grouped here, in the order _view's are)
+    cur_df, base_df = _year_rows(frame, year), _year_rows(frame, base_year)
+    if narrowed:
+        items, cand, scores = pair_results.read(store, base_year, year, threshold, cur_df["id"], base_df["id"])
+    else:
+        items, cand, scores = pair_results.read(store, base_year, year, threshold)
+        if (len(items), len(cand), len(scores)) != (run["items"], run["candidates"], run["scores"]):
+            return None             # not all there (never so after a committed save): compute instead
+    df = items
+    df["in_current"] = df["target_id"].isin(cur_df["id"]).fillna(False).to_numpy(dtype=bool)
+    df["in_base"] = df["base_id"].isin(base_df["id"]).fillna(False).to_numpy(dtype=bool)
+    df = _changes(df)
+    df["score"] = df["base_score"] = df["score_change"] = np.nan      # filled per view: see with_scores
+    df["size"] = np.fmax(df["budget"].to_numpy(dtype=float), df["base_budget"].to_numpy(dtype=float))
+    df = _with_candidates(df, cand)[ITEM_COLUMNS]
+    current, base = totals(cur_df), totals(base_df)
+    yr = scores["year"].to_numpy()
+    side_scores = {y: scores[yr == y][pair_results.SCORES].reset_index(drop=True) for y in (year, base_year)}
+    return Comparison(base_year, year, current, base, change(current, base), df, cand,
+                      matching.decisions(store, base_year, year), groups(cur_df, base_df, "department"),
+                      groups(cur_df, base_df, "funding_source"), side_scores[year], side_scores[base_year])
+
+
+def _narrowing(filters: Filters) -> bool:
+    """Whether the filters (their year aside) leave out any project."""
+    return bool(filters.departments or filters.funding_sources or filters.lights or filters.search.strip())
 
 
 def _view(yp: YearPair, filters: Filters) -> Comparison:

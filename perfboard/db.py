@@ -202,14 +202,18 @@ class Store:
         return self.con.cursor()
 
     # reads ---------------------------------------------------------------
-    def df(self, name: str, params: dict[str, Any] | None = None, tables: dict[str, Any] | None = None) -> pd.DataFrame:
+    def df(self, name: str, params: dict[str, Any] | None = None, tables: dict[str, Any] | None = None,
+           arrow: bool = False, types_mapper=None) -> pd.DataFrame:
         """Run queries/<name>.sql with bound $params and return a DataFrame. `tables` are
-        DataFrames/Arrow tables the query may read by name (e.g. the ids of filtered projects)."""
+        DataFrames/Arrow tables the query may read by name (e.g. the ids of filtered projects). arrow=True
+        fetches through Arrow (see defined_df; `types_mapper` as pyarrow's to_pandas takes it)."""
         q = QUERIES[name]
         cur = self.cursor()
         try:
             for tname, obj in (tables or {}).items():
                 cur.register(tname, obj)
+            if arrow:
+                return cur.sql(q.sql, params=q.bind(params)).to_arrow_table().to_pandas(types_mapper=types_mapper)
             return cur.execute(q.sql, q.bind(params)).df()
         finally:
             cur.close()

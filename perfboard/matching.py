@@ -165,7 +165,9 @@ def _keyed(df: pd.DataFrame) -> pd.DataFrame:
     if "key" in df:
         return df
     df = df.copy()
-    df["key"] = _keys_many(df["code"].tolist(), df["name"].tolist())
+    # a text column even when empty (no decision of one kind): an empty list would make it float, and the
+    # decisions' merge on it fail (str against float64)
+    df["key"] = pd.Series(_keys_many(df["code"].tolist(), df["name"].tolist()), index=df.index, dtype="str")
     return df
 
 

@@ -54,6 +54,23 @@ def wb():
     return {2023: workbook_projects(WB_2023), 2024: workbook_projects(WB_2024)}
 
 
+@pytest.fixture(params=["computed", "stored"])
+def figures_store(request, sample_store, monkeypatch):
+    """The sample store, once as a process that computes the pair and once as a fresh process finding the
+    pair's finished result stored (perfboard.pair_results): the figures below hold either way."""
+    from perfboard import compare as cmp
+    cmp.clear_cache()
+    if request.param == "stored":
+        assert cmp.store_result(sample_store, 2023, 2024, matching.DEFAULT_THRESHOLD)
+        cmp.clear_cache()
+
+        def refuse(*a, **k):
+            raise AssertionError("the pair was computed although its result is stored")
+        monkeypatch.setattr(cmp, "_prepared_pair", refuse)
+    yield sample_store
+    cmp.clear_cache()
+
+
 def item(c, name=None, base_name=None):
     df = c.items
     sel = (df["name"] == name) if name else (df["base_name"] == base_name)
@@ -61,8 +78,8 @@ def item(c, name=None, base_name=None):
     return row
 
 
-def test_totals_by_hand(sample_store, wb):
-    c = compare(sample_store, F2024, 2023, 2024)
+def test_totals_by_hand(figures_store, wb):
+    c = compare(figures_store, F2024, 2023, 2024)
     b23 = sum(p["budget"] for p in wb[2023].values())
     s23 = sum(p["spent"] for p in wb[2023].values())
     b24 = sum(p["budget"] for p in wb[2024].values())
@@ -74,12 +91,12 @@ def test_totals_by_hand(sample_store, wb):
     assert c.change["spent_wan_pct"] == pytest.approx((s24 - s23) / s23)
     assert c.change["execution_rate_pp"] == pytest.approx((s24 / b24 - s23 / b23) * 100)
     # the same numbers as the overview's deltas, which come from totals_with_base/change
-    current, base, base_year = totals_with_base(sample_store, F2024)
+    current, base, base_year = totals_with_base(figures_store, F2024)
     assert base_year == 2023 and c.change == change(current, base)
 
 
-def test_pairs_statuses_and_zhaoshang_by_hand(sample_store, wb):
-    c = compare(sample_store, F2024, 2023, 2024)
+def test_pairs_statuses_and_zhaoshang_by_hand(figures_store, wb):
+    c = compare(figures_store, F2024, 2023, 2024)
     continued = {r["name"]: r["base_name"] for r in c.items.to_dict("records") if r["status"] == "continued"}
     assert continued == EXPECTED_PAIRS
     assert set(c.items.loc[c.items["status"] == "new", "name"]) == {"市级科技计划项目", "“张掖科技”政务新媒体平台管理运维"}
@@ -105,16 +122,16 @@ def test_pairs_statuses_and_zhaoshang_by_hand(sample_store, wb):
     assert c.items["budget_change"].sum() == pytest.approx(c.change["budget_wan"])
 
 
-def test_rates_move_both_ways(sample_store):
-    c = compare(sample_store, F2024, 2023, 2024)
+def test_rates_move_both_ways(figures_store):
+    c = compare(figures_store, F2024, 2023, 2024)
     pp = c.items.set_index("name")["execution_rate_change_pp"]
     assert pp["2024 年招商引资"] < 0 < pp["2024 年科技活动周"]
     share = c.items.set_index("name")["met_share_change_pp"]
     assert share["2024 年残疾人就业保障金"] < 0 < share["2024 年市级科技计划项目"]
 
 
-def test_groups_by_funding_source_by_hand(sample_store, wb):
-    c = compare(sample_store, F2024, 2023, 2024)
+def test_groups_by_funding_source_by_hand(figures_store, wb):
+    c = compare(figures_store, F2024, 2023, 2024)
     g = c.by_funding_source.set_index("funding_source")
     for source in ("市级财政资金", "省级转移支付资金"):
         b = sum(p["budget"] for p in wb[2023].values() if p["source"] == source)
@@ -140,14 +157,14 @@ def test_confirmed_pair_turns_new_and_discontinued_into_continued(sample_store):
     assert len(c.items) == 13 and c.candidates.empty
 
 
-def test_filters_apply_after_matching(sample_store):
+def test_filters_apply_after_matching(figures_store):
     # 招商引资 is red in 2024 (70.74%) and yellow in 2023 (92%): under 红 it is still a continued pair
-    c = compare(sample_store, Filters(year=2024, lights=("红",)), 2023, 2024)
+    c = compare(figures_store, Filters(year=2024, lights=("红",)), 2023, 2024)
     r = item(c, "2024 年招商引资")
     assert r["status"] == "continued" and r["in_current"] and not r["in_base"]
     assert c.current["projects"] == 1
     assert c.base["projects"] == 2            # 2023's red ones: 服务体系建设专项 (0%), 科技创新券 (82%)
-    nothing = compare(sample_store, Filters(year=2024, search="不存在的项目"), 2023, 2024)
+    nothing = compare(figures_store, Filters(year=2024, search="不存在的项目"), 2023, 2024)
     assert nothing.items.empty and nothing.current["projects"] == 0
 
 

@@ -219,8 +219,12 @@ def test_every_query_file_loads_and_runs(store):
     for name, q in loaded.items():
         cur = store.cursor()
         cur.register("project_ids", pd.DataFrame({"id": pd.Series([], dtype="int64")}))
-        for name, table in (("_year_pair_rows", "year_pair_parts"), ("_year_pair_entry", "year_pairs")):
+        for name, table in (("_year_pair_rows", "year_pair_parts"), ("_year_pair_entry", "year_pairs"),
+                            *((f"_pair_result_{t}", f"year_pair_result_{t}") for t in ("items", "candidates", "scores"))):
             cur.register(name, store.sql_df(f"SELECT * FROM {table} LIMIT 0"))      # year_pairs.save's, empty
+        cur.register("_pair_result_run", store.sql_df("SELECT * FROM year_pair_results LIMIT 0"))
+        for name in ("cur_ids", "base_ids"):                                      # pair_results.read's
+            cur.register(name, pd.DataFrame({"id": pd.Series([], dtype="int64")}))
         cur.execute("BEGIN TRANSACTION")
         try:
             cur.execute(q.sql, q.bind({p: None for p in q.params}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from perfboard.db import Store
@@ -149,3 +150,46 @@ def test_long_comparison_is_paged(synthetic_env):
     narrowed = open_compare(f_funding=["市级财政资金"])
     table = project_table(narrowed)
     assert 0 < len(table) < 200 and set(table["状态"]) <= {"延续", "新增", "不再安排"}
+
+
+def page_snapshot(at) -> dict:
+    """What the page shows: figures, lines of text, every table, the charts' specs and the buttons."""
+    return {"metrics": [(m.label, m.value, m.delta) for m in at.metric],
+            "text": texts(at), "tables": [d.value for d in at.dataframe],
+            "charts": [str(c.proto.spec) for c in at.get("vega_lite_chart")],
+            "buttons": [(b.label, b.key, b.disabled) for b in at.button]}
+
+
+@pytest.mark.parametrize("state", [{}, {"f_lights": ["红"]}, {"f_search": "科技"}])
+def test_a_stored_result_shows_the_same_page(app_env, monkeypatch, state):
+    """The first render of a pair whose finished result is stored (perfboard.pair_results, as the import
+    leaves it) shows exactly what a render that computes the pair shows."""
+    import streamlit as st
+
+    from perfboard import matching, pair_results
+    monkeypatch.setenv("PERFBOARD_WARM", "0")                 # no background warm-up: each render on its own
+    with Store(app_env) as s:
+        assert cmp.store_result(s, 2023, 2024, matching.DEFAULT_THRESHOLD)
+
+    def fresh():
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        cmp.clear_cache()
+
+    def refuse(*a, **k):
+        raise AssertionError("the pair was computed although its result is stored")
+    fresh()
+    with monkeypatch.context() as m:
+        m.setattr(cmp, "_prepared_pair", refuse)
+        stored = page_snapshot(open_compare(**state))
+    fresh()
+    with monkeypatch.context() as m:
+        m.setattr(pair_results, "find", lambda *a, **k: None)
+        computed = page_snapshot(open_compare(**state))
+    fresh()
+    assert stored["metrics"] and stored["tables"]
+    tables = stored.pop("tables"), computed.pop("tables")
+    assert len(tables[0]) == len(tables[1]) >= 3
+    for a, b in zip(*tables):
+        pd.testing.assert_frame_equal(a, b)
+    assert stored == computed

@@ -227,3 +227,15 @@ def test_compare_json_is_streamed_with_the_same_text(sample_db_path, monkeypatch
         assert out == json_terminal(whole) + "\n"
         assert json.loads(out) == json.loads(whole)
         assert ("--search" in args) == (json.loads(out)["items"] == [])
+
+
+def test_a_single_confirmation_with_the_stored_matching_loaded(sample_store, monkeypatch):
+    # decisions of one kind only (no rejection): a fresh process loading the stored matching (its projects
+    # without keys) once failed to merge the empty rejections on a key column that came out float
+    s = sample_store
+    cmp.clear_cache()
+    (pair,) = cmp.year_pair(s, 2023, 2024).candidates.to_dict("records")
+    matching.decide(s, pair, "confirmed")
+    loaded = from_store(s, 2023, 2024, monkeypatch)
+    same(loaded, in_memory(s, 2023, 2024, monkeypatch))
+    assert (loaded.items["match"] == "confirmed").sum() == 1 and loaded.candidates.empty
