@@ -189,6 +189,32 @@ def _count_pg(url: str) -> int:
         return con.execute("SELECT count(*) FROM projects").fetchone()[0]
 
 
+def part_bigimport(cfg: dict, scratch: Path) -> dict:
+    """The second workbook (10,000 projects of 2025) imported into the province: the page part's DuckDB copy and
+    its kept PostgreSQL database (--pg-db): on PostgreSQL the command's own first copy of the province included."""
+    import bench_cli
+    wb = bench_cli.import_workbook(cfg["import_projects"], 20, year=2025)
+    runs = []
+    targets = [("duckdb", str(scratch / "pages.duckdb"), None)]
+    if cfg["pg_db"]:
+        targets.append(("postgres", _pg_url(cfg["pg"], cfg["pg_db"]), cfg["pg_db"]))
+    for store, target, name in targets:
+        l0 = loadavg()
+        if name:
+            with PgCpu(name) as pc:
+                r = bench_cli.run_process(["import", str(wb), "--db", target], timeout=3600, wall_limit=3600, max_rss_mb=12_000)
+            r.update(pc.figures())
+        else:
+            r = bench_cli.run_process(["import", str(wb), "--db", target], timeout=3600, wall_limit=3600)
+        r.update({"store": store, "what": "10,000 projects of 2025 into the province (200,000 x 5)", "load_start": l0,
+                  "load_end": loadavg()})
+        runs.append(r)
+        print(f"import into the province, {store}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['peak_mb']:.0f} MB"
+              + (f", PostgreSQL {r['pg_db_cpu_s']} s CPU" if name else "") + f", rc {r['rc']} {r.get('error', '')}",
+              flush=True)
+    return {"runs": runs}
+
+
 # ---------------------------------------------------------------- part 2: page reruns
 def part_pages(cfg: dict, scratch: Path) -> dict:
     import bench_pages
@@ -437,6 +463,16 @@ def markdown(res: dict) -> str:
             lines.append(f"| {r['store']} | {r['what']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | {pg} | "
                          f"{r['load_start']} → {r['load_end']} | {r['rc']} |")
         lines.append("")
+    big = res.get("bigimport")
+    if big:
+        lines += ["**Import into the province** (CLI `import`, its own process)", "",
+                  "| store | what | wall s | CPU s (command) | peak MB | PostgreSQL CPU s (its backends / whole cluster) | load at start → end | rc |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in big["runs"]:
+            pg = f"{r['pg_db_cpu_s']} / {r['pg_cluster_cpu_s']}" if "pg_db_cpu_s" in r else "–"
+            lines.append(f"| {r['store']} | {r['what']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | {pg} | "
+                         f"{r['load_start']} → {r['load_end']} | {r['rc']} |")
+        lines.append("")
     pages = res.get("pages")
     if pages:
         ld = pages.get("pg_load", {})
@@ -524,7 +560,9 @@ def save_partial(cfg: dict, part: str, value) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--parts", default="import,pages,sessions")
+    ap.add_argument("--parts", default="import,pages,sessions",
+                    help="import, pages, sessions; bigimport (10,000 projects into the province: the page part's "
+                         "DuckDB copy and the PostgreSQL database of --pg-db)")
     ap.add_argument("--scratch", default=str(HERE / "out" / "stores"))
     ap.add_argument("--db", default=DEFAULT_DB, help="the bench database (read only: copied into --scratch)")
     ap.add_argument("--pg", default=None, help="PostgreSQL URL whose role may CREATE DATABASE (default PERFBOARD_TEST_PG)")
@@ -564,7 +602,8 @@ def main() -> None:
                    json=str(scratch / "stores-quick.json"))
     _STATE.update({"started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "config": cfg,
                    "command": " ".join([os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])})
-    for part, fn in (("import", part_import), ("pages", part_pages), ("sessions", part_sessions)):
+    for part, fn in (("import", part_import), ("pages", part_pages), ("bigimport", part_bigimport),
+                     ("sessions", part_sessions)):
         if part in cfg["parts"]:
             print(f"== {part} ({time.strftime('%H:%M:%S', time.gmtime())} UTC, load {loadavg()})", flush=True)
             save_partial(cfg, part, fn(cfg, scratch))

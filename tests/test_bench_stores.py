@@ -43,18 +43,22 @@ def test_a_loaded_bench_database_opens_as_a_store_with_the_same_rows(tiny_db, pg
         s.close()
 
 
-@pytest.mark.parametrize("store", ["duckdb", "postgres"])
-def test_the_rerun_after_a_save_sees_the_saved_text(store, tiny_db, tmp_path, request):
-    import bench_pages
+def test_the_rerun_after_a_save_by_the_page_process_on_a_duckdb_file(tiny_db, tmp_path):
     copy = tmp_path / "pages.duckdb"
     shutil.copyfile(tiny_db, copy)
-    if store == "postgres":
-        import bench_pg_readpath
-        target = request.getfixturevalue("pg_url")
-        bench_pg_readpath.load(copy, target)
-        name = target.rsplit("/", 1)[1]
-    else:
-        target, name = str(copy), None
+    _rerun_after_save("duckdb", str(copy), None, copy, tiny_db, tmp_path)
+
+
+def test_the_rerun_after_a_save_by_another_process_on_postgresql_syncs_it(tiny_db, tmp_path, pg_url):
+    import bench_pg_readpath
+    copy = tmp_path / "pages.duckdb"
+    shutil.copyfile(tiny_db, copy)
+    bench_pg_readpath.load(copy, pg_url)
+    _rerun_after_save("postgres", pg_url, pg_url.rsplit("/", 1)[1], copy, tiny_db, tmp_path)
+
+
+def _rerun_after_save(store: str, target: str, name: str | None, copy: Path, tiny_db: str, tmp_path: Path) -> None:
+    import bench_pages
     years, depts = bench_pages._choices(str(copy))
     spec = {"pages": ["overview"], "year": years[0], "base_year": years[1], "department": depts[0],
             "more_departments": [], "more_years": [], "timeout": 120, "source": tiny_db, "store": store,
