@@ -76,6 +76,7 @@ def load_avg() -> list[float]:
 class QueryStats:
     def __init__(self):
         self.lock = threading.Lock()
+        self.syncing = threading.local()            # inside PgStore.sync: the copy's statements are not page queries
         self.reset()
 
     def reset(self):
@@ -83,8 +84,13 @@ class QueryStats:
         self.cpu = 0.0                              # process CPU seconds while inside DuckDB (all its threads)
         self.count = 0
         self.slowest: dict[str, list] = {}        # label -> [seconds, calls]
+        # PostgreSQL store (issue 16): PgStore.sync calls (the version check, and the copy when data moved)
+        self.sync_seconds = self.sync_cpu = 0.0
+        self.sync_calls = 0
 
     def add(self, label: str | None, seconds: float, is_query: bool, cpu: float = 0.0):
+        if getattr(self.syncing, "on", False):
+            return
         with self.lock:
             self.seconds += seconds
             self.cpu += cpu
@@ -94,6 +100,19 @@ class QueryStats:
                 s = self.slowest.setdefault(label, [0.0, 0])
                 s[0] += seconds
                 s[1] += is_query
+
+    def add_sync(self, seconds: float, cpu: float) -> None:
+        with self.lock:
+            self.sync_seconds += seconds
+            self.sync_cpu += cpu
+            self.sync_calls += 1
+
+    def sync_figures(self) -> dict:
+        """The PgStore.sync figures of a step (nothing on a DuckDB file)."""
+        if not self.sync_calls:
+            return {}
+        return {"sync_seconds": round(self.sync_seconds, 4), "sync_cpu": round(self.sync_cpu, 4),
+                "sync_calls": self.sync_calls}
 
     def top(self, n: int = 6) -> list[dict]:
         items = sorted(self.slowest.items(), key=lambda kv: -kv[1][0])[:n]
@@ -228,16 +247,31 @@ class Sampler:
 
 
 def instrument(stats: QueryStats) -> None:
-    """Every Store opened from now on runs its SQL through a TimedConnection."""
+    """Every Store opened from now on runs its SQL through a TimedConnection. A PostgreSQL store (PgStore:
+    the pages read its in-memory DuckDB copy) is wrapped too, and its sync() (the version check on
+    PostgreSQL, and the copy of what changed) is timed apart: stats.sync_*, not counted as page queries."""
     from perfboard import db
-    original = db.Store.__init__
+    for cls in (db.Store, db.PgStore):
+        original = cls.__dict__["__init__"]
 
-    def init(self, *a, **k):
-        original(self, *a, **k)
-        if not isinstance(self.con, TimedConnection):
-            self.con = TimedConnection(self.con, stats)
+        def init(self, *a, _original=original, **k):
+            _original(self, *a, **k)
+            if not isinstance(self.con, TimedConnection):
+                self.con = TimedConnection(self.con, stats)
 
-    db.Store.__init__ = init
+        cls.__init__ = init
+    sync = db.PgStore.sync
+
+    def timed_sync(self):
+        t, c = time.perf_counter(), time.process_time()
+        stats.syncing.on = True
+        try:
+            return sync(self)
+        finally:
+            stats.syncing.on = False
+            stats.add_sync(time.perf_counter() - t, time.process_time() - c)
+
+    db.PgStore.sync = timed_sync
 
 
 def _frame_navigation() -> None:
@@ -395,13 +429,97 @@ def child(pages: list[str], db: str, year: int, base_year: int | None, departmen
         save()
 
 
+def page_steps(page: str, path: str, title: str, dept: str, *, db: str, year: int, base_year: int | None,
+               stats: "QueryStats", sink: dict, save, timeout: float, sampler: "Sampler | None" = None,
+               more_departments: list[str] = (), more_years: list[int] = (), extra=None) -> dict:
+    """One page in app.py's frame with AppTest, in this process: cold, filter (a department), year (one back),
+    rerun; each step's wall, CPU, DuckDB seconds, RSS, load and others. The result is put in sink[page] before
+    the first step (so a page stopped later keeps the steps it finished); `save()` is called after each step.
+    `extra(at, step, shown)`, when given, runs more steps after "rerun" (shown: the year and department the
+    page shows then); `step(name, action)` times one."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.state import K_DEPTS, K_YEAR
+    result = {"page": page, "db": db, "year": year, "department": dept, "steps": {},
+              "load_start": load_avg(), "pid": os.getpid()}
+    sink[page] = result
+    shown = {"year": year, "department": None}
+    b0, c0, t0 = machine.busy_seconds(), time.process_time(), time.perf_counter()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=WALL_FACTOR * timeout)     # the wall cap
+    at.session_state[K_YEAR] = year
+    if path != "pages/overview.py":
+        at.switch_page(path)
+
+    def step(name: str, action) -> None:
+        stats.reset()
+        if sampler:
+            sampler.reset()
+        b, c, t = machine.busy_seconds(), time.process_time(), time.perf_counter()
+        action()
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        others = machine.others_cores(b, machine.busy_seconds(), cpu, wall)
+        errors = [str(e.value)[:300] for e in at.exception]
+        titles = [t.value for t in at.title]
+        result["steps"][name] = {
+            "seconds": round(wall, 4), "cpu": round(cpu, 4), "query_seconds": round(stats.seconds, 4),
+            "query_cpu": round(stats.cpu, 4), "queries": stats.count,
+            "ratio": round(wall / stats.seconds, 2) if stats.seconds else None,
+            "rss_mb": round(_rss_mb(), 1), "errors": errors, "title": titles[0] if titles else None,
+            "slowest": stats.top(), "load": load_avg(), "others": others, **stats.sync_figures(),
+        }
+        if sampler:
+            result["steps"][name]["profile"] = sampler.report()
+        save()
+        if errors:
+            raise SystemExit(f"{page} {name}: {errors}")
+        if not (titles and titles[0].startswith(title)):
+            raise SystemExit(f"{page} {name}: landed on {titles[:1]}, not on {title}")
+
+    def repeated(name: str, action, values: list) -> None:
+        """The step with values[0]; when that took under CHEAP_S, again with each further value (another
+        cache miss each) and the median run kept: a few milliseconds of noise decide a cheap page's row."""
+        step(name, lambda: action(values[0]))
+        runs = [result["steps"][name]]
+        if runs[0]["seconds"] < CHEAP_S:
+            for i, v in enumerate(values[1:], 2):
+                step(f"{name}#{i}", lambda v=v: action(v))
+                runs.append(result["steps"].pop(f"{name}#{i}"))
+        if len(runs) > 1:
+            keep = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+            keep["repeats"] = [{"seconds": r["seconds"], "cpu": r["cpu"], "query_seconds": r["query_seconds"]}
+                               for r in runs]
+            result["steps"][name] = keep
+            save()
+
+    def pick_department(d):
+        shown["department"] = d
+        at.multiselect(key=K_DEPTS).set_value([d]).run()
+
+    def pick_year(y):
+        shown["year"] = y
+        at.selectbox(key=K_YEAR).set_value(y).run()
+
+    step("cold", lambda: at.run())
+    repeated("filter", pick_department, [dept, *more_departments])
+    if base_year is not None:
+        repeated("year", pick_year, [base_year, *more_years])
+    step("rerun", lambda: at.run())
+    if extra:
+        extra(at, step, dict(shown))
+    # the other processes' cores over the page's whole run: /proc/stat counts in 10 ms ticks, too coarse
+    # for a step of a few tens of milliseconds
+    result["others"] = machine.others_cores(b0, machine.busy_seconds(), time.process_time() - c0,
+                                            time.perf_counter() - t0)
+    result["peak_rss_mb"] = round(_rss_mb(), 1)
+    result["load_end"] = load_avg()
+    save()
+    return result
+
+
 def _page_process(page: str, path: str, db: str, year: int, base_year: int | None, department: str, out: str,
                   timeout: float, profile: bool, floor_department: str | None, stats: "QueryStats",
                   more_departments: list[str] = (), more_years: list[int] = ()) -> None:
     """Runs in the page's forked process: the page's steps, then the empty page's (the floor)."""
-    from streamlit.testing.v1 import AppTest
-
-    from ui.state import K_DEPTS, K_YEAR
     sampler = Sampler() if profile else None
     if sampler:
         sampler.start()
@@ -410,74 +528,11 @@ def _page_process(page: str, path: str, db: str, year: int, base_year: int | Non
     def save():
         Path(out).write_text(json.dumps(multi, ensure_ascii=False, indent=1), encoding="utf-8")
 
-    def one(page: str, path: str, title: str, dept: str) -> dict:
-        result = {"page": page, "db": db, "year": year, "department": dept, "steps": {},
-                  "load_start": load_avg(), "pid": os.getpid()}
-        multi["pages"][page] = result
-        b0, c0, t0 = machine.busy_seconds(), time.process_time(), time.perf_counter()
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=WALL_FACTOR * timeout)     # the wall cap
-        at.session_state[K_YEAR] = year
-        if path != "pages/overview.py":
-            at.switch_page(path)
-
-        def step(name: str, action) -> None:
-            stats.reset()
-            if sampler:
-                sampler.reset()
-            b, c, t = machine.busy_seconds(), time.process_time(), time.perf_counter()
-            action()
-            wall, cpu = time.perf_counter() - t, time.process_time() - c
-            others = machine.others_cores(b, machine.busy_seconds(), cpu, wall)
-            errors = [str(e.value)[:300] for e in at.exception]
-            titles = [t.value for t in at.title]
-            result["steps"][name] = {
-                "seconds": round(wall, 4), "cpu": round(cpu, 4), "query_seconds": round(stats.seconds, 4),
-                "query_cpu": round(stats.cpu, 4), "queries": stats.count,
-                "ratio": round(wall / stats.seconds, 2) if stats.seconds else None,
-                "rss_mb": round(_rss_mb(), 1), "errors": errors, "title": titles[0] if titles else None,
-                "slowest": stats.top(), "load": load_avg(), "others": others,
-            }
-            if sampler:
-                result["steps"][name]["profile"] = sampler.report()
-            save()
-            if errors:
-                raise SystemExit(f"{page} {name}: {errors}")
-            if not (titles and titles[0].startswith(title)):
-                raise SystemExit(f"{page} {name}: landed on {titles[:1]}, not on {title}")
-
-        def repeated(name: str, action, values: list) -> None:
-            """The step with values[0]; when that took under CHEAP_S, again with each further value (another
-            cache miss each) and the median run kept: a few milliseconds of noise decide a cheap page's row."""
-            step(name, lambda: action(values[0]))
-            runs = [result["steps"][name]]
-            if runs[0]["seconds"] < CHEAP_S:
-                for i, v in enumerate(values[1:], 2):
-                    step(f"{name}#{i}", lambda v=v: action(v))
-                    runs.append(result["steps"].pop(f"{name}#{i}"))
-            if len(runs) > 1:
-                keep = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-                keep["repeats"] = [{"seconds": r["seconds"], "cpu": r["cpu"], "query_seconds": r["query_seconds"]}
-                                   for r in runs]
-                result["steps"][name] = keep
-                save()
-
-        step("cold", lambda: at.run())
-        repeated("filter", lambda d: at.multiselect(key=K_DEPTS).set_value([d]).run(), [dept, *more_departments])
-        if base_year is not None:
-            repeated("year", lambda y: at.selectbox(key=K_YEAR).set_value(y).run(), [base_year, *more_years])
-        step("rerun", lambda: at.run())
-        # the other processes' cores over the page's whole run: /proc/stat counts in 10 ms ticks, too coarse
-        # for a step of a few tens of milliseconds
-        result["others"] = machine.others_cores(b0, machine.busy_seconds(), time.process_time() - c0,
-                                                time.perf_counter() - t0)
-        result["peak_rss_mb"] = round(_rss_mb(), 1)
-        result["load_end"] = load_avg()
-        save()
-        return result
-
-    one(page, path, TITLES.get(page, ""), department)
+    common = dict(db=db, year=year, base_year=base_year, stats=stats, sink=multi["pages"], save=save,
+                  timeout=timeout, sampler=sampler, more_departments=more_departments, more_years=more_years)
+    page_steps(page, path, TITLES.get(page, ""), department, **common)
     # the framework floor: the same runs on the empty page, in this process, after the page
-    floor = one("(empty page)", EMPTY_PAGE, EMPTY_TITLE, floor_department or department)
+    floor = page_steps("(empty page)", EMPTY_PAGE, EMPTY_TITLE, floor_department or department, **common)
     multi["floor"] = {k: v["seconds"] for k, v in floor["steps"].items()}
     multi["floor_cpu"] = {k: v["cpu"] for k, v in floor["steps"].items()}
     multi["pages"][page]["floor"], multi["pages"][page]["floor_cpu"] = multi["floor"], multi["floor_cpu"]

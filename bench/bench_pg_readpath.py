@@ -79,8 +79,12 @@ def load(duck_path: Path, url: str) -> dict:
     with psycopg.connect(url) as ddl:
         ddl.execute("DROP SCHEMA public CASCADE")
         ddl.execute("CREATE SCHEMA public")
+        ddl.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
         for num, name, sql in migrations():
             ddl.execute(pg_dialect(sql))
+            # recorded as applied, as PgStore._migrate does: a PgStore opening the loaded database must not run
+            # the migrations again (CREATE TABLE projects would fail)
+            ddl.execute("INSERT INTO schema_migrations VALUES (%s, %s, now())", [num, name])
     with pgdb.connect(url) as con:
         cur = con.cursor()
         rows = {}
@@ -90,11 +94,12 @@ def load(duck_path: Path, url: str) -> dict:
                 continue
             if t == "schema_migrations":
                 continue
-            arrow = src.execute(f'SELECT * FROM "{t}"').to_arrow_table()
-            if arrow.num_rows == 0:
+            if not src.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]:
                 continue
+            # streamed in batches: a province's indicators (11.5M rows) never sit whole in memory
+            batches = src.sql(f'SELECT * FROM "{t}"').to_arrow_reader(100_000)
             cur.execute(f'TRUNCATE "{t}"')
-            rows[t] = cur.adbc_ingest(t, arrow, mode="append")
+            rows[t] = cur.adbc_ingest(t, batches, mode="append")
         cur.execute("ANALYZE")
         con.commit()
         secs = round(time.perf_counter() - t0, 2)

@@ -401,7 +401,8 @@ def import_file(work: Path) -> Path:
 
 
 def scenario(cluster: Cluster, sessions: int, saves: int, rounds: int, do_import: bool,
-             cross_checks: bool, work: Path, names: list[str]) -> Result:
+             cross_checks: bool, work: Path, names: list[str], only: tuple | None = None) -> Result:
+    """`only`: the url paths the sessions visit (None: every page; 总览 is always one)."""
     from perfboard.db import Store
 
     result, lock = Result(), threading.Lock()
@@ -436,7 +437,8 @@ def scenario(cluster: Cluster, sessions: int, saves: int, rounds: int, do_import
             if "用户名" in run.widgets:
                 raise ProtocolError(f"{t.who}: login as {user} failed: {run.alerts}")
             t.run(OVERVIEW)                                   # the first page (before the import)
-            pages = [p for p in dict.fromkeys(v for v in t.s.pages if "/" not in v) if p in PAGE_PATHS]
+            pages = [p for p in dict.fromkeys(v for v in t.s.pages if "/" not in v)
+                     if p in PAGE_PATHS and (only is None or p in only or p == OVERVIEW)]
             with lock:
                 if not order_all:
                     order_all.extend(pages)
@@ -685,7 +687,8 @@ def cross_process_checks(cluster: Cluster, cookies, sessions: int, project: str,
 
 # ---------------------------------------------------------------- a whole run
 def run(store: str = "postgres", processes: int = 3, sessions: int = 10, saves: int = 60, rounds: int = 2,
-        pg: str | None = None, cross_checks: bool = True, work: Path | None = None) -> dict:
+        pg: str | None = None, cross_checks: bool = True, work: Path | None = None,
+        pages: tuple | None = None) -> dict:
     tmp = tempfile.TemporaryDirectory(prefix="perfboard-team-")
     work = Path(work or tmp.name)
     editors = 2 * processes + 2
@@ -705,12 +708,13 @@ def run(store: str = "postgres", processes: int = 3, sessions: int = 10, saves: 
         start_s = time.perf_counter() - t0
         result = scenario(cluster, sessions, saves, rounds, do_import=(store == "postgres"),
                           cross_checks=cross_checks and store == "postgres" and processes > 1, work=work,
-                          names=names)
+                          names=names, only=pages)
         usage = cluster.usage()
         cluster.stop()
         usage["sigterm_ignored"] = cluster.kill_needed              # a DuckDB file is held by its app process
         check_saves(target, result)
         out = {"store": store, "processes": processes, "sessions": sessions * processes, "saves": len(result.saves),
+               "page_set": "all" if pages is None else ",".join(p or "overview" for p in pages),
                "rounds": rounds, "errors": result.errors, "checks": result.checks,
                "pages": result.percentiles(), "wall_s": round(result.wall, 1), "start_s": round(start_s, 1),
                "import_s": round(result.import_window[1] - result.import_window[0], 1) if result.import_window else None,
@@ -736,9 +740,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="times each reading session visits every page")
     ap.add_argument("--pg", help="PostgreSQL URL whose role may CREATE DATABASE (default PERFBOARD_TEST_PG)")
     ap.add_argument("--no-cross-checks", action="store_true")
+    ap.add_argument("--pages", help="comma-separated url paths the sessions visit (overview = 总览, always "
+                                    "visited), e.g. execution,deviations,compare,history; default every page")
     ap.add_argument("--json", help="write the result here too")
     a = ap.parse_args()
-    out = run(a.store, a.processes, a.sessions, a.saves, a.rounds, a.pg, not a.no_cross_checks)
+    only = tuple("" if p == "overview" else p for p in a.pages.split(",")) if a.pages else None
+    out = run(a.store, a.processes, a.sessions, a.saves, a.rounds, a.pg, not a.no_cross_checks, pages=only)
     print(f"{out['store']}: {out['processes']} processes x {a.sessions} sessions, {out['saves']} saves, "
           f"import {out['import_s']} s; wall {out['wall_s']} s; load average {out['loadavg_start']} -> {out['loadavg_end']}")
     print(f"app CPU s {out['app_cpu_s']}, peak RSS MB {out['app_peak_rss_mb']}, postgres CPU s {out['postgres_cpu_s']}, "
