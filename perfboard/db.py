@@ -792,11 +792,27 @@ class PgStore(Store):
                 written = set(re.findall(r"(?:CREATE TABLE|ALTER TABLE|INSERT INTO)\s+(?:IF NOT EXISTS\s+)?(\w+)",
                                          sql, re.I))
                 self._bump(self._pg, written | {"schema_migrations"})
+            # Only what is missing: ALTER/CREATE INDEX/DROP TRIGGER lock the big tables (ACCESS EXCLUSIVE for
+            # the trigger and the column) even when nothing changes, and would queue behind another
+            # process's minutes-long first copy (COPY holds ACCESS SHARE), blocking every open after it.
             for t, key in INCREMENTAL.items():
-                self._pg.execute(_PG_TRACK.format(t=t, key=key))
+                if not self._tracked(t):
+                    self._pg.execute(_PG_TRACK.format(t=t, key=key))
             # the write path looks rows up by project and by scope; DuckDB scans, PostgreSQL needs indexes
-            self._pg.execute("CREATE INDEX IF NOT EXISTS indicators_project_id ON indicators (project_id);"
-                             "CREATE INDEX IF NOT EXISTS projects_scope ON projects (year, department)")
+            if not self._pg.execute("SELECT to_regclass('indicators_project_id') IS NOT NULL"
+                                    " AND to_regclass('projects_scope') IS NOT NULL").fetchone()[0]:
+                self._pg.execute("CREATE INDEX IF NOT EXISTS indicators_project_id ON indicators (project_id);"
+                                 "CREATE INDEX IF NOT EXISTS projects_scope ON projects (year, department)")
+
+    def _tracked(self, table: str) -> bool:
+        """The table has its rev column, both indexes and both triggers (what _PG_TRACK makes)."""
+        return bool(self._pg.execute(
+            "SELECT (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(%s)"
+            "        AND tgname IN ('perfboard_stamp', 'perfboard_gone')) = 2"
+            " AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s)"
+            "             AND attname = 'perfboard_rev' AND NOT attisdropped)"
+            " AND to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+            [table, table, f"{table}_perfboard_rev", f"{table}_perfboard_key"]).fetchone()[0])
 
     @staticmethod
     def _bump(conn, tables: set[str]) -> None:

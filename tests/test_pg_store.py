@@ -307,3 +307,28 @@ def test_a_write_statement_without_parameters_keeps_its_percent_sign(pg_sample_u
             cur.execute("UPDATE indicators SET deviation_note = '50%' WHERE position % 2 = 0")
             n = cur.execute("SELECT count(*) FROM indicators WHERE position % 2 = 0").fetchone()[0]
         assert n > 0 and s.scalar("SELECT count(*) FROM indicators WHERE deviation_note = '50%'") == n
+
+
+def test_opening_again_takes_no_lock_on_the_big_tables(pg_sample_url):
+    """A second open must not queue behind a long reader of the tables (another process's first copy holds
+    ACCESS SHARE on indicators for minutes at a province's scale): nothing is altered when it is in place."""
+    import threading
+
+    import psycopg
+    Store(pg_sample_url).close()                   # tracked once
+    holder = psycopg.connect(pg_sample_url)
+    opened = []
+    try:
+        holder.execute("LOCK TABLE indicators, projects, project_funds IN ACCESS SHARE MODE")
+        t = threading.Thread(target=lambda: opened.append(Store(pg_sample_url)), daemon=True)
+        t.start()
+        t.join(30)
+        waited = t.is_alive()
+    finally:
+        holder.rollback()
+        holder.close()
+    t.join(60)
+    for s in opened:
+        s.close()
+    assert not waited, "the open waited for the lock held by a reader"
+    assert len(opened) == 1
