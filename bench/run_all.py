@@ -397,6 +397,10 @@ def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Pa
         if "pages" in names:       # the pages open a copy no command has touched (commands may persist caches:
             import shutil          # year pairs, review findings), as the database stands after it was built
             ctx["pages_db"] = scratch / "pages.duckdb"
+            # a WAL an earlier run's pages left beside the old copy belongs to that file, not to this one:
+            # DuckDB refuses to open the new copy with it ("WAL checkpoint iteration does not match")
+            for stale in (ctx["pages_db"].with_name(ctx["pages_db"].name + ".wal"),):
+                stale.unlink(missing_ok=True)
             shutil.copyfile(ctx["copies"][0], ctx["pages_db"])
     ctx["setup_seconds"] = round(time.perf_counter() - t0, 1)
     rows, parts = [], {}
