@@ -450,29 +450,27 @@ def _f(v, spec=".2f") -> str:
     return "–" if v is None else format(v, spec)
 
 
+def _import_table(title: str, runs: list[dict]) -> list[str]:
+    """One import part as a markdown table (the command in its own process, PostgreSQL's CPU beside it)."""
+    lines = [f"**{title}** (CLI `import`, its own process)", "",
+             "| store | what | wall s | CPU s (command) | peak MB | PostgreSQL CPU s (its backends / whole cluster) | load at start → end | rc |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        pg = f"{r['pg_db_cpu_s']} / {r['pg_cluster_cpu_s']}" if "pg_db_cpu_s" in r else "–"
+        lines.append(f"| {r['store']} | {r['what']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | {pg} | "
+                     f"{r['load_start']} → {r['load_end']} | {r['rc']} |")
+    return lines + [""]
+
+
 def markdown(res: dict) -> str:
     from bench_pages import TITLES
     lines = [f"bench/bench_stores.py, {res.get('started')} – {res.get('ended')} UTC, {os.cpu_count()} cores", ""]
     imp = res.get("import")
     if imp:
-        lines += [f"**Import of {imp['projects']:,} projects** (CLI `import`, its own process)", "",
-                  "| store | what | wall s | CPU s (command) | peak MB | PostgreSQL CPU s (its backends / whole cluster) | load at start → end | rc |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for r in imp["runs"]:
-            pg = f"{r['pg_db_cpu_s']} / {r['pg_cluster_cpu_s']}" if "pg_db_cpu_s" in r else "–"
-            lines.append(f"| {r['store']} | {r['what']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | {pg} | "
-                         f"{r['load_start']} → {r['load_end']} | {r['rc']} |")
-        lines.append("")
+        lines += _import_table(f"Import of {imp['projects']:,} projects", imp["runs"])
     big = res.get("bigimport")
     if big:
-        lines += ["**Import into the province** (CLI `import`, its own process)", "",
-                  "| store | what | wall s | CPU s (command) | peak MB | PostgreSQL CPU s (its backends / whole cluster) | load at start → end | rc |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for r in big["runs"]:
-            pg = f"{r['pg_db_cpu_s']} / {r['pg_cluster_cpu_s']}" if "pg_db_cpu_s" in r else "–"
-            lines.append(f"| {r['store']} | {r['what']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | {pg} | "
-                         f"{r['load_start']} → {r['load_end']} | {r['rc']} |")
-        lines.append("")
+        lines += _import_table("Import into the province", big["runs"])
     pages = res.get("pages")
     if pages:
         ld = pages.get("pg_load", {})
