@@ -36,6 +36,18 @@ AWKWARD = ["=HYPERLINK(\"http://x\")", "+1+2", "-3", "@SUM(A1)", "逗号,引号\
            "控制\x9b[31m红", "行\u2028分隔", "\x1b[2J清屏", "  ", "１００%"]
 
 
+
+def _filter_args(f) -> list[str]:
+    """The command-line options that select what the Filters `f` select."""
+    args = []
+    for d in f.departments:
+        args += ["--department", d]
+    for fs in f.funding_sources:
+        args += ["--funding-source", fs]
+    for light in f.lights:
+        args += ["--light", light]
+    return args + (["--search", f.search] if f.search else [])
+
 def _num(v):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
@@ -158,13 +170,7 @@ def test_summary_json_command_prints_what_it_printed_before(generated, monkeypat
     monkeypatch.setattr(summary_mod, "projects", None)             # the whole-frame reader is not used
     for f, expected in cases:
         args = ["summary", "--db", str(target), "--json", *(["--year", str(f.year)] if f.year else [])]
-        for d in f.departments:
-            args += ["--department", d]
-        for fs in f.funding_sources:
-            args += ["--funding-source", fs]
-        for light in f.lights:
-            args += ["--light", light]
-        args += ["--search", f.search] if f.search else []
+        args += _filter_args(f)
         assert main(args) == 0
         out = capsys.readouterr().out
         if f.year is None:            # the command reads the latest year, as the page does
@@ -236,13 +242,7 @@ def test_export_command_streams_the_csv(generated, tmp_path, monkeypatch, what):
     for n, (f, expected) in enumerate(cases):
         out = tmp_path / f"{what}-{n}.csv"
         args = ["export", "--db", str(target), "--what", what, "--out", str(out), "--year", str(f.year)]
-        for d in f.departments:
-            args += ["--department", d]
-        for fs in f.funding_sources:
-            args += ["--funding-source", fs]
-        for light in f.lights:
-            args += ["--light", light]
-        args += ["--search", f.search] if f.search else []
+        args += _filter_args(f)
         assert main(args) == 0
         assert out.read_bytes() == expected, f
         assert not (tmp_path / f"{what}-{n}.csv.part").exists()
