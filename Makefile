@@ -24,8 +24,12 @@ venv-dev: $(BIN)/.installed-dev
 run: venv
 	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
 
+# Two workers, whole files to a worker (module fixtures are built once): the suite waits on browsers, app
+# processes and PostgreSQL more than it computes, so two workers halve the wall on 2 cores (TEST_JOBS=0: one process).
+TEST_JOBS ?= 2
+
 test: venv-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
 
 # Every command and page at 200,000 projects x 5 years (bench/README.md). The databases are built once by
 # bench-db (about 3 minutes, cached in bench/out or $$PERFBOARD_BENCH_CACHE); bench builds them if missing.
