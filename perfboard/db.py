@@ -651,6 +651,42 @@ def _pg_value(v: Any) -> Any:
     return v
 
 
+def _pg_csv_options():
+    """Arrow's CSV writer as PgCursor.register's COPY (FORMAT csv) reads it: every value quoted, NULL not
+    (PostgreSQL reads an unquoted empty field as NULL and "" as the empty string), no header."""
+    import pyarrow.csv as pacsv
+    return pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+
+
+def _pg_csv_columns(table):
+    """`table` with the values PgCursor.register's COPY writes (as _pg_value and the row path do): NaN as
+    NULL, NUL characters dropped from text, dictionary columns as their values, timestamps in microseconds;
+    None when a column has a type Arrow's CSV writer cannot write (lists, structs)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    cols = []
+    for col in table.columns:
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col, t = col.cast(t.value_type), t.value_type
+        if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+            return None
+        if pa.types.is_floating(t):
+            col = pc.if_else(pc.is_nan(col), pa.scalar(None, t), col)
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            col = pc.replace_substring(col, "\x00", "")
+        elif pa.types.is_timestamp(t) and t.unit == "ns":
+            col = pc.round_temporal(col, unit="microsecond").cast(pa.timestamp("us", t.tz))   # as PostgreSQL rounds
+        cols.append(col)
+    out = pa.table(cols, names=table.column_names)
+    try:                            # a type the writer lacks (durations…) fails here, not inside the COPY
+        pacsv.write_csv(out.slice(0, 1), pa.BufferOutputStream(), _pg_csv_options())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return out
+
+
 def _pg_params(params: Any) -> Any:
     if isinstance(params, dict):
         return {k: _pg_value(v) for k, v in params.items()}
@@ -714,9 +750,21 @@ class PgCursor:
             cols.append(f'"{f.name}" {_ARROW_PG.get(t, "VARCHAR")}')
         self._cur.execute(f'CREATE TEMP TABLE "{name}" ({", ".join(cols)}) ON COMMIT DROP')
         names = ", ".join(f'"{c}"' for c in table.column_names)
-        with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as cp:
-            for row in table.to_pylist():
-                cp.write_row([None if (isinstance(v, float) and v != v) else _pg_value(v) for v in row.values()])
+        csv = _pg_csv_columns(table) if self._cur.connection.info.encoding == "utf-8" else None
+        if csv is None:             # a type Arrow's CSV writer cannot write (nested): row by row
+            with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as cp:
+                for row in table.to_pylist():
+                    cp.write_row([None if (isinstance(v, float) and v != v) else _pg_value(v) for v in row.values()])
+            return
+        import pyarrow.csv as pacsv
+        # One COPY in CSV, written by Arrow batch by batch instead of a Python call per row
+        options = _pg_csv_options()
+        with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN (FORMAT csv)') as cp:
+            for batch in csv.to_batches(max_chunksize=65_536):
+                if batch.num_rows:
+                    sink = pa.BufferOutputStream()
+                    pacsv.write_csv(batch, sink, options)
+                    cp.write(sink.getvalue())
 
     def unregister(self, name: str) -> None:
         self._cur.execute(f'DROP TABLE IF EXISTS "{name}"')

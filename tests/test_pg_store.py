@@ -438,3 +438,57 @@ def test_the_app_asks_postgresql_for_news_once_per_rerun(pg_sample_url, monkeypa
         st.cache_resource.clear()
         st.cache_data.clear()
 
+
+# ---------------------------------------------------------------- PgCursor.register: one COPY in CSV
+def hard_table():
+    """Every kind of value a registered table brings to PostgreSQL's COPY."""
+    import pyarrow as pa
+    return pa.table({
+        "i": pa.array([1, 2**40, None, -(2**62), 0, 7], pa.int64()),
+        "i32": pa.array([1, None, -5, 2**31 - 1, 0, 3], pa.int32()),
+        "x": pa.array([1.5, float("nan"), None, 1 / 3, 1e300, -0.0], pa.float64()),
+        "s": pa.array(["plain", None, "", 'quote " and, comma', "第一行\n第二行\r\n中文", "nul\x00char"]),
+        "d": pa.array(["甲", "乙", None, "甲", "", "乙"]).dictionary_encode(),
+        "b": pa.array([True, False, None, True, False, True]),
+        "t": pa.array([datetime(2024, 3, 1, 12, 30, 45, 123456), None, datetime(1999, 12, 31),
+                       datetime(2024, 1, 1), None, datetime(2030, 6, 30, 23, 59, 59)], pa.timestamp("us")),
+        "tn": pa.array([1_700_000_000_123_456_789, None, 0, 1, 2, 3], pa.timestamp("ns")),
+        "lit": pa.array(["\\N", "\\.", "NULL", '""', "\\", "\t"]),
+    })
+
+
+def registered_rows(url, table) -> list[tuple]:
+    with Store(url) as s, s.transaction(bump_version=False) as cur:
+        cur.register("_hard", table)
+        return cur.execute("SELECT * FROM _hard ORDER BY i32 NULLS FIRST, i NULLS FIRST").fetchall()
+
+
+def test_a_registered_table_reaches_postgresql_as_the_row_by_row_copy_wrote_it(pg_url, monkeypatch):
+    from perfboard import db
+    table = hard_table()
+    made, real = [], db._pg_csv_columns
+    monkeypatch.setattr(db, "_pg_csv_columns", lambda t: made.append(real(t)) or made[-1])
+    bulk = registered_rows(pg_url, table)
+    assert len(made) == 1 and made[0] is not None                       # the CSV path ran, not the fallback
+    monkeypatch.setattr(db, "_pg_csv_columns", lambda t: None)        # the row-by-row COPY (the old path)
+    by_row = registered_rows(pg_url, table)
+    assert bulk == by_row
+    rows = {r[1]: r for r in bulk}                                      # by i32
+    plain, nan, empty, third, newline, nul = rows[1], rows[None], rows[-5], rows[2**31 - 1], rows[0], rows[3]
+    assert plain[:4] == (1, 1, 1.5, "plain") and plain[5] is True
+    assert plain[6] == datetime(2024, 3, 1, 12, 30, 45, 123456)
+    assert nan[2] is None and nan[3] is None and nan[0] == 2**40           # NaN and None: NULL
+    assert empty[3] == "" and empty[4] is None and empty[2] is None       # '' stays '', NULL stays NULL
+    assert third[2] == 1 / 3 and third[3] == 'quote " and, comma' and third[0] == -(2**62)
+    assert newline[3] == "第一行\n第二行\r\n中文" and newline[4] == "" and newline[2] == 1e300
+    assert nul[3] == "nulchar"                                          # PostgreSQL text holds no NUL
+    assert {r[1]: r[8] for r in bulk} == dict(zip(table["i32"].to_pylist(), table["lit"].to_pylist()))  # \N, "NULL"…
+    assert {r[1]: r[7] for r in bulk}[1] == datetime(2023, 11, 14, 22, 13, 20, 123457)   # ns: rounded as PostgreSQL does
+
+
+def test_a_column_the_csv_writer_cannot_write_takes_the_row_by_row_copy(pg_url):
+    import pyarrow as pa
+    table = pa.table({"k": [1, 2], "l": pa.array([["a", "b"], None], pa.list_(pa.string()))})
+    with Store(pg_url) as s, s.transaction(bump_version=False) as cur:
+        cur.register("_nested", table)
+        assert cur.execute("SELECT k, l FROM _nested ORDER BY k").fetchall() == [(1, "{a,b}"), (2, None)]
