@@ -281,6 +281,12 @@ class Store:
     def data_version(self) -> int:
         return int(self.scalar("SELECT version FROM data_version"))
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One page run's reads (ui.state.page_run wraps each script run in it). A DuckDB file: nothing to
+        do, every read sees the file's committed state. PgStore: see there."""
+        yield
+
     # writes --------------------------------------------------------------
     @contextmanager
     def transaction(self, bump_version: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -645,6 +651,42 @@ def _pg_value(v: Any) -> Any:
     return v
 
 
+def _pg_csv_options():
+    """Arrow's CSV writer as PgCursor.register's COPY (FORMAT csv) reads it: every value quoted, NULL not
+    (PostgreSQL reads an unquoted empty field as NULL and "" as the empty string), no header."""
+    import pyarrow.csv as pacsv
+    return pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+
+
+def _pg_csv_columns(table):
+    """`table` with the values PgCursor.register's COPY writes (as _pg_value and the row path do): NaN as
+    NULL, NUL characters dropped from text, dictionary columns as their values, timestamps in microseconds;
+    None when a column has a type Arrow's CSV writer cannot write (lists, structs)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    cols = []
+    for col in table.columns:
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col, t = col.cast(t.value_type), t.value_type
+        if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+            return None
+        if pa.types.is_floating(t):
+            col = pc.if_else(pc.is_nan(col), pa.scalar(None, t), col)
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            col = pc.replace_substring(col, "\x00", "")
+        elif pa.types.is_timestamp(t) and t.unit == "ns":
+            col = pc.round_temporal(col, unit="microsecond").cast(pa.timestamp("us", t.tz))   # as PostgreSQL rounds
+        cols.append(col)
+    out = pa.table(cols, names=table.column_names)
+    try:                            # a type the writer lacks (durations…) fails here, not inside the COPY
+        pacsv.write_csv(out.slice(0, 1), pa.BufferOutputStream(), _pg_csv_options())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return out
+
+
 def _pg_params(params: Any) -> Any:
     if isinstance(params, dict):
         return {k: _pg_value(v) for k, v in params.items()}
@@ -708,9 +750,21 @@ class PgCursor:
             cols.append(f'"{f.name}" {_ARROW_PG.get(t, "VARCHAR")}')
         self._cur.execute(f'CREATE TEMP TABLE "{name}" ({", ".join(cols)}) ON COMMIT DROP')
         names = ", ".join(f'"{c}"' for c in table.column_names)
-        with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as cp:
-            for row in table.to_pylist():
-                cp.write_row([None if (isinstance(v, float) and v != v) else _pg_value(v) for v in row.values()])
+        csv = _pg_csv_columns(table) if self._cur.connection.info.encoding == "utf-8" else None
+        if csv is None:             # a type Arrow's CSV writer cannot write (nested): row by row
+            with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as cp:
+                for row in table.to_pylist():
+                    cp.write_row([None if (isinstance(v, float) and v != v) else _pg_value(v) for v in row.values()])
+            return
+        import pyarrow.csv as pacsv
+        # One COPY in CSV, written by Arrow batch by batch instead of a Python call per row
+        options = _pg_csv_options()
+        with self._cur.copy(f'COPY "{name}" ({names}) FROM STDIN (FORMAT csv)') as cp:
+            for batch in csv.to_batches(max_chunksize=65_536):
+                if batch.num_rows:
+                    sink = pa.BufferOutputStream()
+                    pacsv.write_csv(batch, sink, options)
+                    cp.write(sink.getvalue())
 
     def unregister(self, name: str) -> None:
         self._cur.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -768,6 +822,7 @@ class PgStore(Store):
         self._pools: dict[str, list[duckdb.DuckDBPyConnection]] = {}     # see defined_df
         self._pool_lock = threading.Lock()
         self._versions: dict[str, int] = {}
+        self._local = threading.local()     # .reading: this thread is inside reading() (how deep)
         self._rev: int | None = None        # perfboard_rev the copy of the INCREMENTAL tables is at
         self.read_only = read_only
         if not read_only:
@@ -820,16 +875,20 @@ class PgStore(Store):
             conn.execute("INSERT INTO perfboard_table_versions VALUES (%s, 1) ON CONFLICT (name) DO UPDATE"
                          " SET version = perfboard_table_versions.version + 1", [t])
 
+    def _pg_versions(self) -> dict[str, int]:
+        """PostgreSQL's committed table versions: the round trip every check for news costs, on the one
+        connection all threads share (under _pg_lock)."""
+        with self._pg_lock:
+            return dict(self._pg.execute("SELECT name, version FROM perfboard_table_versions").fetchall())
+
     def sync(self) -> None:
         """Bring this process's DuckDB copy up to PostgreSQL's committed state (only the tables whose
         version moved); a no-op costing one small query when nothing changed."""
-        with self._pg_lock:
-            current = dict(self._pg.execute("SELECT name, version FROM perfboard_table_versions").fetchall())
+        current = self._pg_versions()
         if current == self._versions and self._rev is not None:
             return
         with self._sync_lock:
-            with self._pg_lock:
-                current = dict(self._pg.execute("SELECT name, version FROM perfboard_table_versions").fetchall())
+            current = self._pg_versions()
             stale = {t for t, v in current.items() if self._versions.get(t) != v}
             if not stale and self._rev is not None:
                 return
@@ -860,21 +919,44 @@ class PgStore(Store):
                                            check=ConnectionPool.check_connection, name="perfboard-writes")
         return self._writers
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One page run's reads: the copy is brought up to date once, here, and this thread's reads inside
+        skip the check for news (one round trip on the shared connection, 3-87 per page run otherwise,
+        queued behind every other session's). Another process's committed write is seen from the next
+        reading() on; this process's own writes at once (transaction() syncs after its commit). Other
+        threads (background work, the command line, a widget's callback, which runs before the script)
+        keep checking before every query. Not a snapshot of its own: another thread's sync may still move
+        the shared copy between two queries of the run, as without it (each query sees one sync's state)."""
+        self.sync()
+        self._local.reading = getattr(self._local, "reading", 0) + 1
+        try:
+            yield
+        finally:
+            self._local.reading -= 1
+
+    def _fresh(self) -> None:
+        """Before a read: sync, unless this thread is inside reading() (which synced at its start)."""
+        if not getattr(self._local, "reading", 0):
+            self.sync()
+
     def defined_df(self, definitions: str, sql: str, params: dict[str, Any] | None = None,
                    tables: dict[str, Any] | None = None, arrow: bool = False) -> pd.DataFrame:
-        self.sync()                     # pooled cursors skip cursor(): bring the copy up to date first
+        self._fresh()                   # pooled cursors skip cursor(): bring the copy up to date first
         return super().defined_df(definitions, sql, params, tables, arrow)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        self.sync()
+        self._fresh()
         return self.con.cursor()
 
     def sql_df(self, sql: str, params: Any = None) -> pd.DataFrame:
         return self.cursor().execute(sql, params or []).df()
 
     def data_version(self) -> int:
-        with self._pg_lock:
-            return int(self._pg.execute("SELECT version FROM data_version").fetchone()[0])
+        """From the copy (data_version is one of its tables, copied whenever a write bumped it), so the
+        version and the rows a cached read computes under it come from the same sync: read from
+        PostgreSQL while the copy is not yet synced, a newer version could key rows of the older state."""
+        return int(self.scalar("SELECT version FROM data_version"))
 
     @contextmanager
     def transaction(self, bump_version: bool = True) -> Iterator[PgCursor]:

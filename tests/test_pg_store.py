@@ -16,6 +16,7 @@ from perfboard.editing import EditConflict, load_state, save, undo
 from perfboard.filters import Filters
 from perfboard.importer import ImportRefused, commit, prepare
 from perfboard.sample import sample_files
+from tests.dashboard_helpers import frame  # noqa: F401  (fixture: run app.py around each page)
 
 ROOT = Path(__file__).resolve().parent.parent
 PW = "password-123"
@@ -332,3 +333,162 @@ def test_opening_again_takes_no_lock_on_the_big_tables(pg_sample_url):
         s.close()
     assert not waited, "the open waited for the lock held by a reader"
     assert len(opened) == 1
+
+
+# ---------------------------------------------------------------- one check for news per page run
+def count_checks(store, monkeypatch) -> list[str]:
+    """The names of the threads that asked PostgreSQL for its table versions, one entry per ask."""
+    import threading
+    asked, real = [], store._pg_versions
+
+    def counted():
+        asked.append(threading.current_thread().name)
+        return real()
+    monkeypatch.setattr(store, "_pg_versions", counted)
+    return asked
+
+
+def test_a_page_run_asks_postgresql_for_news_once_not_once_per_query(pg_sample_url, monkeypatch):
+    import threading
+
+    from perfboard.overview import overview
+    from perfboard.summary import filter_options
+    with Store(pg_sample_url) as s:
+        asked = count_checks(s, monkeypatch)
+
+        def queries():
+            filter_options(s)                                   # Store.df
+            overview(s, Filters(year=2024))                     # defined_df (scope.run), several
+            s.scalar("SELECT count(*) FROM projects")
+            s.sql_df("SELECT * FROM settings")
+            s.get_setting("bands")
+            return s.data_version()
+
+        with s.reading():
+            assert len(asked) == 1                              # the start of the run syncs
+            queries()
+            queries()
+            assert len(asked) == 1
+            other = threading.Thread(target=queries, name="not-in-the-run")     # another thread: checks per query
+            other.start()
+            other.join()
+            assert asked.count("not-in-the-run") >= 5
+        n = len(asked)
+        queries()                                               # after the run: every query checks again
+        assert len(asked) - n >= 5
+
+
+def test_a_page_run_sees_another_process_write_from_its_next_run_on(pg_sample_url):
+    """A run reads one state: another store's commit during the run is not mixed in; the next run shows it.
+    The run's own save is checked against PostgreSQL (a conflict, not an overwrite) and, made, is seen at once."""
+    a, b = Store(pg_sample_url), Store(pg_sample_url)
+    try:
+        pid = zs_id(a)
+        improvement = "SELECT improvement FROM projects WHERE id = ?"
+        with a.reading():
+            v, before = a.data_version(), a.scalar(improvement, [pid])
+            mine = load_state(a, pid)
+            theirs = load_state(b, pid)
+            save(b, theirs, {"improvement": "另一个存储"}, theirs.rows(), "李四")
+            assert a.data_version() == v
+            assert a.scalar(improvement, [pid]) == before
+            assert load_state(a, pid).project["improvement"] == before
+            with pytest.raises(EditConflict, match="李四"):     # the check runs on PostgreSQL, not on the copy
+                save(a, mine, {"improvement": "本进程"}, mine.rows(), "张三")
+        with a.reading():
+            assert a.data_version() == v + 1
+            assert a.scalar(improvement, [pid]) == "另一个存储"
+            mine = load_state(a, pid)
+            save(a, mine, {"improvement": "本进程"}, mine.rows(), "张三")
+            assert a.data_version() == v + 2                    # its own write: at once, in the same run
+            assert a.scalar(improvement, [pid]) == "本进程"
+        with b.reading():
+            assert b.scalar(improvement, [pid]) == "本进程"
+    finally:
+        a.close()
+        b.close()
+
+
+def test_the_app_asks_postgresql_for_news_once_per_rerun(pg_sample_url, monkeypatch, frame):
+    """app.py wraps each run in Store.reading: a rerun of 总览 (app.py around it, as a browser runs it: the
+    `frame` fixture) makes one version check on the script thread."""
+    import threading
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ui import state
+    monkeypatch.setenv("PERFBOARD_DB", pg_sample_url)
+    monkeypatch.setenv("PERFBOARD_WARM", "0")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        assert not at.exception
+        s = state._open_store(path=pg_sample_url)
+        asked = count_checks(s, monkeypatch)
+        main = threading.current_thread().name
+        for _ in range(3):
+            at.run()
+            assert not at.exception
+        script = [t for t in asked if t != main]
+        assert len(script) == 3, asked
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+
+# ---------------------------------------------------------------- PgCursor.register: one COPY in CSV
+def hard_table():
+    """Every kind of value a registered table brings to PostgreSQL's COPY."""
+    import pyarrow as pa
+    return pa.table({
+        "i": pa.array([1, 2**40, None, -(2**62), 0, 7], pa.int64()),
+        "i32": pa.array([1, None, -5, 2**31 - 1, 0, 3], pa.int32()),
+        "x": pa.array([1.5, float("nan"), None, 1 / 3, 1e300, -0.0], pa.float64()),
+        "s": pa.array(["plain", None, "", 'quote " and, comma', "第一行\n第二行\r\n中文", "nul\x00char"]),
+        "d": pa.array(["甲", "乙", None, "甲", "", "乙"]).dictionary_encode(),
+        "b": pa.array([True, False, None, True, False, True]),
+        "t": pa.array([datetime(2024, 3, 1, 12, 30, 45, 123456), None, datetime(1999, 12, 31),
+                       datetime(2024, 1, 1), None, datetime(2030, 6, 30, 23, 59, 59)], pa.timestamp("us")),
+        "tn": pa.array([1_700_000_000_123_456_789, None, 0, 1, 2, 3], pa.timestamp("ns")),
+        "lit": pa.array(["\\N", "\\.", "NULL", '""', "\\", "\t"]),
+    })
+
+
+def registered_rows(url, table) -> list[tuple]:
+    with Store(url) as s, s.transaction(bump_version=False) as cur:
+        cur.register("_hard", table)
+        return cur.execute("SELECT * FROM _hard ORDER BY i32 NULLS FIRST, i NULLS FIRST").fetchall()
+
+
+def test_a_registered_table_reaches_postgresql_as_the_row_by_row_copy_wrote_it(pg_url, monkeypatch):
+    from perfboard import db
+    table = hard_table()
+    made, real = [], db._pg_csv_columns
+    monkeypatch.setattr(db, "_pg_csv_columns", lambda t: made.append(real(t)) or made[-1])
+    bulk = registered_rows(pg_url, table)
+    assert len(made) == 1 and made[0] is not None                       # the CSV path ran, not the fallback
+    monkeypatch.setattr(db, "_pg_csv_columns", lambda t: None)        # the row-by-row COPY (the old path)
+    by_row = registered_rows(pg_url, table)
+    assert bulk == by_row
+    rows = {r[1]: r for r in bulk}                                      # by i32
+    plain, nan, empty, third, newline, nul = rows[1], rows[None], rows[-5], rows[2**31 - 1], rows[0], rows[3]
+    assert plain[:4] == (1, 1, 1.5, "plain") and plain[5] is True
+    assert plain[6] == datetime(2024, 3, 1, 12, 30, 45, 123456)
+    assert nan[2] is None and nan[3] is None and nan[0] == 2**40           # NaN and None: NULL
+    assert empty[3] == "" and empty[4] is None and empty[2] is None       # '' stays '', NULL stays NULL
+    assert third[2] == 1 / 3 and third[3] == 'quote " and, comma' and third[0] == -(2**62)
+    assert newline[3] == "第一行\n第二行\r\n中文" and newline[4] == "" and newline[2] == 1e300
+    assert nul[3] == "nulchar"                                          # PostgreSQL text holds no NUL
+    assert {r[1]: r[8] for r in bulk} == dict(zip(table["i32"].to_pylist(), table["lit"].to_pylist()))  # \N, "NULL"…
+    assert {r[1]: r[7] for r in bulk}[1] == datetime(2023, 11, 14, 22, 13, 20, 123457)   # ns: rounded as PostgreSQL does
+
+
+def test_a_column_the_csv_writer_cannot_write_takes_the_row_by_row_copy(pg_url):
+    import pyarrow as pa
+    table = pa.table({"k": [1, 2], "l": pa.array([["a", "b"], None], pa.list_(pa.string()))})
+    with Store(pg_url) as s, s.transaction(bump_version=False) as cur:
+        cur.register("_nested", table)
+        assert cur.execute("SELECT k, l FROM _nested ORDER BY k").fetchall() == [(1, "{a,b}"), (2, None)]

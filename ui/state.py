@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -76,6 +77,14 @@ def store() -> Store:
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
+
+
+@contextmanager
+def page_run():
+    """Wrap one script run (app.py): on PostgreSQL the process's copy is brought up to date once, at the
+    start, instead of asking PostgreSQL for news before every query of the run (Store.reading)."""
+    with store().reading():
+        yield
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
