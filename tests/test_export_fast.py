@@ -163,3 +163,42 @@ def test_every_catalogue_table_on_a_generated_database(monkeypatch, tmp_path):
         _catalogue_same(monkeypatch, store)
     finally:
         store.close()
+
+
+def _generated_store(tmp_path):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import build_db
+    from perfboard.db import Store
+    return Store(build_db.ensure(2000, 2, 20, 7, quiet=True, out=tmp_path)["path"])
+
+
+def _attention_and_names_same(store):
+    from perfboard import scope
+    from perfboard.deviations import STATUS_ZH, deviating_names
+    from perfboard.export.catalog import attention_table, build_table
+    from perfboard.overview import overview
+    f = Filters()
+    _, df, _ = build_table(store, f, "attention")
+    want = attention_table(overview(store, f, attention_limit=None)["attention"])
+    pd.testing.assert_frame_equal(df, want)
+    assert len(df) > 0
+    projects = store.sql_df("SELECT id FROM projects")["id"].tolist()
+    ind = scope.run(store, "deviating_names", f, tables={"project_ids": pd.DataFrame({"id": pd.Series(projects, dtype="int64")})})
+    labels = ind["level3"].fillna("（未命名指标）") + "（" + ind["status"].map(STATUS_ZH) + "）"
+    old = labels.groupby(ind["project_id"], sort=False).agg("；".join).to_dict()     # the former grouping
+    new = deviating_names(store, f, projects)
+    assert new == old and list(new) == list(old) and len(new) > 0
+
+
+def test_attention_export_and_deviating_names_on_the_sample(sample_store):
+    _attention_and_names_same(sample_store)
+
+
+def test_attention_export_and_deviating_names_on_a_generated_database(tmp_path):
+    store = _generated_store(tmp_path)
+    try:
+        _attention_and_names_same(store)
+    finally:
+        store.close()
