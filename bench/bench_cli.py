@@ -176,6 +176,45 @@ def plan(read_db: str, work_db: str, scratch: Path, workbook: Path) -> list[dict
     return cmds
 
 
+def previous_seconds(results_json: Path) -> dict[str, float]:
+    """what -> CPU seconds (the wall where none) of each command row of an earlier run_all results file
+    (rows named "cli `what` (...)"); {} when there is none."""
+    try:
+        rows = json.loads(Path(results_json).read_text(encoding="utf-8"))["rows"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    out = {}
+    for r in rows:
+        name = str(r.get("what", ""))
+        if r.get("kind") != "cli" or not name.startswith("cli `") or "`" not in name[5:]:
+            continue
+        secs = r.get("cpu") if r.get("cpu") is not None else r.get("wall")
+        if secs is not None:
+            out[name[5:name.index("`", 5)]] = float(secs)
+    return out
+
+
+def schedule(cmds: list[dict], writes: list[int], jobs: int, estimates: dict[str, float] | None = None
+             ) -> list[list[int]]:
+    """The units of work in the order the lanes take them: each read command alone, the writing commands
+    (on the work copy) one unit in their order. One lane: the plan's order. Several: longest first by
+    `estimates` (the writing chain by the sum of its commands), so that the short ones fill in at the end and
+    the lanes end together (a long command started last would run alone); a command with no estimate
+    counts as the longest known one, ties keep the plan's order. Without estimates: the writing chain first,
+    then the plan's order."""
+    reads = [[i] for i in range(len(cmds)) if i not in writes]
+    units = reads + ([writes] if writes else [])
+    if jobs == 1:
+        return units
+    if not estimates:
+        return ([writes] if writes else []) + reads
+    longest = max(estimates.values())
+
+    def secs(unit: list[int]) -> float:
+        return sum(estimates.get(cmds[i]["what"], longest) for i in unit)
+    return sorted(units, key=lambda u: -secs(u))        # sorted() is stable: ties keep the plan's order
+
+
 # ---------------------------------------------------------------- one command
 def run_inline(args: list[str], stdin: str | None = None) -> dict:
     """Run one command in this process; wall/CPU of the call, VmHWM of the process so far."""
@@ -372,12 +411,14 @@ def judge(row: dict) -> dict:
 
 def run(db: str, scratch: Path, workbook: Path, inprocess: bool = False, limit_factor: float = LIMIT_FACTOR,
         only: list[str] | None = None, quiet: bool = True, copies: tuple[Path, Path] | None = None,
-        max_rss_mb: float = MAX_RSS_MB, jobs: int = 1) -> dict:
+        max_rss_mb: float = MAX_RSS_MB, jobs: int = 1, estimates: dict[str, float] | None = None) -> dict:
     """Run every command on copies of `db` (see prepare); returns {"commands": [...], "read_db", "work_db"}.
     Each command is stopped at limit_factor x its goal in CPU seconds (at least 30 s), WALL_FACTOR x on the
     wall (at least 120 s), or above max_rss_mb.
     jobs > 1: that many commands at once, each lane on its own copy of the read database (DuckDB allows
-    one writer per file), the writing commands in their order in one lane; rows keep the plan's order."""
+    one writer per file), the writing commands in their order in one lane; rows keep the plan's order.
+    `estimates` (what -> seconds, e.g. an earlier run's CPU seconds: previous_seconds) orders the units
+    longest first when jobs > 1 (see schedule)."""
     read_db, work_db = copies or prepare(db, scratch)
     cmds = [c for c in plan(str(read_db), str(work_db), scratch, workbook)
             if not only or any(c["what"].startswith(o) for o in only)]
@@ -427,12 +468,8 @@ def run(db: str, scratch: Path, workbook: Path, inprocess: bool = False, limit_f
                       f"  others {r.get('others')}  {'held' if row['held'] else 'NOT held'}  {r.get('error', '')}",
                       flush=True)
 
-    # units of work: each read command alone; the writing commands (on the work copy) one unit, in order
     writes = [i for i, c in enumerate(cmds) if str(work_db) in c["args"]]
-    reads = [[i] for i in range(len(cmds)) if i not in writes]
-    # one lane: the plan's order; several: the long writing chain first, so the lanes end together
-    units = reads + ([writes] if writes else []) if jobs == 1 else ([writes] if writes else []) + reads
-    todo, lock = list(units), threading.Lock()
+    todo, lock = schedule(cmds, writes, jobs, estimates), threading.Lock()
 
     def lane(lane_db: str) -> None:
         while True:

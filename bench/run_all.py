@@ -145,7 +145,7 @@ def bench_cli(cfg: dict, ctx: dict) -> list[dict]:
     wb = bench_cli.import_workbook(cfg["import_projects"], 20, out=OUT)
     res = bench_cli.run(ctx["db"]["main"]["path"], ctx["scratch"], wb, inprocess=cfg["quick"],
                         limit_factor=cfg["limit_factor"], quiet=False, copies=ctx["copies"], only=cfg.get("cli_only"),
-                        jobs=cfg.get("jobs", 1))
+                        jobs=cfg.get("jobs", 1), estimates=bench_cli.previous_seconds(RESULTS / "latest.json"))
     ctx["cli"] = res
     return [cli_row(c, f"{ctx['projects']:,} projects") for c in res["commands"]]
 

@@ -224,3 +224,29 @@ def test_commands_side_by_side_each_lane_on_its_own_copy(tmp_path, tiny_db):
     assert {r["lane_db"] for r in rows if r["what"].startswith(("backup", "user", "restore", "import"))} == {res["work_db"]}
     assert all(r["others"] is None or r["others"] >= 0 for r in rows)
     assert res["after_import_db"] and Path(res["after_import_db"]).exists()
+
+
+def test_schedule_runs_longest_first_and_keeps_the_writing_chain_in_order():
+    import bench_cli
+    cmds = [{"what": w} for w in ["a", "b", "backup", "c", "restore", "d", "new"]]
+    writes = [2, 4]
+    est = {"a": 1.0, "b": 5.0, "backup": 2.0, "restore": 2.5, "c": 30.0, "d": 4.0}
+    # one lane: the plan's order, the writing chain last
+    assert bench_cli.schedule(cmds, writes, 1, est) == [[0], [1], [3], [5], [6], [2, 4]]
+    # two lanes: longest first; a command never measured ("new") counts as the longest known; the chain
+    # (2 + 2.5 s) as one unit, in order
+    assert bench_cli.schedule(cmds, writes, 2, est) == [[3], [6], [1], [2, 4], [5], [0]]
+    # no estimates: the chain first, then the plan's order
+    assert bench_cli.schedule(cmds, writes, 2, {}) == [[2, 4], [0], [1], [3], [5], [6]]
+
+
+def test_previous_seconds_reads_the_command_rows(tmp_path):
+    import json
+    import bench_cli
+    f = tmp_path / "latest.json"
+    f.write_text(json.dumps({"rows": [
+        {"what": "cli `summary --json` (200,000 projects)", "kind": "cli", "cpu": 4.0, "wall": 5.0},
+        {"what": "cli `restore` (200,000 projects)", "kind": "cli", "cpu": None, "wall": 20.0},
+        {"what": "page 总览", "kind": "page", "cpu": 1.0, "wall": 1.0}]}), encoding="utf-8")
+    assert bench_cli.previous_seconds(f) == {"summary --json": 4.0, "restore": 20.0}
+    assert bench_cli.previous_seconds(tmp_path / "missing.json") == {}

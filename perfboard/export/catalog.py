@@ -84,8 +84,8 @@ def attention_table(items: list[dict]) -> pd.DataFrame:
 
 
 def _attention(store, filters):
-    from ..overview import overview
-    return attention_table(overview(store, filters, attention_limit=None)["attention"]), None
+    from ..overview import attention          # the overview's 需关注 list alone (its other figures are not needed)
+    return attention_table(attention(store, filters, limit=None)), None
 
 
 def _scores(store, filters):

@@ -143,23 +143,25 @@ def form_projects(store: Store, filters: Filters = Filters(), project_ids: list[
     scored = _scores(store, filters, pdf["id"]) if fill == "computed" else None
     from ..sample import FICTIONAL_LABEL, fictional_years
     invented = set(fictional_years(store))
-    # each project's fund and indicator rows, split once (not a scan of every row per project)
+    # each project's fund and indicator rows, split once (not a scan of every row per project), as records:
+    # a DataFrame per project and its to_dict, or a .loc per project, cost more than the forms' cells
     funds_of = {int(k): g.to_dict("records") for k, g in funds.groupby("project_id", sort=False)} if len(funds) else {}
-    ind_of = {int(k): g for k, g in ind.sort_values(["project_id", "position"], kind="stable")
-              .groupby("project_id", sort=False)} if len(ind) else {}
-    no_rows = ind.iloc[0:0]
+    ind_of: dict[int, list[dict]] = {}
+    if len(ind):
+        for r in ind.sort_values(["project_id", "position"], kind="stable").to_dict("records"):
+            ind_of.setdefault(int(r["project_id"]), []).append(r)
+    extra_of = extra.to_dict("index")
     out = []
     for p in pdf.to_dict("records"):
         pid = int(p["id"])
-        x = extra.loc[pid] if pid in extra.index else {}
+        x = extra_of.get(pid, {})
         fund_map = {"total": (_f(p["initial_budget"]), _f(p["budget"]), _f(p["spent"]))}
         for f in funds_of.get(pid, ()):
             fund_map[f["kind"]] = (_f(f["initial_budget"]), _f(f["budget"]), _f(f["spent"]))
-        rows = ind_of.get(pid, no_rows)
         s = scored.get(pid) if scored else None
         score_by_id = s.indicators if s is not None else {}
         indicators = []
-        for r in rows.to_dict("records"):
+        for r in ind_of.get(pid, ()):
             if fill == "computed" and s is not None:
                 # unrounded, so the 分值 add up to the 总分 exactly; the cells show two decimals
                 weight, score = score_by_id.get(int(r["id"]), (_f(r["weight"]), None))
@@ -227,8 +229,22 @@ class _Sheet:
     def __init__(self, ws, widths: list[float]):
         self.ws, self.widths, self.ncols = ws, widths, len(widths)
         self.heights: dict[int, float] = {}
+        wb = ws.parent
+        self.known = _known_styles(wb)
+        self.names = getattr(wb, "_pb_form_style_names", None)
+        if self.names is None:
+            self.names = wb._pb_form_style_names = {}
+        self.merges: list[tuple[int, int, int, int]] = []     # the ranges merged so far, (r1, c1, r2, c2)
 
     def _style(self, bold: bool, align: str, fmt: str | None, fill: bool, border: bool = True) -> str:
+        names = self.names
+        key = (bold, align, fmt, fill, border)
+        name = names.get(key)
+        if name is None:            # the name of these options, registered once per workbook
+            name = names[key] = self._named_style(bold, align, fmt, fill, border)
+        return name
+
+    def _named_style(self, bold: bool, align: str, fmt: str | None, fill: bool, border: bool = True) -> str:
         from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
         kind = _FORMAT_KIND.get(fmt, fmt)
         name = f"pb_form_{int(bold)}{align}_{kind}_{int(fill)}{int(border)}"
@@ -250,7 +266,7 @@ class _Sheet:
         """cell.style = name, without openpyxl's lookup of the name in the list of named styles each time
         (2.5 million list builds for a department's 3,300 forms): the style array the assignment makes
         once per workbook is copied, which is exactly what the assignment stores."""
-        known = _known_styles(self.ws.parent)
+        known = self.known
         arr = known.get(name)
         if arr is None:
             cell.style = name
@@ -281,7 +297,12 @@ class _Sheet:
         cell = self.put(r1, c1, value, **kw)
         if (r1, c1) != (r2, c2):
             ws = self.ws
-            ws.merged_cells.add(CellRange(min_col=c1, min_row=r1, max_col=c2, max_row=r2))
+            # ws.merged_cells.add(range) without its check of every range so far (CellRange.issubset, ~3 million
+            # calls for a department's forms); the same check on plain tuples: a range inside one already
+            # merged is not added again
+            if not any(a <= r1 and b <= c1 and r2 <= c and c2 <= d for a, b, c, d in self.merges):
+                ws.merged_cells.ranges.add(CellRange(min_col=c1, min_row=r1, max_col=c2, max_row=r2))
+                self.merges.append((r1, c1, r2, c2))
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
                     if (r, c) != (r1, c1):

@@ -164,6 +164,31 @@ def cell_value(v, kind: str):
     return as_text(v)
 
 
+def cell_values(values: pd.Series, kind: str) -> list:
+    """[cell_value(v, kind) for v in values], column-wise where the dtype says what every value is: a
+    numeric column (not bool) of a numeric kind through one float array, a column of text (and missing
+    values) once per distinct text. Anything else cell by cell. tests/test_export_fast.py holds it to the
+    cell-by-cell list, types included."""
+    dtype = values.dtype
+    if (kind in NUMERIC_KINDS and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+            and not pd.api.types.is_complex_dtype(dtype)):
+        arr = values.to_numpy(dtype=float, na_value=np.nan)
+        out = arr.tolist()
+        if kind == "int":
+            out = [int(x) if x.is_integer() else x for x in out]      # NaN and inf are not integers
+        finite = np.isfinite(arr)
+        if not finite.all():
+            for i in np.flatnonzero(~finite).tolist():
+                out[i] = None
+        return out
+    if dtype == object or pd.api.types.is_string_dtype(dtype):
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            texts = [cell_value(u, kind) for u in uniques] + [None]     # code -1 (missing) picks the last one
+            return [texts[i] for i in codes.tolist()]
+    return [cell_value(v, kind) for v in values.tolist()]
+
+
 def _display_width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
@@ -219,10 +244,7 @@ def layout(df: pd.DataFrame, title: str, filters=None, spec: Spec | None = None,
     now = now or datetime.now()
     title = clean(title)
     subtitle = clean((f"{note}　　" if note else "") + f"筛选：{filters_text(filters)}　　导出时间：{now:%Y-%m-%d %H:%M}")
-    columns = []
-    for c in cols:
-        values = df[c.column].tolist()
-        columns.append([cell_value(v, c.kind) for v in values])
+    columns = [cell_values(df[c.column], c.kind) for c in cols]
     totals = totals_dict(totals)
     total_row = None
     if totals:
@@ -453,15 +475,169 @@ def _write_xlsxwriter(lay: Layout) -> bytes:
             else:
                 ws.write_number(r, i, v, fmt(kind, total))
 
-    r = FIRST_DATA_ROW
-    for values in lay.rows():
-        put(r, values)
-        r += 1
-    if lay.totals is not None:
-        put(r, lay.totals, total=True)
+    if _SheetRows.usable(ws, lay):
+        _SheetRows(ws, lay, fmt, (f_title, f_sub, f_header)).install()
+    else:
+        r = FIRST_DATA_ROW
+        for values in lay.rows():
+            put(r, values)
+            r += 1
+        if lay.totals is not None:
+            put(r, lay.totals, total=True)
     wb.set_properties({"title": lay.title, "author": "PerfBoard", "comments": lay.subtitle})
     wb.close()
     return buf.getvalue()
+
+
+class _SheetRows:
+    """The data and totals rows of _write_xlsxwriter's sheet as xlsxwriter writes them from its per-cell
+    calls (write_string / write_number / write_datetime / write_blank, then Worksheet._write_rows at close),
+    byte for byte, without the per-cell calls and the cell table (~10 µs a cell with the XML: most of a
+    200,000-row export's time and memory). One row-major pass does what the calls would do in their order:
+    each text gets its shared-string index (first use, then the count), each format its XF index at first
+    use (after the title, filter and header rows' formats, as the close would), and the rows' XML is built
+    in blocks of 16 rows (a block's `spans` covers its cells). At close the title, filter and header rows
+    are written by xlsxwriter itself, then this XML. Used only on the xlsxwriter version it was checked
+    against (requirements.txt) and the sheet options _write_xlsxwriter sets, else the plain calls;
+    tests/test_export_fast.py compares every part of the file with theirs."""
+    VERSION = "3.3.1"
+
+    @classmethod
+    def usable(cls, ws, lay: Layout) -> bool:
+        import xlsxwriter
+        return (xlsxwriter.__version__ == cls.VERSION and not ws.constant_memory and lay.n_rows > 0
+                and len(lay.cols) > 0 and not ws.row_info and not ws.comments and ws.excel_version == 2007
+                and ws.default_row_height == ws.original_row_height and not ws.date_1904
+                and sorted(ws.table) == [TITLE_ROW, FILTER_ROW, HEADER_ROW] and ws.dim_rowmax == HEADER_ROW
+                and ws.dim_colmin == 0 and ws.dim_colmax == len(lay.cols) - 1)
+
+    def __init__(self, ws, lay: Layout, fmt, head_formats):
+        from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+        self.ws, self.lay, self.fmt, self.head_formats = ws, lay, fmt, head_formats
+        self.letters = [xl_col_to_name(c) for c in range(len(lay.cols))]
+        self.utf16_len, self.utf16_truncate = _utf16_len, _utf16_truncate
+        self.xml: list[str] = []
+        self.first_span = (0, 0)
+
+    def install(self) -> None:
+        ws = self.ws
+        # the XF indices of the rows above the data, in the order the close writes their cells
+        for r in (TITLE_ROW, FILTER_ROW, HEADER_ROW):
+            for c in sorted(ws.table[r]):
+                f = ws.table[r][c].format
+                if f is not None:
+                    f._get_xf_index()
+        head = {r: dict(ws.table[r]) for r in (TITLE_ROW, FILTER_ROW, HEADER_ROW)}
+        # the first block of 16 rows holds the rows above the data too: its span covers their cells
+        self.first_span = (min(min(cells) for cells in head.values() if cells),
+                           max(max(cells) for cells in head.values() if cells))
+        last = self._build()
+        if last is not None:
+            ws._check_dimensions(last, 0)
+        rows = self
+
+        def write_rows() -> None:        # Worksheet._write_rows of this sheet
+            span = f"{rows.first_span[0] + 1}:{rows.first_span[1] + 1}"
+            for r, cells in head.items():
+                if cells:
+                    ws._write_row(r, span)
+                    for c in sorted(cells):
+                        ws._write_cell(r, c, cells[c])
+                    ws._xml_end_tag("row")
+            for part in rows.xml:
+                ws.fh.write(part)
+            rows.xml = []
+        ws._write_rows = write_rows
+
+    def _text(self, s: str, f) -> str:
+        ws = self.ws
+        if len(s) > ws.xls_strmax // 2 and self.utf16_len(s) > ws.xls_strmax:
+            s = self.utf16_truncate(s, ws.xls_strmax)
+        idx = ws.str_table._get_shared_string_index(s)
+        if f is None:
+            return f' t="s"><v>{idx}</v></c>'
+        xf = f.xf_index if f.xf_index is not None else f._get_xf_index()
+        return f' s="{xf}" t="s"><v>{idx}</v></c>'
+
+    def _build(self) -> int | None:
+        """Every data row and the totals row into self.xml; the last row with a cell (None: none)."""
+        lay, fmt, letters = self.lay, self.fmt, self.letters
+        kinds = [c.kind for c in lay.cols]
+        lights = [k == "light" for k in kinds]
+        convert = self.ws._convert_date_time
+        text = self._text
+        plain_text: dict[str, str] = {}           # a text with no format: its cell XML after the reference
+        last = None
+        block, block_no = [], FIRST_DATA_ROW // 16
+        lo, hi = self.first_span
+
+        def flush():
+            nonlocal block, lo, hi
+            if lo is None:
+                return
+            span = f' spans="{lo + 1}:{hi + 1}">'
+            if block_no == FIRST_DATA_ROW // 16:
+                self.first_span = (lo, hi)           # with the data rows' cells of that block
+            self.xml.append("".join(f'<row r="{n}"{span}{cells}</row>' for n, cells in block))
+            block, lo, hi = [], None, None
+
+        rows = list(lay.rows())
+        if lay.totals is not None:
+            rows.append(None)
+        for k, values in enumerate(rows):
+            r = FIRST_DATA_ROW + k
+            if r // 16 != block_no:
+                flush()
+                block_no = r // 16
+            total = values is None
+            if total:
+                values = lay.totals
+            n = str(r + 1)
+            out = []
+            first = None
+            for c, v in enumerate(values):
+                if v is None:
+                    if not total:
+                        continue
+                    f = fmt("text", True)
+                    xf = f.xf_index if f.xf_index is not None else f._get_xf_index()
+                    cell = f' s="{xf}"/>'
+                elif isinstance(v, str):
+                    light = v if lights[c] and v in LIGHT_COLOURS else None
+                    risky = bool(v) and v[0] in RISKY_PREFIXES
+                    if light or total or risky:
+                        cell = text(v, fmt("text", total, light, risky))
+                    elif (cell := plain_text.get(v)) is None:
+                        if len(plain_text) < 200_000:
+                            cell = text(v, None)
+                            # the index is fixed once given; the count goes up with every use
+                            plain_text[v] = cell
+                        else:
+                            cell = text(v, None)
+                    else:
+                        self.ws.str_table.count += 1
+                elif isinstance(v, datetime):
+                    f = fmt("date", total)
+                    xf = f.xf_index if f.xf_index is not None else f._get_xf_index()
+                    cell = f' s="{xf}"><v>{convert(v):.16G}</v></c>'
+                else:
+                    f = fmt(kinds[c], total)            # formats are made at first use, as put() makes them
+                    if f is None:
+                        cell = f"><v>{v:.16G}</v></c>"
+                    else:
+                        xf = f.xf_index if f.xf_index is not None else f._get_xf_index()
+                        cell = f' s="{xf}"><v>{v:.16G}</v></c>'
+                out.append(f'<c r="{letters[c]}{n}"{cell}')
+                if first is None:
+                    first = c
+                hi_c = c
+            if out:
+                block.append((n, "".join(out)))
+                lo = first if lo is None else min(lo, first)
+                hi = hi_c if hi is None else max(hi, hi_c)
+                last = r
+        flush()
+        return last
 
 
 def _set_properties(props, title: str) -> None:
