@@ -47,7 +47,8 @@ EXTRA_PAGES = {"history": "pages/history.py", "indicators_edit": "pages/indicato
                "reports": "pages/reports.py"}
 TITLES = {"overview": "总览", "execution": "预算执行", "deviations": "偏离分析", "compare": "同比分析",
           "history": "修改记录", "indicators_edit": "指标填报", "reports": "报表导出"}
-STEPS = ["cold", "filter", "year", "rerun", "uncomputed"]       # uncomputed: 自评复核 only (review_uncomputed)
+STEPS = ["cold", "filter", "year", "rerun"]
+EXTRA_STEPS = ["uncomputed"]     # 自评复核 only (review_uncomputed)
 WALL_FACTOR = 3.0        # a page is stopped at --timeout CPU seconds, or at this many times it on the wall
 CHEAP_S = 0.5            # a filter / year step under this is repeated twice more (other departments / years)
 # The framework floor (issue 19): an empty page inside app.py's frame (sidebar, filters, banner), its
@@ -690,13 +691,13 @@ def print_page(r: dict) -> None:
           f"imports {r.get('import_seconds')} s, "
           f"peak RSS {r.get('peak_rss_mb', '?')} MB, process {r.get('process_seconds')} s)", flush=True)
     print(f"  {'run':<8}{'page s':>9}{'CPU s':>9}{'query s':>9}{'ratio':>8}{'queries':>9}{'RSS MB':>9}")
-    for name in STEPS:
+    for name in STEPS + EXTRA_STEPS:
         s = r["steps"].get(name)
         if s:
             ratio = f"{s['ratio']:.1f}x" if s["ratio"] else "-"
             print(f"  {name:<8}{s['seconds']:>9.2f}{s['cpu']:>9.2f}{s['query_seconds']:>9.2f}{ratio:>8}"
                   f"{s['queries']:>9}{s['rss_mb']:>9.0f}")
-    for name in STEPS:
+    for name in STEPS + EXTRA_STEPS:
         prof = (r["steps"].get(name) or {}).get("profile")
         if prof and prof["samples"]:
             print(f"  {name}: hottest project functions (sampled s, cumulative): "

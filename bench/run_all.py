@@ -241,7 +241,7 @@ def page_rows(res: dict, label: str, goal_steps=("filter", "year")) -> list[dict
             rows.append(page_row(what, r, s, floor, floor_cpu))
         s = r.get("steps", {}).get("uncomputed")
         if s is not None:         # 自评复核: a year whose findings nobody computed (bench_pages.review_uncomputed)
-            rows.append(page_row(f"page {title} ({page}): rerun after a year change to a year never computed{label}",
+            rows.append(page_row(f"page {title} ({page}): the sidebar moved to a year nobody computed{label}",
                                  r, s, floor, floor_cpu, peak=s.get("rss_mb")))
     return rows
 
