@@ -268,7 +268,49 @@ def _columns(cur, table: str) -> list[str]:
         [table]).fetchall()]
 
 
-def build(path: Path, projects: int, years: int, depts: int, seed: int, quiet: bool = False) -> dict:
+def warm_after_import(store, quiet: bool = False) -> None:
+    """Leave the database as the app leaves one after an import: its warm-up (ui.state.warm_up ->
+    perfboard.review.warm) stores the 自评复核 findings of every year, so the page reads them whatever year it is
+    moved to. The same function, run here in the foreground (the app runs it in a background thread). The
+    page's computation of a year nobody computed is still measured: bench_pages' review step "uncomputed"."""
+    from perfboard import review
+    t = time.perf_counter()
+    years = review.warm(store)
+    if not quiet:
+        print(f"  自评复核 findings stored for {years} in {time.perf_counter() - t:.1f} s", flush=True)
+
+
+def needs_warm(path: Path) -> bool:
+    """Whether some year of the database at `path` has no current stored 自评复核 findings (read-only look)."""
+    from perfboard import review
+    from perfboard.db import Store
+    with Store(path, read_only=True) as store:
+        years = [int(r[0]) for r in store.cursor().execute("SELECT DISTINCT year FROM projects").fetchall()]
+        return any(review.stored_year(store, y, remember=False) is None for y in years)
+
+
+def warm_file(path: Path, quiet: bool = False) -> float:
+    """warm_after_import on a copy of the file at `path` that then replaces it (a reader of the old file keeps
+    it: the file itself is never opened for writing). Seconds taken; 0 when every year was current."""
+    import shutil
+
+    from perfboard.db import Store
+    if not needs_warm(path):
+        return 0.0
+    t = time.perf_counter()
+    tmp = path.with_name(path.name + f".warming-{os.getpid()}")
+    shutil.copyfile(path, tmp)
+    tmp.chmod(0o644)
+    with Store(tmp) as store:
+        warm_after_import(store, quiet)
+        store.cursor().execute("CHECKPOINT")
+    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    tmp.replace(path)
+    return time.perf_counter() - t
+
+
+def build(path: Path, projects: int, years: int, depts: int, seed: int, quiet: bool = False,
+          warm: bool = True) -> dict:
     from perfboard.db import Store
     part = path.with_name(path.name + f".part-{os.getpid()}")
     for p in (part, Path(str(part) + ".wal")):
@@ -315,6 +357,8 @@ def build(path: Path, projects: int, years: int, depts: int, seed: int, quiet: b
                       flush=True)
             del df, ind
         store.set_setting("sample_offered", True)       # never load the shipped sample on top
+        if warm:
+            warm_after_import(store, quiet)
         store.cursor().execute("CHECKPOINT")
     finally:
         store.close()
@@ -325,13 +369,15 @@ def build(path: Path, projects: int, years: int, depts: int, seed: int, quiet: b
 
 
 def ensure(projects: int = 200_000, years: int = 5, depts: int = 60, seed: int = 7, force: bool = False,
-           quiet: bool = False, out: Path | None = None) -> dict:
-    """The cached database for these parameters (in `out`, default bench/out), built when missing."""
+           quiet: bool = False, out: Path | None = None, warm: bool = True) -> dict:
+    """The cached database for these parameters (in `out`, default bench/out), built when missing; with `warm`
+    (warm_after_import) its 自评复核 findings stored, a cached file's too when some year lacks them."""
     path = db_path(projects, years, depts, seed, out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not force:
-        return {"path": str(path), "seconds": 0.0, "bytes": path.stat().st_size, "cached": True}
-    info = build(path, projects, years, depts, seed, quiet)
+        secs = warm_file(path, quiet) if warm else 0.0
+        return {"path": str(path), "seconds": secs, "bytes": path.stat().st_size, "cached": True}
+    info = build(path, projects, years, depts, seed, quiet, warm)
     return {**info, "cached": False}
 
 
@@ -342,8 +388,11 @@ def main() -> None:
     ap.add_argument("--departments", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--force", action="store_true", help="rebuild even if the cached file exists")
+    ap.add_argument("--no-warm", action="store_true",
+                    help="leave the 自评复核 findings uncomputed (by default stored for every year, as the app's "
+                         "warm-up after an import does)")
     a = ap.parse_args()
-    info = ensure(a.projects, a.years, a.departments, a.seed, a.force)
+    info = ensure(a.projects, a.years, a.departments, a.seed, a.force, warm=not a.no_warm)
     if info["cached"]:
         print(f"{info['path']}: cached, {info['bytes'] / 1e6:,.0f} MB")
     else:

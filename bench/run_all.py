@@ -79,15 +79,18 @@ def row(what: str, wall=None, cpu=None, peak=None, goal: str = "-", held=None, l
 
 
 # ---------------------------------------------------------------- the databases
-def cached_db(n: int, y: int, d: int, cache: Path, build: bool = True, quiet: bool = True) -> dict | None:
+def cached_db(n: int, y: int, d: int, cache: Path, build: bool = True, quiet: bool = True,
+              warm: bool = True) -> dict | None:
     """The database of n projects x y years in `cache`: the file for the current schema if there, else one
     of an older schema with the same parameters migrated once into a new file beside it (what an upgrade
     does to a user's file; the old file is only read), else built by build_db (when `build`).
     Returns {"path", "seconds", "how": cached | migrated from mN | built} or None."""
     import build_db
     path = build_db.db_path(n, y, d, 7, out=cache)
-    if path.exists():
-        return {"path": str(path), "seconds": 0.0, "bytes": path.stat().st_size, "how": "cached"}
+    if path.exists():      # as the app leaves a database after an import: every year's 自评复核 findings stored
+        secs = build_db.warm_file(path, quiet) if warm else 0.0
+        return {"path": str(path), "seconds": round(secs, 1), "bytes": path.stat().st_size,
+                "how": "cached" + (", 自评复核 findings stored" if secs else "")}
     stem = path.name.rsplit("-m", 1)[0]
     older = sorted(cache.glob(f"{stem}-m*.duckdb"), key=lambda p: int(p.stem.rsplit("-m", 1)[1]))
     if older:
@@ -98,7 +101,9 @@ def cached_db(n: int, y: int, d: int, cache: Path, build: bool = True, quiet: bo
         tmp = path.with_name(path.name + ".migrating")
         shutil.copyfile(older[-1], tmp)
         tmp.chmod(0o644)
-        Store(tmp).close()                      # opening migrates (and fills derived columns)
+        with Store(tmp) as store:               # opening migrates (and fills derived columns)
+            if warm:
+                build_db.warm_after_import(store, quiet)    # the stored findings of a migrated file are stale
         tmp.replace(path)
         secs = time.perf_counter() - t
         if not quiet:
@@ -107,7 +112,7 @@ def cached_db(n: int, y: int, d: int, cache: Path, build: bool = True, quiet: bo
                 "how": f"migrated from {older[-1].name}"}
     if not build:
         return None
-    info = build_db.ensure(n, y, d, 7, quiet=quiet, out=cache)
+    info = build_db.ensure(n, y, d, 7, quiet=quiet, out=cache, warm=warm)
     return {"path": info["path"], "seconds": round(info.get("seconds", 0.0), 1), "bytes": info["bytes"],
             "how": "cached" if info["cached"] else "built"}
 
@@ -117,7 +122,8 @@ def databases(cfg: dict, cache: Path, build_big: bool = False) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     out = {"main": cached_db(*cfg["db"], cache, quiet=False)}
     if cfg.get("big"):
-        big = cached_db(*cfg["big"], cache, build=build_big, quiet=False)
+        # not warmed: the 1M rows (BIG_COMMANDS) read no 自评复核 findings
+        big = cached_db(*cfg["big"], cache, build=build_big, quiet=False, warm=False)
         if big:
             out["big"] = big
     return out
@@ -190,11 +196,12 @@ def floor_of(res: dict) -> tuple[float, float]:
     return statistics.median(f[k] for k in keys), statistics.median(fc[k] for k in keys)
 
 
-def page_row(what: str, r: dict, s: dict, floor: float, floor_cpu: float, kind: str = "page") -> dict:
+def page_row(what: str, r: dict, s: dict, floor: float, floor_cpu: float, kind: str = "page",
+             peak: float | None = None) -> dict:
     """One rerun judged: wall <= floor + 2x DuckDB wall; CPU <= floor CPU + 2x DuckDB CPU (the process's CPU
     while inside DuckDB, all its threads); peak < 1.5 GB. Held: memory, and the wall rule, or the CPU rule
     when other processes kept machine.BUSY_CORES cores busy during the run."""
-    peak = r.get("peak_rss_mb") or r.get("polled_peak_rss_mb")
+    peak = peak or r.get("peak_rss_mb") or r.get("polled_peak_rss_mb")
     q_cpu = s.get("query_cpu", s["query_seconds"])
     limit, limit_cpu = floor + PAGE_RATIO * s["query_seconds"], floor_cpu + PAGE_RATIO * q_cpu
     wall_ok, cpu_ok = s["seconds"] <= limit, s["cpu"] <= limit_cpu
@@ -232,6 +239,10 @@ def page_rows(res: dict, label: str, goal_steps=("filter", "year")) -> list[dict
                                 note=(r.get("error") or res.get("error") or "not run").strip()[-200:]))
                 continue
             rows.append(page_row(what, r, s, floor, floor_cpu))
+        s = r.get("steps", {}).get("uncomputed")
+        if s is not None:         # 自评复核: a year whose findings nobody computed (bench_pages.review_uncomputed)
+            rows.append(page_row(f"page {title} ({page}): the sidebar moved to a year nobody computed{label}",
+                                 r, s, floor, floor_cpu, peak=s.get("rss_mb")))
     return rows
 
 

@@ -33,24 +33,27 @@ severities = c2.multiselect("等级", list(review.SEVERITIES), key=K_SEVERITY, p
 statuses = c3.multiselect("复核状态", list(review.STATUSES), key=K_STATUS, placeholder="全部状态",
                           format_func=review.STATUS_ZH.get)
 with st.spinner("正在按复核规则检查（全省数据首次约需十余秒，之后直到数据或设置改变前不再重算）…"):
-    found = review.findings(store, f, rules, severities, statuses)
+    # the year's findings are stored once per data version and settings; each rerun reads in SQL only the
+    # counts and the rows shown (perfboard.review.PageView)
+    view = review.page_view(store, f, rules, severities, statuses)
 
+by_sev = view.by_severity()
 m = st.columns(5)
 for i, sev in enumerate(review.SEVERITIES):
-    m[i].metric(review.SEVERITY_ZH[sev], f"{int((found['severity'] == sev).sum()):,}")
-m[3].metric("待核实", f"{int((found['status'] == 'open').sum()):,}")
-m[4].metric("涉及单位", f"{found[['year', 'department']].drop_duplicates().shape[0]:,}")
+    m[i].metric(review.SEVERITY_ZH[sev], f"{by_sev[sev]:,}")
+m[3].metric("待核实", f"{view.open():,}")
+m[4].metric("涉及单位", f"{view.unit_count():,}")
 fictional = state.load(fictional_years)
-st.download_button("导出复核底稿（Excel）", data=download(lambda _user: workpaper_xlsx(found, f.describe(), fictional=fictional)),
+st.download_button("导出复核底稿（Excel）",
+                   data=download(lambda _user: workpaper_xlsx(view.all(), f.describe(), fictional=fictional)),
                    file_name=file_name("自评复核底稿", f, "xlsx"), mime=XLSX_MIME, key="rv_workpaper",
-                   icon=":material/download:", on_click="ignore", disabled=not len(found))
-if not len(found):
+                   icon=":material/download:", on_click="ignore", disabled=not view.total())
+if not view.total():
     st.success("当前筛选条件下未发现问题。", icon=":material/check_circle:")
     st.stop()
 
 st.markdown("**各单位发现**（待核实的 P0、P1 多的单位在前）")
-units = review.unit_counts(found).rename(columns={"year": "年度", "department": "主管部门", "open": "待核实",
-                                                  "total": "合计"})
+units = view.units().rename(columns={"year": "年度", "department": "主管部门", "open": "待核实", "total": "合计"})
 render.table(units.head(200), key="rv_units")
 with st.expander("复核记录（最近 200 条）"):
     log = review.decision_log(store, f)
@@ -64,23 +67,25 @@ with st.expander("复核记录（最近 200 条）"):
         st.caption("还没有复核记录。")
 
 
-found = found.assign(title=found["code"].map(lambda c: review.RULES[c].title),
-                     status_zh=found["status"].map(review.STATUS_ZH))
+def _titled(rows):
+    return rows.assign(title=rows["code"].map(lambda c: review.RULES[c].title),
+                       status_zh=rows["status"].map(review.STATUS_ZH))
+
+
 for sev in review.SEVERITIES:
-    part = found[found["severity"] == sev].sort_values(["dimension", "code"], kind="stable")
-    if not len(part):
+    if not by_sev[sev]:
         continue
-    dims = "、".join(f"{d} {n:,}" for d, n in part["dimension"].value_counts(sort=False).items())
-    st.subheader(f"{review.SEVERITY_ZH[sev]}（{len(part):,} 条：{dims}）")
-    limit, offset = page_slice(len(part), f"rv_page_{sev}")
-    shown = part.iloc[offset:offset + limit]
+    dims = "、".join(f"{d} {n:,}" for d, n in view.dimensions(sev))
+    st.subheader(f"{review.SEVERITY_ZH[sev]}（{by_sev[sev]:,} 条：{dims}）")
+    limit, offset = page_slice(by_sev[sev], f"rv_page_{sev}")
+    shown = _titled(view.rows(sev, offset, limit))
     event = st.dataframe(shown[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS), hide_index=True,
                          width="stretch", placeholder="—", on_select="rerun", selection_mode="single-row",
                          key=f"rv_table_{sev}")
     if event.selection.rows:
         st.session_state[K_PICK] = shown.iloc[event.selection.rows[0]]["key"]
 
-picked = found[found["key"] == st.session_state.get(K_PICK)]
+picked = view.picked(st.session_state.get(K_PICK))
 if not len(picked):
     st.info("在上面的表格中点选一条发现，查看事实及判定、核验依据，并标记复核结论。", icon=":material/touch_app:")
     st.stop()

@@ -841,10 +841,49 @@ def year_findings(store: Store, year: int, cfg: dict | None = None) -> pd.DataFr
         md5 = review_store.settings_md5(skey)
         f = review_store.load(store, year, version, md5)
         if f is None:
-            f = run_rules(store, Filters(year=int(year)), cfg)
-            review_store.save(store, year, version, md5, f)
+            with _COMPUTE_LOCK:         # one year's computation at a time in this process (the warm-up's too)
+                f = review_store.load(store, year, version, md5)
+                if f is None:
+                    f = run_rules(store, Filters(year=int(year)), cfg)
+                    review_store.save(store, year, version, md5, f)
         return f
     return _memo(store, (version, "year", int(year), skey), compute)
+
+
+# One year's run_rules at a time in a process (~1 GB at a province's scale): the warm-up's years one after the
+# other, and a page or command computing a year waits for the year being computed instead of running beside it.
+_COMPUTE_LOCK = threading.Lock()
+
+
+def stored_year(store: Store, year: int, cfg: dict | None = None, remember: bool = True) -> str | None:
+    """Make sure the findings of `year` are stored and current (perfboard.review_store) for the current data
+    version and settings, computing and storing them when they are not (one year at a time per process,
+    _COMPUTE_LOCK), without keeping them in this process. Returns the settings md5 they are stored under; None
+    when they cannot be stored (a read-only store, or the data changed while they were computed): then, with
+    `remember`, the computed findings are kept in this process's cache for year_findings instead."""
+    from . import review_store
+    cfg = cfg or review_settings(store)
+    skey = _settings_key(store, cfg)
+    md5 = review_store.settings_md5(skey)
+    if review_store.current(store, year, store.data_version(), md5):
+        return md5
+    if getattr(store, "read_only", False):
+        return None
+    with _COMPUTE_LOCK:
+        version = store.data_version()
+        if review_store.current(store, year, version, md5):    # computed meanwhile (the warm-up, another process)
+            return md5
+        f = run_rules(store, Filters(year=int(year)), cfg)
+        if review_store.save(store, year, version, md5, f):
+            return md5
+    if remember:
+        with _CACHE_LOCK:
+            entry = {k: v for k, v in _CACHE.get(store, {}).items() if k[0] == version}
+            while len(entry) >= YEARS_KEPT:
+                entry.pop(next(iter(entry)))
+            entry[(version, "year", int(year), skey)] = f
+            _CACHE[store] = entry
+    return None
 
 
 def narrow_findings(store: Store, f: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -898,15 +937,22 @@ def count_findings(store: Store, filters: Filters) -> pd.DataFrame:
     return narrow_findings(store, f[list(COUNT_COLUMNS)], filters)
 
 
-def warm(store: Store) -> None:
-    """Compute the newest year's findings ahead of the first visit to 自评复核 (after opening and importing:
-    ui.state.warm_up); a failure here is the page's to report, not the warm-up's."""
+def warm(store: Store) -> list[int]:
+    """Store the findings of every year whose stored findings are missing or stale (stored_year), the newest
+    year first, one year at a time, none kept in this process: after opening and importing (ui.state.warm_up,
+    in the background) and for the bench database (bench/build_db.py), so that the page, whatever year it is
+    moved to, only reads them. Returns the years stored and current at the end; a failure here is the page's to
+    report, not the warm-up's."""
+    done = []
     try:
-        year = store.scalar("SELECT max(year) FROM projects")
-        if year is not None:
-            year_findings(store, int(year))
+        years = [int(r[0]) for r in store.cursor().execute(
+            "SELECT DISTINCT year FROM projects WHERE year IS NOT NULL ORDER BY year DESC").fetchall()]
+        for year in years:
+            if stored_year(store, year, remember=False) is not None:
+                done.append(year)
     except Exception:         # noqa: BLE001 - a background warm-up must not die loudly; the page recomputes
         pass
+    return done
 
 
 def decisions(store: Store) -> pd.DataFrame:
@@ -940,25 +986,106 @@ def findings(store: Store, filters: Filters = Filters(), codes=(), severities=()
     return out[FINDING_COLUMNS].reset_index(drop=True)
 
 
+class PageView:
+    """What 自评复核 shows of the findings under the filters and its choices (rules, severities, statuses): the
+    counts (`groups`: year, department, severity, dimension, status, n), one severity's rows a page at a time,
+    the finding picked, and every row only for the workpaper. From the year's stored findings in SQL
+    (review_store.counts / rows: only the counts and the rows shown leave DuckDB), or, when they cannot be
+    stored (no year chosen, a read-only store), from findings() in pandas: the same figures and rows either way
+    (tests/test_review_view.py)."""
+
+    def __init__(self, store: Store, filters: Filters, codes=(), severities=(), statuses=(),
+                 frame: pd.DataFrame | None = None):
+        self.store, self.filters = store, filters
+        self.choices = (tuple(codes), tuple(severities), tuple(statuses))
+        self.frame = frame
+        if frame is None:
+            from . import review_store
+            self.groups = review_store.counts(store, filters, *self.choices)
+        elif len(frame):
+            self.groups = frame.groupby(["year", "department", "severity", "dimension", "status"],
+                                        sort=True, dropna=False).size().reset_index(name="n").astype({"year": "int64"})
+        else:
+            self.groups = pd.DataFrame({c: pd.Series(dtype=object) for c in
+                                        ("year", "department", "severity", "dimension", "status")}
+                                       | {"n": pd.Series(dtype="int64")})
+
+    @property
+    def stored(self) -> bool:
+        return self.frame is None
+
+    def total(self) -> int:
+        return int(self.groups["n"].sum())
+
+    def by_severity(self) -> dict[str, int]:
+        n = self.groups.groupby("severity")["n"].sum()
+        return {s: int(n.get(s, 0)) for s in SEVERITIES}
+
+    def open(self) -> int:
+        return int(self.groups.loc[self.groups["status"] == "open", "n"].sum())
+
+    def unit_count(self) -> int:
+        return int(self.groups[["year", "department"]].drop_duplicates().shape[0])
+
+    def units(self) -> pd.DataFrame:
+        return unit_counts(self.groups)
+
+    def dimensions(self, severity: str) -> list[tuple[str, int]]:
+        """(维度, findings) of one severity, in the order of its table (by 维度)."""
+        g = self.groups[self.groups["severity"] == severity]
+        n = g.groupby("dimension", sort=True)["n"].sum()
+        return [(str(d), int(k)) for d, k in n.items() if k]
+
+    def rows(self, severity: str, offset: int = 0, limit: int = 200) -> pd.DataFrame:
+        """Findings of `severity` (FINDING_COLUMNS) from `offset`, at most `limit`, by 维度 and rule."""
+        if self.frame is None:
+            from . import review_store
+            return review_store.rows(self.store, self.filters, *self.choices, severity=severity,
+                                     limit=limit, offset=offset)[FINDING_COLUMNS]
+        part = self.frame[(self.frame["severity"] == severity).to_numpy(dtype=bool)]
+        part = part.sort_values(["dimension", "code"], kind="stable")
+        return part.iloc[offset:offset + limit].reset_index(drop=True)
+
+    def picked(self, key) -> pd.DataFrame:
+        """The finding `key` when it is under the filters and choices (no row otherwise)."""
+        if not isinstance(key, str):
+            return pd.DataFrame(columns=FINDING_COLUMNS)
+        if self.frame is None:
+            from . import review_store
+            return review_store.rows(self.store, self.filters, *self.choices, key=key, limit=1)[FINDING_COLUMNS]
+        return self.frame[(self.frame["key"] == key).to_numpy(dtype=bool)].reset_index(drop=True)
+
+    def all(self) -> pd.DataFrame:
+        """Every finding (findings()): for the workpaper, built only when it is asked for."""
+        return self.frame if self.frame is not None else findings(self.store, self.filters, *self.choices)
+
+
+def page_view(store: Store, filters: Filters, codes=(), severities=(), statuses=()) -> PageView:
+    """自评复核's findings under `filters` and the page's choices (PageView): the year's findings stored first
+    when they are not (stored_year: computed once per data version and settings, then read in SQL per filter),
+    else findings() in pandas."""
+    if filters.year is not None and stored_year(store, int(filters.year)) is not None:
+        return PageView(store, filters, codes, severities, statuses)
+    return PageView(store, filters, codes, severities, statuses, frame=findings(store, filters, codes, severities,
+                                                                                statuses))
+
+
 def unit_counts(f: pd.DataFrame) -> pd.DataFrame:
     """Per unit (year, department): findings per severity, still open, and in all; the units that need attention
-    first (most open P0, then P1, then P2) on top."""
+    first (most open P0, then P1, then P2) on top. `f` is findings() rows, or rows counted (a column n: each
+    row stands for n findings, as review_store.counts gives them)."""
     cols = ["year", "department", *SEVERITIES, "open", "total"]
     if not len(f):
         return pd.DataFrame(columns=cols)
-    g = pd.crosstab([f["year"], f["department"]], f["severity"]).reindex(columns=list(SEVERITIES), fill_value=0)
-    op = f[f["status"] == "open"]
-    open_sev = pd.crosstab([op["year"], op["department"]], op["severity"]).reindex(columns=list(SEVERITIES),
-                                                                                   fill_value=0) if len(op) else None
-    g["open"] = f.assign(o=f["status"] == "open").groupby(["year", "department"])["o"].sum()
+    w = (f["n"] if "n" in f else pd.Series(1, index=f.index)).astype("int64")
+    is_open = (f["status"] == "open").to_numpy(dtype=bool)
+    by = [f["year"], f["department"]]
+    g = pd.crosstab(by, f["severity"], values=w, aggfunc="sum").reindex(columns=list(SEVERITIES)).fillna(0)
+    open_w = w.where(is_open, 0)
+    o = pd.crosstab(by, f["severity"], values=open_w, aggfunc="sum").reindex(columns=list(SEVERITIES)).fillna(0)
+    g["open"] = open_w.groupby(by).sum()
     g["total"] = g[list(SEVERITIES)].sum(axis=1)
-    g = g.reset_index()
-    if open_sev is not None:
-        o = open_sev.add_prefix("_o").reset_index()
-        g = g.merge(o, on=["year", "department"], how="left").fillna({f"_o{s}": 0 for s in SEVERITIES})
-    else:
-        for s in SEVERITIES:
-            g[f"_o{s}"] = 0
+    g = g.join(o.add_prefix("_o")).reset_index()
     g = g.sort_values([f"_o{s}" for s in SEVERITIES] + ["total", "department"],
                       ascending=[False] * len(SEVERITIES) + [False, True], kind="stable")
     g.columns.name = None

@@ -101,3 +101,47 @@ def save(store: Store, year: int, version: int, md5: str, f: pd.DataFrame) -> bo
     except Exception:        # noqa: BLE001 - keeping them is an optimisation: the caller has the findings
         return False
     return True
+
+
+def current(store: Store, year: int, version: int, md5: str) -> bool:
+    """Whether `year`'s stored findings were computed at data version `version` with settings `md5` (False when
+    the tables are missing: an older database opened read-only)."""
+    try:
+        return bool(len(store.sql_df("SELECT 1 FROM review_findings_runs WHERE year = ? AND data_version = ? "
+                                     "AND settings_md5 = ?", [int(year), int(version), md5])))
+    except Exception:        # noqa: BLE001 - no table: nothing stored
+        return False
+
+
+# ---------------------------------------------------------------- the page's reads, in SQL
+def _view_params(filters, codes, severities, statuses) -> dict:
+    """The parameters review_stored_*.sql take besides the filters' own (review.narrow_findings' narrowing)."""
+    return {"narrow": bool(filters.funding_sources or filters.lights or filters.search.strip()),
+            "codes": list(codes) or None, "severities": list(severities) or None, "statuses": list(statuses) or None}
+
+
+def counts(store: Store, filters, codes=(), severities=(), statuses=()) -> pd.DataFrame:
+    """The stored findings of filters.year (current: the caller checked) under `filters`, `codes`, `severities`
+    and `statuses` as review.findings narrows them, counted: year, department, severity, dimension, status, n
+    (queries/scoped/review_stored_counts.sql)."""
+    from . import scope
+    g = scope.run(store, "review_stored_counts", filters, _view_params(filters, codes, severities, statuses))
+    return g.astype({"year": "int64", "n": "int64"})
+
+
+def rows(store: Store, filters, codes=(), severities=(), statuses=(), severity: str | None = None,
+         key: str | None = None, limit: int = 200, offset: int = 0) -> pd.DataFrame:
+    """`limit` rows from `offset` of the stored findings of filters.year under the same narrowing as counts(),
+    of one `severity` (or the one finding `key`), in the page's order (dimension, rule, then the rules' order),
+    with review.FINDING_COLUMNS: the decision's status ('open' without one), reason, who and when."""
+    from . import scope
+    extra = {**_view_params(filters, codes, severities, statuses), "severity": severity, "key": key,
+             "limit": int(limit), "offset": int(offset)}
+    f = scope.run(store, "review_stored_rows", filters, extra)
+    for c in _INTS:          # as review.findings gives them: Python ints or None
+        f[c] = f[c].astype(object).where(f[c].notna(), None)
+    f["year"] = f["year"].astype("int64")
+    for c in ("reason", "decided_by", "project", "project_code", "indicator"):
+        f[c] = f[c].astype(object).where(f[c].notna(), None)
+    f["decided_at"] = pd.to_datetime(f["decided_at"])
+    return f

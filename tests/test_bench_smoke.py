@@ -111,6 +111,9 @@ def test_run_all_has_a_row_per_command_and_per_page_with_held(tmp_path):
             assert len(hit) == 1, (page, step)
             assert hit[0]["wall"] > 0 and "floor" in hit[0]["goal"] and "DuckDB" in hit[0]["note"], hit[0]
     assert any(r["kind"] == "pair" and r["wall"] is not None for r in rows)
+    # 自评复核 on a year whose stored findings were removed: the page's computation of a year, a row of its own
+    cold = [r for r in rows if "(review): the sidebar moved to a year nobody computed" in r["what"]]
+    assert len(cold) == 1 and cold[0]["wall"] > 0 and "DuckDB" in cold[0]["note"], cold
     # the goal checked on the wall and on the CPU seconds, each a column of its own, beside the verdict
     for r in rows:
         if r["kind"] in ("cli", "page", "pair"):
@@ -190,6 +193,28 @@ def test_a_page_over_its_limit_is_stopped_alone(tiny_db):
     r = res["pages"]["overview"]
     assert r["error"].startswith("timeout: stopped"), r        # at 0.2 s CPU, or AppTest's 0.6 s wall
     assert "rerun" not in r["steps"]
+
+
+def test_the_bench_database_holds_every_years_review_findings_as_after_an_import(tmp_path, tiny_db):
+    """build_db leaves what the app's warm-up leaves after an import (review.warm): every year's 自评复核
+    findings stored and current; a cached file without them gets them, in a copy that replaces it."""
+    import shutil
+
+    from perfboard import review
+    from perfboard.db import Store
+
+    def stored(path):
+        with Store(path, read_only=True) as s:
+            years = [r[0] for r in s.cursor().execute("SELECT DISTINCT year FROM projects").fetchall()]
+            return len(years) == 2 and all(review.stored_year(s, y, remember=False) for y in years)
+    assert stored(tiny_db) and not build_db.needs_warm(Path(tiny_db))
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(tiny_db, old)
+    with Store(old) as s, s.transaction(bump_version=False) as cur:
+        cur.execute("DELETE FROM review_findings_runs")
+    assert not stored(old) and build_db.needs_warm(old)
+    assert build_db.warm_file(old, quiet=True) > 0 and stored(old)
+    assert build_db.warm_file(old, quiet=True) == 0.0
 
 
 def test_a_cached_database_of_an_older_schema_is_migrated_once_into_a_new_file(tmp_path, tiny_db):

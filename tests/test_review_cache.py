@@ -125,11 +125,43 @@ def test_save_undo_settings_and_import_compute_again(sample_store, counted, tmp_
     _same(review.findings(s, Filters(year=2024)), _fresh(s, Filters(year=2024)))
 
 
-def test_warm_computes_the_newest_year(sample_store, counted):
-    review.warm(sample_store)
-    assert counted == [Filters(year=2024)]
-    review.findings(sample_store, Filters(year=2024, departments=("张掖市科学技术局",)))
-    assert counted == [Filters(year=2024)]
+def test_warm_stores_every_year_once_and_again_after_a_write(sample_store, counted):
+    s = sample_store
+    assert review.warm(s) == [2024, 2023]
+    assert counted == [Filters(year=2024), Filters(year=2023)]          # newest first, each year once
+    assert review._CACHE.get(s, {}) == {}                               # stored, not kept in this process
+    for year in (2024, 2023):                                           # the page: read, nothing computed
+        assert review.page_view(s, Filters(year=year, departments=("张掖市科学技术局",))).stored
+    assert review.warm(s) == [2024, 2023] and len(counted) == 2         # current: nothing computed again
+    cfg = review.review_settings(s)
+    review.save_review_settings(s, {**cfg, "thin_min_output": 4})      # a write: every year is stale
+    assert review.warm(s) == [2024, 2023] and counted[2:] == [Filters(year=2024), Filters(year=2023)]
+
+
+def test_warm_ups_side_by_side_compute_one_year_at_a_time(sample_store, monkeypatch):
+    import threading
+    import time
+    real, lock, running, calls = review.run_rules, threading.Lock(), [0, 0], []
+
+    def run(store, filters=Filters(), cfg=None, stats=None):
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+            calls.append(filters.year)
+        time.sleep(0.2)                                  # long enough for the other thread to try
+        try:
+            return real(store, filters, cfg, stats)
+        finally:
+            with lock:
+                running[0] -= 1
+    monkeypatch.setattr(review, "run_rules", run)
+    threads = [threading.Thread(target=review.warm, args=(sample_store,)) for _ in range(2)]
+    threads.append(threading.Thread(target=review.page_view, args=(sample_store, Filters(year=2023))))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert running[1] == 1 and sorted(calls) == [2023, 2024]           # never two at once, each year once
 
 
 # ---------------------------------------------------------------- kept in the database (migration 015)

@@ -51,8 +51,9 @@ def warm_up(store: Store) -> None:
 
 
 def _warm_review(store: Store) -> None:
-    """自评复核: the newest year's findings in the background, niced like the matching (perfboard.review.warm);
-    the page then only narrows them to its filters."""
+    """自评复核: the findings of every year whose stored findings are missing or stale, newest first, one year
+    at a time (perfboard.review.warm), in the background, niced like the matching; the page then reads only
+    the counts and rows it shows, in SQL, whatever year it is moved to."""
     import threading
 
     from perfboard.review import warm
