@@ -178,7 +178,8 @@ class YearPair:
 _CACHE: "weakref.WeakKeyDictionary[Store, OrderedDict]" = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 _PENDING: dict[tuple, threading.Lock] = {}
-PREPS_CACHED = 1            # prepared matchings kept per store (the projects of two years, names analysed)
+MATCHINGS_CACHED = 2        # prepared matchings kept per store (per projects version: kept across saves)
+PREPS_CACHED = 1            # the projects of two years with their matching and indicator counts (per data version)
 PAIRS_CACHED = 2            # year pairs kept per store (each ~100 MB at 200,000 projects a year)
 VIEWS_CACHED = 3            # filtered comparisons kept per store (the unfiltered one shares the pair's frames)
 
@@ -189,9 +190,10 @@ def clear_cache() -> None:
 
 
 def _cached(store: Store, key: tuple, make, keep: int):
-    """make() once per (store, key); key = (kind, database path, data version, ...). Per kind only
-    entries of the newest version are kept, at most `keep` of them: an import, a save or a match
-    decision (each bumps the version) recomputes, and frees what the older version held. Sessions
+    """make() once per (store, key); key = (kind, database path, version, ...): the data version, or the
+    projects version for the kind "match". Per kind only entries of the newest version are kept, at most
+    `keep` of them: an import, a save or a match decision (each bumps the data version) recomputes, and frees
+    what the older version held. Sessions
     asking for the same key meanwhile wait for the one computing it; other keys are not held up."""
     with _CACHE_LOCK:
         entries = _CACHE.setdefault(store, OrderedDict())
@@ -225,11 +227,12 @@ def _cached(store: Store, key: tuple, make, keep: int):
 def year_pair(store: Store, base_year: int, year: int, threshold: float | None = None,
               version: int | None = None) -> YearPair:
     """The filter-independent part of compare(), cached per (store, database file, data version,
-    years, threshold). Its decision-independent part (the projects, the prepared matching, the
-    indicator counts) is cached per the version it was prepared at, which match decisions carry forward
-    (perfboard.year_pairs), so a confirm or reject redoes only matching.finish and the items. The prepared
-    matching is stored in the database: another process or session at the same data version loads it
-    instead of matching the two years again."""
+    years, threshold). The projects of the two years and their indicator counts are read at the data version;
+    their prepared matching (the costly part) is kept per projects version, which only a write that may change
+    a project's identity moves (perfboard.year_pairs): a save of an indicator, of amounts or texts, or a match
+    decision redoes only the reading, matching.finish and the items, not the matching. The prepared matching is
+    stored in the database: another process or session at the same projects version loads it instead of
+    matching the two years again."""
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
     base_year, year, threshold = int(base_year), int(year), float(threshold)
@@ -237,10 +240,8 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
     key = ("pair", str(store.path), version, base_year, year, threshold)
 
     def make():
-        stored = year_pairs.find(store, version, base_year, year, threshold)
-        prep_key = ("prep", str(store.path), version if stored is None else stored, base_year, year, threshold)
-        prep = _cached(store, prep_key, lambda: _prepared_pair(store, base_year, year, threshold, version, stored),
-                       PREPS_CACHED)
+        prep_key = ("prep", str(store.path), version, base_year, year, threshold)
+        prep = _cached(store, prep_key, lambda: _prepared_pair(store, base_year, year, threshold), PREPS_CACHED)
         return _year_pair(store, prep, base_year, year)
     return _cached(store, key, make, PAIRS_CACHED)
 
@@ -294,19 +295,31 @@ class _PreparedPair:
     base: pd.DataFrame
 
 
-def _prepared_pair(store: Store, base_year: int, year: int, threshold: float, version: int,
-                   stored: int | None = None) -> _PreparedPair:
-    """The projects of the two years, their prepared matching (loaded when `stored`, the version it was
-    stored at, is given; else computed and stored for `version`) and indicator counts."""
+def _prepared_pair(store: Store, base_year: int, year: int, threshold: float) -> _PreparedPair:
+    """The projects of the two years, their prepared matching (kept per projects version: in this process's
+    memory, else loaded from the database, else computed and stored) and indicator counts."""
+    projects_version = store.projects_version()
     frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]}, arrow=True)
     base_rows, rows = _year_rows(frame, base_year), _year_rows(frame, year)
-    if stored is not None:
-        prep = year_pairs.load(store, stored, base_year, year, threshold, base_rows, rows)
-    else:
+    if store.projects_version() == projects_version:    # no write that may change the matching came in between
+        key = ("match", str(store.path), projects_version, base_year, year, threshold)
+        prep = _cached(store, key, lambda: _matching(store, projects_version, base_year, year, threshold,
+                                                     base_rows, rows), MATCHINGS_CACHED)
+    else:                       # the frame may be of either version: its own matching, neither kept nor stored
         prep = matching.prepare(base_rows, rows, threshold)
-        year_pairs.save_quietly(store, version, base_year, year, threshold, prep)
     return _PreparedPair(frame, prep, _year_indicator_counts(store, [base_year, year]),
                          _side(frame, year), _side(frame, base_year))
+
+
+def _matching(store: Store, projects_version: int, base_year: int, year: int, threshold: float,
+              base_rows: pd.DataFrame, rows: pd.DataFrame) -> matching.Prepared:
+    """The prepared matching of the two years' projects (read at `projects_version`): the stored one, else
+    computed and stored (perfboard.year_pairs)."""
+    if year_pairs.find(store, projects_version, base_year, year, threshold) is not None:
+        return year_pairs.load(store, projects_version, base_year, year, threshold, base_rows, rows)
+    prep = matching.prepare(base_rows, rows, threshold)
+    year_pairs.save_quietly(store, projects_version, base_year, year, threshold, prep)
+    return prep
 
 
 def _side(frame: pd.DataFrame, year: int) -> pd.DataFrame:

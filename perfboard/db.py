@@ -132,6 +132,143 @@ def _explain_open_error(path: Path, exc: Exception) -> StoreError:
     return StoreError(f"无法打开数据库文件 {path}：文件可能已损坏或不是 PerfBoard 数据库。（{text.splitlines()[0][:200]}）")
 
 
+# ---------------------------------------------------------------- what a write transaction wrote
+# The projects' columns the year-pair matching reads (perfboard.matching._identity of the rows of
+# queries/scoped/compare_projects.sql: id, year, department, code = project_code, name). A transaction that
+# may have changed one of them, or inserted or deleted a project, moves the projects version (migration 020),
+# which keys the stored matching (perfboard.year_pairs); every other write leaves it.
+MATCHING_COLUMNS = frozenset({"id", "year", "department", "project_code", "name"})
+_READS = frozenset({"SELECT", "FROM", "VALUES", "PRAGMA", "SHOW", "DESCRIBE", "EXPLAIN", "SUMMARIZE", "SET", "RESET",
+                    "BEGIN", "COMMIT", "ROLLBACK"})
+_UPDATE_PROJECTS = re.compile(r'^\s*UPDATE\s+"?projects"?(?:\s+(?:AS\s+)?(?!SET\b)[A-Za-z_]\w*)?\s+SET\s', re.I)
+_SET_END = re.compile(r"(?:FROM|WHERE|RETURNING)\b", re.I)
+_ASSIGNED = re.compile(r'\s*"?([A-Za-z_]\w*)"?\s*=(?!=)')
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of a text as the write tracking reads them: `--` comment lines out, split at every `;`
+    outside a string literal or quoted name (DuckDB runs `a; b` on one line as two statements)."""
+    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    out, quote, start = [], None, 0
+    for i, ch in enumerate(code):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ";":
+            out.append(code[start:i])
+            start = i + 1
+    out.append(code[start:])
+    return [s for s in out if s.strip()]
+
+
+def _set_columns(stmt: str) -> set[str] | None:
+    """The columns an `UPDATE projects [alias] SET a = …, b = … [FROM|WHERE|RETURNING …]` assigns; None when
+    the SET list is not that simple (e.g. `SET (a, b) = …`): the caller then assumes any column."""
+    m = _UPDATE_PROJECTS.match(stmt)
+    if not m:
+        return None
+    body, depth, quote, start, parts = stmt[m.end():], 0, None, 0, []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and ch == ",":
+            parts.append(body[start:i])
+            start = i + 1
+        elif depth == 0 and (i == 0 or not (body[i - 1].isalnum() or body[i - 1] == "_")) and _SET_END.match(body, i):
+            break
+        i += 1
+    if quote or depth:
+        return None
+    parts.append(body[start:i])
+    cols = set()
+    for part in parts:
+        a = _ASSIGNED.match(part)
+        if not a:
+            return None
+        cols.add(a.group(1).lower())
+    return cols
+
+
+class Writes:
+    """What one write transaction wrote, noted from the SQL text of each statement run through its cursor:
+    `tables`, the targets of INSERT INTO / UPDATE / DELETE FROM (PgStore bumps their versions, see
+    perfboard_table_versions), and `matching`: whether it may have changed the matching's inputs
+    (MATCHING_COLUMNS of projects), then the transaction moves the projects version. Conservative: an insert
+    into or delete from projects, an UPDATE of projects whose SET list names a matching column or cannot be
+    read, and any other writing statement that names projects (CREATE OR REPLACE, TRUNCATE, COPY, a WITH
+    before a write...) all count; only SELECTs and UPDATEs of projects' other columns (amounts, texts) do not."""
+
+    def __init__(self):
+        self.tables: set[str] = set()
+        self.matching = False
+
+    def note(self, sql: str) -> None:
+        for stmt in statements(sql):
+            self._note(stmt)
+
+    def _note(self, stmt: str) -> None:
+        first = re.match(r"\s*\(?\s*([A-Za-z]+)", stmt)
+        kw = first.group(1).upper() if first else ""
+        target = _WRITE_TARGET.match(stmt)
+        if target:
+            table = target.group(1).lower()
+            self.tables.add(table)
+            if table == "projects":
+                cols = _set_columns(stmt) if kw == "UPDATE" else None
+                self.matching |= cols is None or bool(cols & MATCHING_COLUMNS)
+            return
+        if kw in _READS or (kw == "WITH" and not re.search(r"\b(?:INSERT|UPDATE|DELETE)\b", stmt, re.I)):
+            return
+        if kw == "CREATE" and re.match(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\b", stmt, re.I):
+            return                          # a temporary table or macro of this connection only
+        if re.search(r"\bprojects\b", stmt, re.I):
+            self.matching = True
+
+
+class TrackedCursor:
+    """A DuckDB cursor inside Store.transaction: every statement run through execute/executemany/sql/query
+    (and a frame append()ed to a table) is noted in the transaction's Writes first; everything else is the
+    cursor's own. Chained calls (cur.execute(...).fetchall()) work on the cursor itself."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, writes: Writes):
+        self._cur = cur
+        self._writes = writes
+
+    def execute(self, sql: str, parameters: Any = None, *args, **kwargs):
+        self._writes.note(sql)
+        return self._cur.execute(sql, parameters, *args, **kwargs)
+
+    def executemany(self, sql: str, parameters: Any = None, *args, **kwargs):
+        self._writes.note(sql)
+        return self._cur.executemany(sql, parameters, *args, **kwargs)
+
+    def sql(self, query: str, *args, **kwargs):
+        self._writes.note(query)
+        return self._cur.sql(query, *args, **kwargs)
+
+    def query(self, query: str, *args, **kwargs):
+        self._writes.note(query)
+        return self._cur.query(query, *args, **kwargs)
+
+    def append(self, table_name: str, df, *args, **kwargs):
+        self._writes.note(f"INSERT INTO {table_name}")
+        return self._cur.append(table_name, df, *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._cur, name)
+
+
 PRIVATE = 0o600          # database and backup files hold password hashes: owner only (issue 20)
 
 
@@ -287,24 +424,38 @@ class Store:
         do, every read sees the file's committed state. PgStore: see there."""
         yield
 
+    def projects_version(self) -> int:
+        """The projects version (migration 020): moves only with a write that may change what the year-pair
+        matching reads (see Writes); the data version on a file not migrated to it (opened read-only, where
+        nothing writes meanwhile: as conservative as the data version)."""
+        try:
+            return int(self.scalar("SELECT version FROM projects_version"))
+        except duckdb.CatalogException:
+            return self.data_version()
+
     # writes --------------------------------------------------------------
     @contextmanager
     def transaction(self, bump_version: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction; bumps the data version (unless the write touches no figures, e.g.
-        a failed-login counter); rolls back on any error."""
+        a failed-login counter), and the projects version when it may have changed the matching's inputs
+        (Writes: the statements run through the cursor it yields); rolls back on any error."""
         with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
+            raw = self.cursor()
+            writes = Writes()
+            cur = TrackedCursor(raw, writes)
+            raw.execute("BEGIN TRANSACTION")
             try:
                 yield cur
                 if bump_version:
-                    cur.execute("UPDATE data_version SET version = version + 1")
-                cur.execute("COMMIT")
+                    raw.execute("UPDATE data_version SET version = version + 1")
+                if writes.matching:
+                    raw.execute("UPDATE projects_version SET version = version + 1")
+                raw.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                raw.execute("ROLLBACK")
                 raise
             finally:
-                cur.close()
+                raw.close()
 
     # settings ------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:
@@ -700,26 +851,20 @@ class PgCursor:
     cursor: execute/executemany (DuckDB spelling, see pg_statement), fetchall/fetchone/df/description,
     register/unregister (an Arrow table or DataFrame as a temporary table, filled by COPY)."""
 
-    def __init__(self, conn, written: set[str]):
+    def __init__(self, conn, writes: Writes):
         import psycopg
         self._cur = psycopg.ClientCursor(conn)
-        self._written = written
-
-    def _track(self, sql: str) -> None:
-        m = _WRITE_TARGET.match("\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--")))
-        if m:
-            self._written.add(m.group(1).lower())
+        self._writes = writes
 
     def execute(self, sql: str, params: Any = None) -> "PgCursor":
         stmt = pg_statement(sql)
-        for part in [s for s in re.split(r";\s*(?:\n|$)", sql) if s.strip()]:
-            self._track(part)
+        self._writes.note(sql)
         params = _pg_params(params)
         self._cur.execute(stmt, params if params not in (None, []) else ())     # () so %% means %
         return self
 
     def executemany(self, sql: str, seq) -> "PgCursor":
-        self._track(sql)
+        self._writes.note(sql)
         self._cur.executemany(pg_statement(sql), [_pg_params(p) for p in seq])
         return self
 
@@ -962,15 +1107,17 @@ class PgStore(Store):
     def transaction(self, bump_version: bool = True) -> Iterator[PgCursor]:
         if self.read_only:
             raise StoreError("只读打开的数据库不能写入。")
-        written: set[str] = set()
+        writes = Writes()
         with self._write_lock, self._writer().connection() as conn:
             try:
-                cur = PgCursor(conn, written)
+                cur = PgCursor(conn, writes)
                 cur._cur.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK])
                 yield cur
                 if bump_version:
                     cur.execute("UPDATE data_version SET version = version + 1")
-                self._bump(conn, written)
+                if writes.matching:
+                    cur.execute("UPDATE projects_version SET version = version + 1")
+                self._bump(conn, writes.tables)
                 conn.commit()
             except BaseException:
                 if not conn.closed:

@@ -13,7 +13,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from . import auth
-from .db import QUERIES, Store
+from .db import Store
 
 DEFAULT_THRESHOLD = 60.0        # fuzz.ratio on name stems, 0-100; a setting ("match_threshold")
 MAX_CANDIDATES = 3              # per project: a person reviews a few, not a ranked list of hundreds
@@ -493,14 +493,12 @@ def decide(store: Store, pair: dict, decision: str, user=None) -> None:
     score = pair.get("score")
     score = None if score is None or pd.isna(score) else float(score)
     now = datetime.now()
-    with store.transaction() as cur:
-        before = _version(cur)
+    with store.transaction() as cur:       # changes no project: the stored matchings stay (perfboard.year_pairs)
         _delete(cur, key)
         _delete(cur, key[3:] + key[:3])
         cur.execute("INSERT INTO project_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [*key, pair.get("base_name"), pair.get("target_name"), decision, score, actor.name, now])
         _log(cur, now, actor.name, decision, key, pair, score)
-        _forward(cur, before)
 
 
 def undo(store: Store, pair: dict, user=None) -> None:
@@ -510,11 +508,9 @@ def undo(store: Store, pair: dict, user=None) -> None:
     key = _key(pair)
     now = datetime.now()
     with store.transaction() as cur:
-        before = _version(cur)
         _delete(cur, key)
         _delete(cur, key[3:] + key[:3])
         _log(cur, now, actor.name, "undone", key, pair, None)
-        _forward(cur, before)
 
 
 def _log(cur, now, user_name: str, action: str, key: list, pair: dict, score) -> None:
@@ -524,17 +520,6 @@ def _log(cur, now, user_name: str, action: str, key: list, pair: dict, score) ->
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [next_id, now, user_name, action, *key[:3], pair.get("base_name"), *key[3:], pair.get("target_name"),
                  score])
-
-
-def _forward(cur, before: int) -> None:
-    """A decision changes no project, indicator or setting: the stored matchings (perfboard.year_pairs) of
-    the version before it serve the version after it, so another process or session reuses them."""
-    cur.execute(QUERIES["year_pair_forward"].sql, {"before": int(before)})
-
-
-def _version(cur) -> int:
-    """The data version inside a write transaction (which bumps it by one on commit)."""
-    return int(cur.execute("SELECT version FROM data_version").fetchall()[0][0])
 
 
 def _key(pair: dict) -> list:

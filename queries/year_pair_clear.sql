@@ -1,3 +1,3 @@
--- Before a matching of data version $version is stored: entries of other (older) versions are never asked
--- for again; parts no entry points to go with them.
-DELETE FROM year_pairs WHERE data_version <> $version
+-- Before a matching of projects version $version is stored: entries of other (older) versions are never asked
+-- for again; their parts go with them (year_pair_clear_parts).
+DELETE FROM year_pairs WHERE projects_version <> $version

@@ -1,6 +1,6 @@
--- The stored matching serving (base_year, year, threshold) at data version $version (migration 008):
--- its prepared_version, or no row. Only the exact version: an entry of any other version is stale.
-SELECT max(prepared_version) AS prepared_version
+-- The stored matching of (base_year, year, threshold) at projects version $version (migration 020): one row
+-- when there is one, else none. Only the exact version: an entry of any other version is stale.
+SELECT projects_version
 FROM year_pairs
-WHERE data_version = $version AND base_year = $base_year AND year = $year AND threshold = $threshold
-HAVING count(*) > 0
+WHERE projects_version = $version AND base_year = $base_year AND year = $year AND threshold = $threshold
+LIMIT 1

@@ -1,4 +1,4 @@
 -- Store a prepared matching (perfboard.year_pairs.save) from two registered tables: _year_pair_entry, the one
 -- year_pairs row, and _year_pair_rows, its parts.
-INSERT INTO year_pairs (data_version, base_year, year, threshold, prepared_version)
-SELECT data_version, base_year, year, threshold, prepared_version FROM _year_pair_entry
+INSERT INTO year_pairs (projects_version, base_year, year, threshold)
+SELECT projects_version, base_year, year, threshold FROM _year_pair_entry

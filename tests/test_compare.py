@@ -351,10 +351,15 @@ def test_cache_follows_the_data_version(synthetic_store, count_matching):
     with s.transaction() as cur:                    # an edit: the figures change at once
         cur.execute("UPDATE projects SET budget = budget + 100 WHERE id = ?", [int(r["target_id"])])
     c2 = compare(s, f, 2023, 2024)
-    assert len(count_matching) == 2                  # an edit is not a decision: everything again
+    assert len(count_matching) == 1                  # an amount is not the matching's input: kept (migration 020)
     assert c2.current["budget_wan"] == pytest.approx(c.current["budget_wan"] + 100)
     row = c2.items[c2.items["target_id"] == r["target_id"]].iloc[0]
     assert row["budget"] == pytest.approx(r["budget"] + 100)
+    with s.transaction() as cur:                    # a rename may change the matching: matched again
+        cur.execute("UPDATE projects SET name = name || '（调整）' WHERE id = ?", [int(r["target_id"])])
+    c3 = compare(s, f, 2023, 2024)
+    assert len(count_matching) == 2
+    assert c3.items.loc[c3.items["target_id"] == r["target_id"], "name"].iloc[0].endswith("（调整）")
 
 
 def test_decisions_apply_at_once(synthetic_store, count_matching):

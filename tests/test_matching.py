@@ -315,19 +315,20 @@ def test_finish_gives_up_when_a_rejection_hits_the_name_tier(synthetic_store):
                 (match(base, target, d).pairs["target_id"] == row["target_id"])).any()
 
 
-def test_decisions_carry_the_stored_year_pair_forward(synthetic_store):
+def test_decisions_keep_the_stored_year_pair(synthetic_store):
     from perfboard import compare as cmp
     from perfboard import year_pairs
     s = synthetic_store
     cmp.clear_cache()
-    cmp.year_pair(s, 2023, 2024)                          # stored at v0
-    v0 = s.data_version()
+    cmp.year_pair(s, 2023, 2024)                          # stored at projects version p0
+    v0, p0 = s.data_version(), s.projects_version()
     base, target = whole_years(s, 2023, 2024)
     cand = match(base, target).candidates.iloc[0].to_dict()
     matching.decide(s, cand, "confirmed")
     matching.undo(s, cand)
     th = matching.DEFAULT_THRESHOLD
-    assert s.data_version() == v0 + 2 and year_pairs.find(s, v0 + 2, 2023, 2024, th) == v0
-    s.set_setting("match_threshold", 70)               # not a decision: the stored pair stays behind
-    assert year_pairs.find(s, s.data_version(), 2023, 2024, th) is None
+    assert s.data_version() == v0 + 2 and s.projects_version() == p0      # a decision changes no project
+    assert year_pairs.find(s, p0, 2023, 2024, th) == p0
+    s.set_setting("match_threshold", 70)               # another threshold: not the stored pair's
+    assert year_pairs.find(s, s.projects_version(), 2023, 2024, 70.0) is None
     cmp.clear_cache()

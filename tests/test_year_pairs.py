@@ -1,7 +1,8 @@
-"""同比分析's stored year pairs (issue 19 item 3, migration 008, perfboard.year_pairs): the pair loaded from the
-database gives exactly the items and candidates of the pair computed in memory, after decisions and their
-undo, after a re-import and after the sample is deleted; a stored pair of another data version is never
-served; decisions carry the stored pair forward, other writes do not."""
+"""同比分析's stored year pairs (issue 19 item 3, migrations 008 and 020, perfboard.year_pairs): the pair loaded from
+the database gives exactly the items and candidates of the pair computed in memory, after decisions and their
+undo, after a re-import and after the sample is deleted; a stored pair of another projects version is never
+served; decisions and edits that change no project's identity keep it (tests/test_pair_carry.py), other writes
+do not."""
 from __future__ import annotations
 
 import pandas as pd
@@ -32,7 +33,7 @@ def in_memory(store, base_year, year, monkeypatch):
 def from_store(store, base_year, year, monkeypatch):
     """The pair as a fresh process finds it: loaded from year_pairs, matching.prepare never called."""
     cmp.clear_cache()
-    assert year_pairs.find(store, store.data_version(), base_year, year, TH) is not None
+    assert year_pairs.find(store, store.projects_version(), base_year, year, TH) is not None
 
     def refuse(*a, **k):
         raise AssertionError("matching.prepare called although the pair is stored")
@@ -58,22 +59,21 @@ def test_stored_pair_equals_the_computed_one_through_decisions_and_undo(syntheti
     s = synthetic_store
     firsts = {}
     for by, y in ((2023, 2024), (2022, 2024)):
-        assert year_pairs.find(s, s.data_version(), by, y, TH) is None
+        assert year_pairs.find(s, s.projects_version(), by, y, TH) is None
         cmp.clear_cache()
         firsts[by] = cmp.year_pair(s, by, y)             # computes and stores it
         same(firsts[by], in_memory(s, by, y, monkeypatch))
         same(from_store(s, by, y, monkeypatch), firsts[by])
     assert stored_rows(s) > 0
 
-    v = s.data_version()
+    v, p = s.data_version(), s.projects_version()
     cand = cmp.year_pair(s, 2023, 2024).candidates
     assert len(cand) >= 2
     confirm, reject = cand.iloc[0].to_dict(), cand.iloc[-1].to_dict()
     matching.decide(s, confirm, "confirmed")
     matching.decide(s, reject, "rejected")
-    assert s.data_version() == v + 2
-    assert year_pairs.find(s, v + 2, 2023, 2024, TH) == v       # carried forward by the decisions
-    assert year_pairs.find(s, v, 2023, 2024, TH) is None        # and no longer at the old version
+    assert s.data_version() == v + 2 and s.projects_version() == p
+    assert year_pairs.find(s, p, 2023, 2024, TH) == p           # decisions change no project: still served
     loaded = from_store(s, 2023, 2024, monkeypatch)
     same(loaded, in_memory(s, 2023, 2024, monkeypatch))
     it = loaded.items
@@ -92,30 +92,31 @@ def test_a_write_that_is_not_a_decision_makes_the_stored_pair_stale(synthetic_st
     s = synthetic_store
     cmp.clear_cache()
     before = cmp.year_pair(s, 2023, 2024)
-    v = s.data_version()
+    p = s.projects_version()
     coded = before.items[(before.items["match"] == "code")].iloc[0]
     with s.transaction() as cur:           # the base project loses its code: the code tier no longer pairs it
         cur.execute("UPDATE projects SET project_code = NULL, name = name || '（改名）' WHERE id = ?",
                     [int(coded["base_id"])])
-    assert s.data_version() == v + 1
-    assert year_pairs.find(s, v + 1, 2023, 2024, TH) is None    # the stored pair of v is not served
+    assert s.projects_version() == p + 1
+    assert year_pairs.find(s, p + 1, 2023, 2024, TH) is None    # the stored pair of p is not served
     cmp.clear_cache()
     after = cmp.year_pair(s, 2023, 2024)
     same(after, in_memory(s, 2023, 2024, monkeypatch))
     row = after.items[after.items["base_id"] == coded["base_id"]]
     assert len(row) == 1 and row["match"].iloc[0] != "code"
-    assert year_pairs.find(s, v + 1, 2023, 2024, TH) == v + 1
-    assert int(s.scalar("SELECT count(*) FROM year_pairs WHERE data_version <> ?", [v + 1])) == 0   # old cleared
-    assert int(s.scalar("SELECT count(DISTINCT prepared_version) FROM year_pair_parts")) == 1
+    assert year_pairs.find(s, p + 1, 2023, 2024, TH) == p + 1
+    assert int(s.scalar("SELECT count(*) FROM year_pairs WHERE projects_version <> ?", [p + 1])) == 0   # old cleared
+    assert int(s.scalar("SELECT count(DISTINCT projects_version) FROM year_pair_parts")) == 1
 
 
 def test_a_pair_computed_from_data_that_moved_on_is_not_stored(synthetic_store):
     s = synthetic_store
-    v = s.data_version()
+    v = s.projects_version()
     base, target = (cmp._year_rows(f, y) for f in [cmp.scope.run(s, "compare_projects", Filters(),
                                                                  {"years": [2023, 2024]})] for y in (2023, 2024))
     prep = matching.prepare(base, target)
-    s.set_setting("some_other_setting", 1)                        # a write: version v + 1
+    with s.transaction() as cur:                                  # a project renamed: projects version v + 1
+        cur.execute("UPDATE projects SET name = name || '（改）' WHERE id = (SELECT min(id) FROM projects)")
     assert not year_pairs.save(s, v, 2023, 2024, TH, prep)
     assert year_pairs.find(s, v, 2023, 2024, TH) is None and stored_rows(s) == 0
     assert year_pairs.save(s, v + 1, 2023, 2024, TH, prep)
@@ -128,7 +129,7 @@ def test_stored_parts_round_trip_to_the_same_finish(synthetic_store):
     frame = cmp.scope.run(s, "compare_projects", Filters(), {"years": [2023, 2024]})
     base, target = cmp._year_rows(frame, 2023), cmp._year_rows(frame, 2024)
     prep = matching.prepare(base, target)
-    v = s.data_version()
+    v = s.projects_version()
     assert year_pairs.save(s, v, 2023, 2024, TH, prep)
     loaded = year_pairs.load(s, v, 2023, 2024, TH, base, target)
     for name in matching.PARTS:
@@ -143,16 +144,16 @@ def test_sample_pair_stored_then_reimport_and_sample_removal(sample_store, monke
     s = sample_store
     cmp.clear_cache()
     first = cmp.year_pair(s, 2023, 2024)
-    assert len(first.items) and year_pairs.find(s, s.data_version(), 2023, 2024, TH) is not None
+    assert len(first.items) and year_pairs.find(s, s.projects_version(), 2023, 2024, TH) is not None
     same(from_store(s, 2023, 2024, monkeypatch), in_memory(s, 2023, 2024, monkeypatch))
     assert cmp.warm(s) == (2023, 2024)
 
     # a re-import of one year: a new version, the stored pair not served, the new one stored and equal
-    v = s.data_version()
+    v = s.projects_version()
     f2024 = [p for p in sample_files() if "2024" in p.name and "2023" not in p.name]
     plan = import_paths(s, f2024, replace=True, user=local_admin("测试"))
     assert plan.ok, plan.report.to_frame()
-    assert s.data_version() > v and year_pairs.find(s, s.data_version(), 2023, 2024, TH) is None
+    assert s.projects_version() > v and year_pairs.find(s, s.projects_version(), 2023, 2024, TH) is None
     cmp.clear_cache()
     again = cmp.year_pair(s, 2023, 2024)
     same(again, in_memory(s, 2023, 2024, monkeypatch))
@@ -160,7 +161,7 @@ def test_sample_pair_stored_then_reimport_and_sample_removal(sample_store, monke
     assert set(again.current["id"]).isdisjoint(first.current["id"])      # re-imported rows: new ids
 
     remove_sample(s, local_admin("测试"))
-    assert year_pairs.find(s, s.data_version(), 2023, 2024, TH) is None
+    assert year_pairs.find(s, s.projects_version(), 2023, 2024, TH) is None
     cmp.clear_cache()
     gone = cmp.compare(s, Filters(year=2024), 2023, 2024, scores=False)
     assert gone.items.empty
@@ -175,7 +176,7 @@ def test_a_read_only_store_serves_the_stored_pair_and_writes_nothing(sample_db_p
     with Store(sample_db_path, read_only=True) as r:
         same(from_store(r, 2023, 2024, monkeypatch), first)
         cmp.clear_cache()
-        assert not year_pairs.save(r, r.data_version(), 2023, 2024, 70.0, None)
+        assert not year_pairs.save(r, r.projects_version(), 2023, 2024, 70.0, None)
 
 
 @pytest.fixture(autouse=True)
@@ -199,7 +200,7 @@ def test_the_command_line_import_stores_the_new_pair(tmp_path, monkeypatch):
             assert int(s.scalar("SELECT count(*) FROM year_pairs")) == 0
         assert main(["import", "--db", str(db), str(files[1])]) == 0          # the second year makes the pair
     with Store(db, read_only=True) as s:
-        v = s.data_version()
+        v = s.projects_version()
         assert year_pairs.find(s, v, 2023, 2024, TH) == v
         same(from_store(s, 2023, 2024, monkeypatch), in_memory(s, 2023, 2024, monkeypatch))
 
