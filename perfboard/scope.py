@@ -18,6 +18,14 @@ from .filters import DEFAULT_BANDS, Filters
 
 DEFINITIONS = QUERIES["scope"]
 SCOPED = load_queries(QUERIES_DIR / "scoped")
+# scoped queries that also read definitions of their own (a file under queries/, run after scope.sql): kept out
+# of scope.sql where they name tables a store may lack (DuckDB binds a macro's tables when it is defined)
+MORE = {"review_stored_counts": "review_scope", "review_stored_rows": "review_scope"}
+
+
+def definitions(name: str) -> str:
+    """The definitions queries/scoped/<name>.sql runs after: scope.sql, then its own (MORE)."""
+    return DEFINITIONS.sql + ("\n" + QUERIES[MORE[name]].sql if name in MORE else "")
 
 
 def bands(store: Store) -> dict:
@@ -32,11 +40,12 @@ def params(store: Store, filters: Filters) -> dict[str, Any]:
 
 def run(store: Store, name: str, filters: Filters, extra: dict[str, Any] | None = None,
         tables: dict[str, Any] | None = None, arrow: bool = False) -> pd.DataFrame:
-    """Run queries/scoped/<name>.sql under `filters` (plus `extra` params; `tables` registered by name)."""
+    """Run queries/scoped/<name>.sql under `filters` (plus `extra` params; `tables` registered by name),
+    after the scope definitions and the query's own (MORE)."""
     q = SCOPED[name]
     scope = {k: v for k, v in params(store, filters).items() if k in q.params}   # a query may not need them all
     bound = q.bind({**scope, **(extra or {})})
-    return store.defined_df(DEFINITIONS.sql, q.sql, bound, tables, arrow)   # arrow: see Store.defined_df
+    return store.defined_df(definitions(name), q.sql, bound, tables, arrow)   # arrow: see Store.defined_df
 
 
 def stream(store: Store, name: str, filters: Filters, extra: dict[str, Any] | None = None,
@@ -49,7 +58,7 @@ def stream(store: Store, name: str, filters: Filters, extra: dict[str, Any] | No
     bound = q.bind({**scope, **(extra or {})})
     cur = store.cursor()
     try:
-        cur.execute(DEFINITIONS.sql)
+        cur.execute(definitions(name))
         cur.execute(q.sql, bound)
         first, vectors = True, max(1, rows // 2048)          # DuckDB hands out vectors of 2,048 rows
         while True:

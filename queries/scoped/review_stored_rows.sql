@@ -1,26 +1,17 @@
 -- 自评复核 (perfboard.review_store.rows): the rows the page shows of a year's stored findings under the filters
--- and the page's choices (narrowed as review_stored_counts.sql narrows them), with each one's decision: one
--- severity's table a page at a time, in the page's order (维度, rule, then the rules' own order: seq), or the one
--- finding picked ($key). The page's rows are chosen on the narrow columns first (page), then only those are
--- read whole: only they leave DuckDB, never the year's, and the texts of the rows not shown are never read.
-WITH scope_ids AS (
-    SELECT id, department
-    FROM scoped_projects($year, $departments, $funding_sources, $search, $lights, $green, $yellow)
-    WHERE $narrow
-), page AS (
-    SELECT f.seq
-    FROM review_findings f
-    LEFT JOIN review_decisions d ON d.finding_key = f.key
-    WHERE f.year = $year
-      AND ($departments IS NULL OR list_contains($departments, f.department))
-      AND (NOT $narrow OR f.project_id IN (SELECT id FROM scope_ids)
-           OR (f.project_id IS NULL AND f.department IN (SELECT department FROM scope_ids)))
-      AND ($codes IS NULL OR list_contains($codes, f.code))
-      AND ($severities IS NULL OR list_contains($severities, f.severity))
-      AND ($severity IS NULL OR f.severity = $severity)
-      AND ($key IS NULL OR f.key = $key)
-      AND ($statuses IS NULL OR list_contains($statuses, coalesce(d.status, 'open')))
-    ORDER BY f.dimension, f.code, f.seq
+-- and the page's choices (queries/review_scope.sql's stored_findings, as review_stored_counts.sql counts them),
+-- with each one's decision: one severity's table a page at a time, in the page's order (维度, rule, then the
+-- rules' own order: seq), or the one finding picked ($key). The page's rows are chosen on the narrow columns
+-- first (page), then only those are read whole: only they leave DuckDB, never the year's, and the texts of the
+-- rows not shown are never read.
+WITH page AS (
+    SELECT seq
+    FROM stored_findings($year, $departments, $funding_sources, $search, $lights, $green, $yellow,
+                         $narrow, $codes, $severities)
+    WHERE ($severity IS NULL OR severity = $severity)
+      AND ($key IS NULL OR key = $key)
+      AND ($statuses IS NULL OR list_contains($statuses, status))
+    ORDER BY dimension, code, seq
     LIMIT $limit OFFSET $offset
 )
 SELECT f.key, f.code, f.severity, f.dimension, f.year, f.department, f.project_id, f.project, f.project_code,
