@@ -6,7 +6,7 @@ from perfboard.charts import OTHER
 from perfboard.display import met_text
 from perfboard.export.catalog import attention_table
 from perfboard.overview import overview
-from perfboard.scoring import grade_line, project_scores
+from perfboard.scoring import grade_line, project_grades
 from ui import render, state
 from ui.export import download_buttons
 from ui.fmt import count, delta_count, delta_pp, delta_wan, pct, wan
@@ -47,7 +47,7 @@ c[5].metric("指标达成", met_text(fig["indicators_met"], fig["indicators_tota
             help=f"达成的指标数 / 指标总数（不含不适用）：{fig['indicators_met']:,} / {fig['indicators_total']:,}；"
                  f"待人工判定 {fig['indicators_pending']:,} 条")
 
-st.markdown(grade_line(state.load(project_scores, f)))
+st.markdown(grade_line(state.load(project_grades, f)))
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
