@@ -5,7 +5,7 @@ import streamlit as st
 from perfboard.charts import OTHER
 from perfboard.display import met_text
 from perfboard.export.catalog import attention_table
-from perfboard.overview import overview
+from perfboard.overview import overview_figures, overview_notes, with_notes
 from perfboard.scoring import grade_line, project_grades
 from ui import render, state
 from ui.export import download_buttons
@@ -17,7 +17,9 @@ state.show_flash()
 if f.year is None:
     render.needs_data()
 
-o = state.load(overview, f)
+# the figures cached across saves of notes only, the note parts (two counts, the 需关注 texts) per data version
+o = state.load(overview_figures, f)
+o = with_notes(o, state.load(overview_notes, f, tuple(item["id"] for item in o["attention"])))
 fig, ch = o["figures"], o["change"]
 if not fig["projects"]:
     render.nothing_matches(f.describe())

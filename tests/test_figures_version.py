@@ -16,6 +16,7 @@ import pytest
 from perfboard import bands, compare, editing, execution, monitoring, sample, scoring, summary, versions
 from perfboard.db import Writes
 from perfboard.filters import Filters
+from perfboard import overview as ov
 from perfboard.overview import overview
 
 F24, F23 = Filters(year=2024), Filters(year=2023)
@@ -62,6 +63,7 @@ def calls(store) -> dict[str, list[tuple]]:
             (scoring.project_grades, [(F24,), (F23,), (Filters(),)]),
             (editing.indicator_levels, [()]),
             (editing.project_choices, [(F24, 1000, None), (Filters(), 5, None)]),
+            (ov.overview_figures, [(F24,), (F23,), (Filters(year=2024, departments=depts[:1]), 2, 3)]),
         ]
     }
 
@@ -141,10 +143,11 @@ def test_every_marked_function_is_checked():
         sample.illustrative_note, execution.figures, execution.table_page, bands.get_bands, compare.sample_years,
         compare.indicator_comparison, compare.trend, monitoring.get_rules, monitoring.periods, monitoring.figures,
         monitoring.rows, monitoring.table, monitoring.at_risk, monitoring.project_indicators, monitoring.trajectory,
-        scoring.scoring_settings, scoring.project_grades, editing.indicator_levels, editing.project_choices)}
+        scoring.scoring_settings, scoring.project_grades, editing.indicator_levels, editing.project_choices,
+        ov.overview_figures)}
     assert checked == names
     # and no function reading notes is marked
-    for fn in (overview, scoring.project_scores, editing.history):
+    for fn in (overview, ov.overview_notes, scoring.project_scores, editing.history):
         assert not versions.is_notes_blind(fn)
 
 
@@ -168,6 +171,9 @@ def test_marked_functions_give_the_same_results_after_notes_only_saves(any_sampl
             assert scoring.project_scores(s, Filters())["findings"].map(tuple).tolist() != findings
         elif step == "project reason cleared":
             assert overview(s, F24)["quality"]["budget_no_reason"] == quality[2024]["budget_no_reason"] + 1
+            assert any(i["reason"] == "未填写原因" and i["measures"] == "加快支付进度"
+                       for i in ov.with_notes(ov.overview_figures(s, F24), ov.overview_notes(
+                           s, F24, tuple(i["id"] for i in ov.overview_figures(s, F24)["attention"])))["attention"])
         else:
             assert overview(s, F23)["quality"]["unmet_no_reason"] == quality[2023]["unmet_no_reason"]
 
@@ -204,6 +210,25 @@ def test_an_undo_of_a_notes_only_save_is_notes_only(any_sample_store):
     editing.undo(s, res.save_id)
     assert (s.figures_version(), s.data_version()) == (fv, dv + 1)
     assert editing.load_state(s, pid).project["improvement"] is None
+
+
+def _joined(store, filters, *args):
+    part = ov.overview_figures(store, filters, *args)
+    return ov.with_notes(part, ov.overview_notes(store, filters, tuple(i["id"] for i in part["attention"])))
+
+
+def _unjoined(o: dict) -> dict:
+    """overview()'s dict less figures()' quality/rows/attention of "figures" and "base" (not shown)."""
+    return {**o, "figures": ov._figures_only(o["figures"]), "base": ov._figures_only(o["base"])}
+
+
+def test_the_overview_page_joins_its_two_parts_into_the_overview(any_sample_store):
+    s = any_sample_store
+    for filters, args in ((F24, ()), (F23, ()), (Filters(year=2024, lights=("黄", "红")), (1, 3)), (Filters(), ())):
+        assert_same(_joined(s, filters, *args), _unjoined(overview(s, filters, *args)), str(filters))
+    for _ in _notes_only_saves(s):
+        for filters in (F24, F23):
+            assert_same(_joined(s, filters), _unjoined(overview(s, filters)), str(filters))
 
 
 # ---------------------------------------------------------------- ui.state.load's key
