@@ -451,7 +451,9 @@ class Store:
         """The figures version (migration 021): moves with every write the data version moves with, except a
         notes-only one (Writes.figures: only note columns and the change log written), so a function that
         reads neither (perfboard.versions.notes_blind) may key its cache on it; the data version on a file not
-        migrated to it (opened read-only: as conservative as the data version)."""
+        migrated to it (opened read-only: as conservative as the data version). On PostgreSQL (PgStore) read from
+        the process's copy, as PgStore.data_version: the version and the rows computed under it come from the same
+        sync."""
         try:
             return int(self.scalar("SELECT version FROM figures_version"))
         except duckdb.CatalogException:
