@@ -5,7 +5,7 @@ from perfboard import charts_compare as charts
 from perfboard import compare as cmp
 from perfboard import matching
 from perfboard.auth import PermissionDenied, can, department_scope
-from perfboard.scoring import grade_line, project_scores
+from perfboard.scoring import grade_line, project_grades
 from perfboard.summary import filter_options, previous_year
 from ui import render, state
 from ui.auth import current_user
@@ -56,7 +56,7 @@ for col, m in zip(st.columns(5), cmp.headline(c)):
 st.caption(f"与 {base_year} 年度相比；筛选：{render.md(f.with_year(year).describe())}。项目明细含任一年度符合筛选条件的项目。")
 # the stored result of the pair holds both years' scores (perfboard.pair_results); else scored here
 scores = ({year: c.scores, base_year: c.base_scores} if c.scores is not None else
-          {y: state.load(project_scores, f.with_year(y)) for y in (year, base_year)})
+          {y: state.load(project_grades, f.with_year(y)) for y in (year, base_year)})
 for y in (year, base_year):
     st.markdown(grade_line(scores[y], f"{y} 年度自评等级"))
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from perfboard.charts import budget_spent_chart_top, rate_distribution_chart
 from perfboard.execution import figures, full_table, table_page
-from perfboard.scoring import grade_line, project_scores
+from perfboard.scoring import grade_line, project_grades
 from ui import render, state
 from ui.export import download_buttons
 from ui.fmt import pct, wan_unit
@@ -27,7 +27,7 @@ st.caption(f"{render.md(f.describe())}　·　合计 {t['projects']:,} 个项目
            f"全年执行数 {wan_unit(t['spent_wan'])}，执行率 {pct(t['execution_rate'])}")
 render.illustrative(f)
 
-st.markdown(grade_line(state.load(project_scores, f)))
+st.markdown(grade_line(state.load(project_grades, f)))
 by_project, by_department, by_fund = st.tabs(["按项目", "按主管部门", "按资金来源"])
 with by_project:
     st.caption("点击列名排序（分页时在本页内排序）；合计行在表格下方。")

@@ -5,8 +5,8 @@ import streamlit as st
 from perfboard.charts import OTHER
 from perfboard.display import met_text
 from perfboard.export.catalog import attention_table
-from perfboard.overview import overview
-from perfboard.scoring import grade_line, project_scores
+from perfboard.overview import overview_figures, overview_notes, with_notes
+from perfboard.scoring import grade_line, project_grades
 from ui import render, state
 from ui.export import download_buttons
 from ui.fmt import count, delta_count, delta_pp, delta_wan, pct, wan
@@ -17,7 +17,9 @@ state.show_flash()
 if f.year is None:
     render.needs_data()
 
-o = state.load(overview, f)
+# the figures cached across saves of notes only, the note parts (two counts, the 需关注 texts) per data version
+o = state.load(overview_figures, f)
+o = with_notes(o, state.load(overview_notes, f, tuple(item["id"] for item in o["attention"])))
 fig, ch = o["figures"], o["change"]
 if not fig["projects"]:
     render.nothing_matches(f.describe())
@@ -47,7 +49,7 @@ c[5].metric("指标达成", met_text(fig["indicators_met"], fig["indicators_tota
             help=f"达成的指标数 / 指标总数（不含不适用）：{fig['indicators_met']:,} / {fig['indicators_total']:,}；"
                  f"待人工判定 {fig['indicators_pending']:,} 条")
 
-st.markdown(grade_line(state.load(project_scores, f)))
+st.markdown(grade_line(state.load(project_grades, f)))
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

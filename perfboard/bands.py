@@ -6,6 +6,7 @@ import math
 from .auth import change_setting
 from .db import Store
 from .filters import DEFAULT_BANDS
+from .versions import notes_blind
 
 SETTING = "rate_bands"
 
@@ -28,6 +29,7 @@ def validate_bands(green, yellow) -> list[str]:
     return errors
 
 
+@notes_blind
 def get_bands(store: Store) -> dict:
     return store.get_setting(SETTING, DEFAULT_BANDS)
 

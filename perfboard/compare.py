@@ -18,6 +18,7 @@ from .filters import Filters
 from .indicators import indicator_rows
 from .sample import sample_in_use
 from .summary import change, projects, totals
+from .versions import notes_blind
 
 STATUS_ZH = {"continued": "延续", "new": "新增", "discontinued": "不再安排"}
 
@@ -161,7 +162,7 @@ def _items(pairs: pd.DataFrame, frame: pd.DataFrame, base_year: int, year: int) 
 @dataclass
 class YearPair:
     """Everything of a comparison that does not depend on the sidebar filters, computed once per pair
-    of years and data version over ALL projects of the two years: the matching (pairs, candidates,
+    of years and figures version over ALL projects of the two years: the matching (pairs, candidates,
     stored decisions), one item per pair or unpaired project with its changes, indicator counts and
     candidates counted, sorted as shown (this is the view with no filter but the years); and each year's
     projects (in queries/projects.sql's order) with what the filters test (department, funding_source,
@@ -179,7 +180,7 @@ _CACHE: "weakref.WeakKeyDictionary[Store, OrderedDict]" = weakref.WeakKeyDiction
 _CACHE_LOCK = threading.Lock()
 _PENDING: dict[tuple, threading.Lock] = {}
 MATCHINGS_CACHED = 2        # prepared matchings kept per store (per projects version: kept across saves)
-PREPS_CACHED = 1            # the projects of two years with their matching and indicator counts (per data version)
+PREPS_CACHED = 1            # the projects of two years with their matching and indicator counts (per figures version)
 PAIRS_CACHED = 2            # year pairs kept per store (each ~100 MB at 200,000 projects a year)
 VIEWS_CACHED = 3            # filtered comparisons kept per store (the unfiltered one shares the pair's frames)
 
@@ -190,9 +191,9 @@ def clear_cache() -> None:
 
 
 def _cached(store: Store, key: tuple, make, keep: int):
-    """make() once per (store, key); key = (kind, database path, version, ...): the data version, or the
+    """make() once per (store, key); key = (kind, database path, version, ...): the figures version, or the
     projects version for the kind "match". Per kind only entries of the newest version are kept, at most
-    `keep` of them: an import, a save or a match decision (each bumps the data version) recomputes, and frees
+    `keep` of them: an import, a save of figures or a match decision (each bumps the figures version) recomputes, and frees
     what the older version held. Sessions
     asking for the same key meanwhile wait for the one computing it; other keys are not held up."""
     with _CACHE_LOCK:
@@ -226,8 +227,10 @@ def _cached(store: Store, key: tuple, make, keep: int):
 
 def year_pair(store: Store, base_year: int, year: int, threshold: float | None = None,
               version: int | None = None) -> YearPair:
-    """The filter-independent part of compare(), cached per (store, database file, data version,
-    years, threshold). The projects of the two years and their indicator counts are read at the data version;
+    """The filter-independent part of compare(), cached per (store, database file, figures version,
+    years, threshold): nothing of it reads a note or the change log, so a save of notes only (a 偏差原因)
+    keeps it (perfboard.versions). The projects of the two years and their indicator counts are read at the
+    figures version;
     their prepared matching (the costly part) is kept per projects version, which only a write that may change
     a project's identity moves (perfboard.year_pairs): a save of an indicator, of amounts or texts, or a match
     decision redoes only the reading, matching.finish and the items, not the matching. The prepared matching is
@@ -236,7 +239,7 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
     base_year, year, threshold = int(base_year), int(year), float(threshold)
-    version = store.data_version() if version is None else version
+    version = store.figures_version() if version is None else version
     key = ("pair", str(store.path), version, base_year, year, threshold)
 
     def make():
@@ -271,18 +274,18 @@ def warm(store: Store, load: bool = True) -> tuple[int, int] | None:
 
 def store_result(store: Store, base_year: int, year: int, threshold: float) -> bool:
     """Compute the pair's whole result (its matching stored on the way, or loaded when stored) and both
-    years' scores, and store them for the current data version and scoring settings (perfboard.pair_results),
+    years' scores, and store them for the current figures version and scoring settings (perfboard.pair_results),
     unless stored already: then any process's first view of the pair reads only its rows. True when this
     call stored it."""
     from .scoring import project_scores, scoring_settings
-    version = store.data_version()
+    version = store.figures_version()
     md5 = pair_results.md5_of(scoring_settings(store))
     if store.read_only or pair_results.find(store, base_year, year, threshold, version, md5) is not None:
         return False
     yp = year_pair(store, base_year, year, threshold, version)
     scores = {y: project_scores(store, Filters(year=y)) for y in (base_year, year)}
     if pair_results.md5_of(scoring_settings(store)) != md5:
-        return False                # the settings moved meanwhile (save() checks the data version)
+        return False                # the settings moved meanwhile (save() checks the figures version)
     return pair_results.save_quietly(store, version, md5, base_year, year, threshold, yp.items, yp.candidates, scores)
 
 
@@ -383,7 +386,7 @@ def _filtered(p: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 def compare(store: Store, filters: Filters, base_year: int | None, year: int,
             threshold: float | None = None, scores: bool = True) -> Comparison:
     """Compare `year` with `base_year` under the filters (their own year is ignored). The matching
-    is year_pair()'s (cached); the filters apply to its items. Results are cached too (per data
+    is year_pair()'s (cached); the filters apply to its items. Results are cached too (per figures
     version and filters) and shared: treat the frames as read-only.
 
     scores=False leaves the items' score columns empty (a page fills the rows it shows with
@@ -392,14 +395,14 @@ def compare(store: Store, filters: Filters, base_year: int | None, year: int,
         cur = totals(projects(store, filters.with_year(year)))
         empty = pd.DataFrame()
         return Comparison(None, year, cur, None, {}, empty, empty, empty, empty, empty)
-    version = store.data_version()          # one reading for the pair and the view
+    version = store.figures_version()          # one reading for the pair and the view
     if threshold is None:
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
     base_year, year, threshold = int(base_year), int(year), float(threshold)
     key = ("view", str(store.path), version, base_year, year, threshold, filters)
 
     def make():
-        # the pair in this process's memory; else the stored result of this data version (only the view's
+        # the pair in this process's memory; else the stored result of this figures version (only the view's
         # rows are read); else the pair computed (and its matching stored)
         pair_key = ("pair", str(store.path), version, base_year, year, threshold)
         if _peek(store, pair_key) is None:
@@ -539,6 +542,7 @@ def _group_totals(projects: int, budget: float, spent: float) -> dict:
 INDICATOR_CHANGE_ZH = {"better": "改善", "worse": "退步", "same": "持平", "added": "新设", "dropped": "不再设置"}
 
 
+@notes_blind
 def indicator_comparison(store: Store, base_id: int | None, target_id: int | None) -> pd.DataFrame:
     """The indicators of a pair side by side: the same 三级 indicator by normalised name (year tokens,
     spaces and punctuation ignored; the n-th of equal names pairs with the n-th), target, actual and
@@ -571,6 +575,7 @@ def indicator_comparison(store: Store, base_id: int | None, target_id: int | Non
 
 
 # ---------------------------------------------------------------- trend and labels
+@notes_blind
 def trend(store: Store, filters: Filters) -> pd.DataFrame:
     """summary.totals() per year under the filters (every year), oldest first (queries/compare_trend.sql)."""
     df = scope.run(store, "compare_trend", filters.with_year(None))
@@ -580,6 +585,7 @@ def trend(store: Store, filters: Filters) -> pd.DataFrame:
                          "execution_rate": rate}, columns=["year", "projects", "budget_wan", "spent_wan", "execution_rate"])
 
 
+@notes_blind
 def sample_years(store: Store) -> dict[int, list[str]]:
     """Years holding rows of the shipped sample files -> those file names (to label them 示例)."""
     files = sample_in_use(store)

@@ -138,9 +138,21 @@ def _explain_open_error(path: Path, exc: Exception) -> StoreError:
 # may have changed one of them, or inserted or deleted a project, moves the projects version (migration 020),
 # which keys the stored matching (perfboard.year_pairs); every other write leaves it.
 MATCHING_COLUMNS = frozenset({"id", "year", "department", "project_code", "name"})
+# Explanatory text no figure, light, score, count, filter option or ranking reads: a transaction whose every
+# writing statement is an UPDATE of these tables naming only these columns, or a write into LOG_TABLES (the
+# change log editing.save and undo write), is notes-only and leaves the figures version (migration 021); every
+# other write moves it with the data version. A function that reads none of these columns and none of the log
+# tables may key its cache on the figures version (perfboard.versions.notes_blind). Only add a column after
+# checking every query and function that reads it: scoring's "unmet-no-note" finding, the overview's 数据检查
+# counts and 需关注 texts and 自评复核's findings read these, so those functions keep the data version.
+NOTE_COLUMNS = {
+    "indicators": frozenset({"deviation_note"}),
+    "projects": frozenset({"overview", "goal", "achievement", "deviation_reason", "improvement"}),
+}
+LOG_TABLES = frozenset({"saves", "audit_log"})
 _READS = frozenset({"SELECT", "FROM", "VALUES", "PRAGMA", "SHOW", "DESCRIBE", "EXPLAIN", "SUMMARIZE", "SET", "RESET",
                     "BEGIN", "COMMIT", "ROLLBACK"})
-_UPDATE_PROJECTS = re.compile(r'^\s*UPDATE\s+"?projects"?(?:\s+(?:AS\s+)?(?!SET\b)[A-Za-z_]\w*)?\s+SET\s', re.I)
+_UPDATE_SET = re.compile(r'^\s*UPDATE\s+"?([A-Za-z_]\w*)"?(?:\s+(?:AS\s+)?(?!SET\b)[A-Za-z_]\w*)?\s+SET\s', re.I)
 _SET_END = re.compile(r"(?:FROM|WHERE|RETURNING)\b", re.I)
 _ASSIGNED = re.compile(r'\s*"?([A-Za-z_]\w*)"?\s*=(?!=)')
 
@@ -163,11 +175,12 @@ def statements(sql: str) -> list[str]:
     return [s for s in out if s.strip()]
 
 
-def _set_columns(stmt: str) -> set[str] | None:
-    """The columns an `UPDATE projects [alias] SET a = …, b = … [FROM|WHERE|RETURNING …]` assigns; None when
-    the SET list is not that simple (e.g. `SET (a, b) = …`): the caller then assumes any column."""
-    m = _UPDATE_PROJECTS.match(stmt)
-    if not m:
+def _set_columns(stmt: str, table: str = "projects") -> set[str] | None:
+    """The columns an `UPDATE <table> [alias] SET a = …, b = … [FROM|WHERE|RETURNING …]` assigns; None when
+    the statement is not such an UPDATE of `table` or the SET list is not that simple (e.g. `SET (a, b) = …`):
+    the caller then assumes any column."""
+    m = _UPDATE_SET.match(stmt)
+    if not m or m.group(1).lower() != table:
         return None
     body, depth, quote, start, parts = stmt[m.end():], 0, None, 0, []
     i = 0
@@ -207,11 +220,17 @@ class Writes:
     (MATCHING_COLUMNS of projects), then the transaction moves the projects version. Conservative: an insert
     into or delete from projects, an UPDATE of projects whose SET list names a matching column or cannot be
     read, and any other writing statement that names projects (CREATE OR REPLACE, TRUNCATE, COPY, a WITH
-    before a write...) all count; only SELECTs and UPDATEs of projects' other columns (amounts, texts) do not."""
+    before a write...) all count; only SELECTs and UPDATEs of projects' other columns (amounts, texts) do not.
+    And `figures`: whether it may have changed anything but notes (NOTE_COLUMNS) and the change log
+    (LOG_TABLES), then the transaction moves the figures version. Conservative the same way: it stays False
+    only while every writing statement is an UPDATE of a NOTE_COLUMNS table whose readable SET list names only
+    its note columns, or an INSERT/UPDATE/DELETE of a log table; any other target, an unreadable SET list,
+    CREATE (but of a temporary object), COPY, TRUNCATE, ALTER, a WITH before a write... sets it."""
 
     def __init__(self):
         self.tables: set[str] = set()
         self.matching = False
+        self.figures = False
 
     def note(self, sql: str) -> None:
         for stmt in statements(sql):
@@ -224,14 +243,18 @@ class Writes:
         if target:
             table = target.group(1).lower()
             self.tables.add(table)
+            cols = _set_columns(stmt, table) if kw == "UPDATE" else None
             if table == "projects":
-                cols = _set_columns(stmt) if kw == "UPDATE" else None
                 self.matching |= cols is None or bool(cols & MATCHING_COLUMNS)
+            if table not in LOG_TABLES:
+                notes = NOTE_COLUMNS.get(table)
+                self.figures |= cols is None or notes is None or not cols <= notes
             return
         if kw in _READS or (kw == "WITH" and not re.search(r"\b(?:INSERT|UPDATE|DELETE)\b", stmt, re.I)):
             return
         if kw == "CREATE" and re.match(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\b", stmt, re.I):
             return                          # a temporary table or macro of this connection only
+        self.figures = True
         if re.search(r"\bprojects\b", stmt, re.I):
             self.matching = True
 
@@ -424,6 +447,18 @@ class Store:
         do, every read sees the file's committed state. PgStore: see there."""
         yield
 
+    def figures_version(self) -> int:
+        """The figures version (migration 021): moves with every write the data version moves with, except a
+        notes-only one (Writes.figures: only note columns and the change log written), so a function that
+        reads neither (perfboard.versions.notes_blind) may key its cache on it; the data version on a file not
+        migrated to it (opened read-only: as conservative as the data version). On PostgreSQL (PgStore) read from
+        the process's copy, as PgStore.data_version: the version and the rows computed under it come from the same
+        sync."""
+        try:
+            return int(self.scalar("SELECT version FROM figures_version"))
+        except duckdb.CatalogException:
+            return self.data_version()
+
     def projects_version(self) -> int:
         """The projects version (migration 020): moves only with a write that may change what the year-pair
         matching reads (see Writes); the data version on a file not migrated to it (opened read-only, where
@@ -437,8 +472,9 @@ class Store:
     @contextmanager
     def transaction(self, bump_version: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction; bumps the data version (unless the write touches no figures, e.g.
-        a failed-login counter), and the projects version when it may have changed the matching's inputs
-        (Writes: the statements run through the cursor it yields); rolls back on any error."""
+        a failed-login counter) and with it the figures version unless the write was notes-only, and the
+        projects version when it may have changed the matching's inputs (Writes: the statements run through
+        the cursor it yields); rolls back on any error."""
         with self._write_lock:
             raw = self.cursor()
             writes = Writes()
@@ -448,6 +484,8 @@ class Store:
                 yield cur
                 if bump_version:
                     raw.execute("UPDATE data_version SET version = version + 1")
+                    if writes.figures:
+                        raw.execute("UPDATE figures_version SET version = version + 1")
                 if writes.matching:
                     raw.execute("UPDATE projects_version SET version = version + 1")
                 raw.execute("COMMIT")
@@ -1113,8 +1151,11 @@ class PgStore(Store):
                 cur = PgCursor(conn, writes)
                 cur._cur.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK])
                 yield cur
+                figures = writes.figures            # before the bumps below, which the cursor notes too
                 if bump_version:
                     cur.execute("UPDATE data_version SET version = version + 1")
+                    if figures:
+                        cur.execute("UPDATE figures_version SET version = version + 1")
                 if writes.matching:
                     cur.execute("UPDATE projects_version SET version = version + 1")
                 self._bump(conn, writes.tables)

@@ -19,6 +19,7 @@ from .validation_report import ERROR, INFO, WARNING
 from .scoring import DEFAULTS as SCORING_DEFAULTS
 from .scoring import ProjectScore, score_project
 from .targets import DIRECTIONS, JUDGEMENTS, QUALITATIVE, parse_value
+from .versions import notes_blind
 
 # ---------------------------------------------------------------- vocabulary
 LEVELS_KEY = "indicator_levels"
@@ -145,6 +146,7 @@ def show(v) -> str:
 
 
 # ---------------------------------------------------------------- levels
+@notes_blind
 def indicator_levels(store: Store | None) -> dict[str, list[str]]:
     """一级 -> its 二级 choices (setting 'indicator_levels', defaults from the national forms)."""
     stored = store.get_setting(LEVELS_KEY, None) if store is not None else None
@@ -790,6 +792,7 @@ def _current(cur, project_id: int, indicator_id, action: str, fld: str):
 
 
 # ---------------------------------------------------------------- pickers
+@notes_blind
 def project_choices(store: Store, filters, limit: int = 1000, keep: int | None = None) -> tuple[pd.DataFrame, int]:
     """(id, year, department, name) of the first `limit` projects under the filters (plus `keep` when it is
     under them too), and how many there are in all: a picker never lists 200,000 options."""

@@ -19,6 +19,7 @@ from .db import Store
 from .deviations import BUDGET_DEVIATION_LIGHTS, PROJECT_COLUMNS
 from .filters import Filters
 from .summary import bands, projects
+from .versions import notes_blind
 
 TOTAL_LABEL = "合计"
 GROUPS = {"department": "主管部门", "funding_source": "资金来源"}
@@ -126,6 +127,7 @@ def table_total(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     return totals_row(_totals(aggregates(store, filters)))
 
 
+@notes_blind
 def table_page(store: Store, filters: Filters, limit: int, offset: int) -> pd.DataFrame:
     """One page of the project table as shown."""
     return project_table(project_rows(store, filters, limit, offset))
@@ -147,6 +149,7 @@ def chart_top(store: Store, filters: Filters, t: dict, top_n: int = CHART_TOP) -
                  "spent": t["spent_wan"] - float(top["spent"].sum())}
 
 
+@notes_blind
 def figures(store: Store, filters: Filters = Filters()) -> dict:
     """What the execution page shows except the project rows (a few hundred rows whatever the data):
     {"totals": summary.totals(), "table_total", "by_department"/"by_department_total",

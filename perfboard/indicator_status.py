@@ -94,12 +94,14 @@ def compute_status(df: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=df.index, dtype=object)
 
 
-_STATUS_SQL = "SELECT id, " + ", ".join(STATUS_INPUTS) + " FROM indicators WHERE "
+_STATUS_SQL = "SELECT id, status AS stored_status, " + ", ".join(STATUS_INPUTS) + " FROM indicators WHERE "
 
 
 def refresh_status(cur, project_ids=None, chunk: int = 1_000_000) -> int:
     """Recompute the stored status of the indicators of `project_ids` (None: every row whose status is
-    NULL, e.g. after migration 005), inside the caller's transaction. Returns the rows written."""
+    NULL, e.g. after migration 005), inside the caller's transaction, writing only the rows whose status
+    changes: a save that changes no status input (e.g. only a 偏差原因) runs no UPDATE of status, so the
+    transaction stays notes-only (db.Writes.figures) and the figures version stays. Returns the rows written."""
     if project_ids is not None:
         ids = sorted({int(p) for p in project_ids})
         if not ids:
@@ -117,7 +119,12 @@ def refresh_status(cur, project_ids=None, chunk: int = 1_000_000) -> int:
     for df in frames:
         if not len(df):
             continue
-        update = pd.DataFrame({"id": df["id"].to_numpy(), "status": compute_status(df).to_numpy(dtype=object)})
+        status = compute_status(df).to_numpy(dtype=object)
+        stored = df["stored_status"].to_numpy(dtype=object)
+        changed = np.array([not isinstance(s, str) or s != n for s, n in zip(stored, status)], dtype=bool)
+        if not changed.any():
+            continue
+        update = pd.DataFrame({"id": df["id"].to_numpy()[changed], "status": status[changed]})
         cur.register("_status_update", update)
         try:
             cur.execute("UPDATE indicators SET status = u.status FROM _status_update u WHERE indicators.id = u.id")

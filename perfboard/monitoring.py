@@ -17,6 +17,7 @@ from .batch import ImportRefused
 from .filters import Filters
 from .monitoring_forms import FUND_COLUMNS, INDICATOR_COLUMNS, ITEM_COLUMNS, MonitorBatch
 from .validation_report import ERROR
+from .versions import notes_blind
 
 SETTING = "monitor_rules"
 DEFAULT_RULES = {
@@ -40,6 +41,7 @@ DEFINITIONS = _Q.pop("definitions")
 
 
 # ---------------------------------------------------------------- rules (settings)
+@notes_blind
 def get_rules(store: Store) -> dict:
     stored = store.get_setting(SETTING, None) or {}
     return {k: float(stored.get(k, v)) for k, v in DEFAULT_RULES.items()}
@@ -174,6 +176,7 @@ def run(store: Store, name: str, params: dict[str, Any]) -> pd.DataFrame:
     return store.defined_df(DEFINITIONS.sql, q.sql, q.bind(params))
 
 
+@notes_blind
 def periods(store: Store) -> pd.DataFrame:
     """year, period_month, projects of every snapshot, newest first."""
     return run(store, "periods", {})
@@ -261,6 +264,7 @@ ROW_COLUMNS = {"name": "项目名称", "department": "主管部门", "budget": "
 TOP_N = 15
 
 
+@notes_blind
 def figures(store: Store, filters: Filters, year: int, period: int) -> dict:
     """Everything the page shows except the paged rows: totals, by department, chart bars, indicator light
     counts, the rules."""
@@ -292,6 +296,7 @@ def execution_light(rate: float, time_progress: float, yellow_gap: float) -> str
     return "黄" if time_progress - rate < yellow_gap - 1e-9 else "红"
 
 
+@notes_blind
 def rows(store: Store, filters: Filters, year: int, period: int, limit: int | None = None, offset: int = 0,
          worst_first: bool = False, at_risk_only: bool = False) -> pd.DataFrame:
     p = params(store, filters, year, period)
@@ -299,6 +304,7 @@ def rows(store: Store, filters: Filters, year: int, period: int, limit: int | No
                                                 "at_risk_only": at_risk_only}))
 
 
+@notes_blind
 def table(store: Store, filters: Filters, year: int, period: int, limit: int | None = None, offset: int = 0,
           worst_first: bool = False, at_risk_only: bool = False) -> pd.DataFrame:
     """rows() for display and export: Chinese headers, reasons joined, the flag as 是/blank."""
@@ -310,6 +316,7 @@ def table(store: Store, filters: Filters, year: int, period: int, limit: int | N
     return out
 
 
+@notes_blind
 def at_risk(store: Store, filters: Filters, year: int, period: int, limit: int = 20) -> list[dict]:
     """The worst at-risk projects with their reasons and the 偏差原因 / 完成目标可能性 of their indicators."""
     df = rows(store, filters, year, period, limit, 0, worst_first=True, at_risk_only=True)
@@ -332,11 +339,13 @@ def at_risk(store: Store, filters: Filters, year: int, period: int, limit: int =
     return out
 
 
+@notes_blind
 def project_indicators(store: Store, filters: Filters, year: int, period: int, project_id: int) -> pd.DataFrame:
     p = params(store, filters, year, period)
     return run(store, "indicators", _bind("indicators", p, {"project": int(project_id)}))
 
 
+@notes_blind
 def trajectory(store: Store, filters: Filters, limit: int = 50) -> pd.DataFrame:
     """The overview's 监控轨迹 of filters.year: name, department, line ("7月 30.0% → 年末 99.0%"), total."""
     if filters.year is None or not store.scalar("SELECT count(*) FROM monitor_projects WHERE year = ?", [filters.year]):

@@ -15,6 +15,7 @@ from .db import Store
 from .deviations import NO_MEASURE, NO_REASON, QUALITY_CHECKS, deviating_names, figures, or_placeholder
 from .filters import Filters
 from .summary import bands, change, previous_year
+from .versions import notes_blind
 
 CHART_TOP = 20          # bars of the execution-rate chart; the rest fold into one "其他" bar
 TOTAL_KEYS = ("projects", "budget_wan", "spent_wan", "execution_rate")
@@ -105,3 +106,50 @@ def overview(store: Store, filters: Filters = Filters(), attention_limit: int = 
         "quality": fig["quality"],
         "quality_labels": QUALITY_CHECKS,
     }
+
+
+# ---------------------------------------------------------------- the overview in two parts (issue 19)
+# overview() reads notes in three places: the 数据检查 counts NOTE_CHECKS, the 需关注 items' reason and measures,
+# and figures()' own quality/rows/attention (not shown). overview_figures is the rest, cached on the figures
+# version (a save of a 偏差原因 keeps it); overview_notes the note parts, cheap, on the data version; the page
+# joins them with with_notes (tests/test_figures_version.py checks the join equals overview()).
+NOTE_CHECKS = ("budget_no_reason", "unmet_no_reason")
+_NOTE_PARTS = ("quality", "rows", "attention")       # keys of deviations.figures() that notes decide
+_NOTE_ITEM_KEYS = ("reason", "measures")
+
+
+def _figures_only(fig: dict | None) -> dict | None:
+    return None if fig is None else {k: v for k, v in fig.items() if k not in _NOTE_PARTS}
+
+
+@notes_blind
+def overview_figures(store: Store, filters: Filters = Filters(), attention_limit: int = 8,
+                     chart_top: int = CHART_TOP) -> dict:
+    """overview() less everything a note decides: "figures" and "base" without quality/rows/attention, the
+    "attention" items without reason and measures, "quality" without NOTE_CHECKS. The 需关注 projects, their
+    order and deviating indicators are figures (rates, statuses, ids)."""
+    o = overview(store, filters, attention_limit, chart_top)
+    o["figures"], o["base"] = _figures_only(o["figures"]), _figures_only(o["base"])
+    o["attention"] = [{k: v for k, v in item.items() if k not in _NOTE_ITEM_KEYS} for item in o["attention"]]
+    o["quality"] = {k: v for k, v in o["quality"].items() if k not in NOTE_CHECKS}
+    return o
+
+
+def overview_notes(store: Store, filters: Filters, attention_ids: tuple[int, ...] = ()) -> dict:
+    """The note parts of the overview under `filters`: {"quality": {NOTE_CHECKS: count}, "texts": {project id:
+    (偏离原因, 改进措施)}} of the 需关注 projects `attention_ids` (queries/scoped/overview_notes.sql)."""
+    ids = pd.DataFrame({"id": pd.Series([int(i) for i in attention_ids], dtype="int64")})
+    r = scope.run(store, "overview_notes", filters, tables={"project_ids": ids}).iloc[0]
+    return {"quality": {k: int(r[k]) for k in NOTE_CHECKS},
+            "texts": {int(t["id"]): (t["deviation_reason"], t["improvement"]) for t in r["texts"]}}
+
+
+def with_notes(figures_part: dict, notes: dict) -> dict:
+    """overview_figures() joined with overview_notes() of its 需关注 ids: what the page shows, as overview()
+    (less figures()' unshown quality/rows/attention in "figures" and "base")."""
+    o = dict(figures_part)
+    o["attention"] = [{**item, "reason": or_placeholder(notes["texts"].get(item["id"], (None, None))[0], NO_REASON),
+                       "measures": or_placeholder(notes["texts"].get(item["id"], (None, None))[1], NO_MEASURE)}
+                      for item in figures_part["attention"]]
+    o["quality"] = {k: notes["quality"][k] if k in NOTE_CHECKS else figures_part["quality"][k] for k in QUALITY_CHECKS}
+    return o

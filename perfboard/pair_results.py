@@ -5,9 +5,9 @@ items and scoring them (seconds at a province's scale). The command-line import 
 the newest pair (perfboard.compare.store_result).
 
 Keyed as 自评复核's findings (perfboard.review_store, migration 015): a result is current only while
-year_pair_results names the current data version and the md5 of the scoring settings; every write that changes
-what the page shows (an import, an edit, a match decision, a settings save) moves the data version, so a stale
-result is never read. Works on both stores: written through Store.transaction() (registered frames; COPY on
+year_pair_results names the current figures version (migration 021) and the md5 of the scoring settings; every
+write that changes what the page shows (an import, an edit of a figure, a match decision, a settings save) moves
+the figures version, so a stale result is never read; a save of notes only (a 偏差原因) keeps it current. Works on both stores: written through Store.transaction() (registered frames; COPY on
 PostgreSQL), read from DuckDB (the process's synced copy on PostgreSQL). A store opened read-only only reads."""
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _key(base_year: int, year: int, threshold: float) -> dict:
 
 
 def find(store: Store, base_year: int, year: int, threshold: float, version: int, md5: str) -> dict | None:
-    """The row counts of the stored result of the pair at data version `version` and settings `md5`; None
+    """The row counts of the stored result of the pair at figures version `version` and settings `md5`; None
     when none is (or the tables are missing: an older database opened read-only)."""
     try:
         df = store.df("pair_result_find", {**_key(base_year, year, threshold), "version": int(version), "md5": md5})
@@ -85,7 +85,7 @@ def _ordered(df: pd.DataFrame, by_year: bool = False) -> pd.DataFrame:
 
 def save(store: Store, version: int, md5: str, base_year: int, year: int, threshold: float,
          items: pd.DataFrame, candidates: pd.DataFrame, scores: dict[int, pd.DataFrame]) -> bool:
-    """Store the pair's result computed at data version `version` with settings `md5` (items: compare.YearPair's,
+    """Store the pair's result computed at figures version `version` with settings `md5` (items: compare.YearPair's,
     candidates: its pending ones, scores: scoring.project_scores of each year), replacing the pair's older one
     and every result of another version, in one transaction that leaves the data version alone. Nothing is
     written (False) when the data moved on meanwhile (the result is stale already), when it is stored already,
@@ -111,7 +111,7 @@ def save(store: Store, version: int, md5: str, base_year: int, year: int, thresh
     chunks = [("items", items, ITEMS, None), ("candidates", candidates, CANDIDATES, None)]
     chunks += [("scores", scores[y], SCORES, {"year": int(y)}) for y in (key["base_year"], key["year"])]
     with store.transaction(bump_version=False) as cur:
-        if int(cur.execute("SELECT version FROM data_version").fetchall()[0][0]) != int(version):
+        if int(cur.execute("SELECT version FROM figures_version").fetchall()[0][0]) != int(version):
             return False
         found = cur.execute(QUERIES["pair_result_find"].sql, {**key, "version": int(version), "md5": md5}).fetchall()
         if found:
@@ -124,7 +124,7 @@ def save(store: Store, version: int, md5: str, base_year: int, year: int, thresh
                 cur.register(f"_pair_result_{t}", rows(frame, cols, a, extra))
                 cur.execute(QUERIES[f"pair_result_insert_{t}"].sql)
                 cur.unregister(f"_pair_result_{t}")
-        run = pd.DataFrame({**{k: [v] for k, v in key.items()}, "data_version": [int(version)], "settings_md5": [md5],
+        run = pd.DataFrame({**{k: [v] for k, v in key.items()}, "figures_version": [int(version)], "settings_md5": [md5],
                             "items": [len(items)], "candidates": [len(candidates)],
                             "scores": [sum(len(scores[y]) for y in (key["base_year"], key["year"]))],
                             "computed_at": [datetime.now()]})

@@ -6,6 +6,7 @@ from .auth import local_admin
 from .db import Store
 from .importer import ImportPlan, import_paths
 from .sample_rows import SAMPLE_DIR, delete_sample_rows, sample_files, sample_scopes  # noqa: F401 (re-exported)
+from .versions import notes_blind
 
 FICTIONAL_MARK = "虚构"              # in the file name of an invented sample year
 FICTIONAL_LABEL = "示例（虚构）"
@@ -16,6 +17,7 @@ def load_sample(store: Store, replace: bool = True) -> ImportPlan:
     return import_paths(store, sample_files(), replace=replace, user=local_admin("系统（示例数据）"))
 
 
+@notes_blind
 def sample_in_use(store: Store) -> list[str]:
     """Names of sample files whose rows are in the database now (so pages can label them)."""
     names = [p.name for p in sample_files()]
@@ -25,6 +27,7 @@ def sample_in_use(store: Store) -> list[str]:
     return sorted(df["source_file"].tolist())
 
 
+@notes_blind
 def fictional_years(store: Store) -> list[int]:
     """Years holding rows of an invented sample file (示例（虚构）): every output showing or comparing
     against such a year says so."""
@@ -55,6 +58,7 @@ def illustrative_years(store: Store, filters=None, compared=()) -> tuple[list[in
     return shown, other
 
 
+@notes_blind
 def illustrative_note(store: Store, filters=None, compared=()) -> str:
     """One sentence saying which shown or compared years are 示例（虚构）; "" when none is."""
     shown, other = illustrative_years(store, filters, compared)

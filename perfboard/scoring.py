@@ -19,6 +19,7 @@ from .filters import Filters
 from .indicators import STATUS_ZH, indicator_rows, parsed_values, with_status
 from .summary import projects
 from .targets import completion_ratio, effective_direction
+from .versions import notes_blind
 
 SETTING_KEY = "scoring"
 
@@ -92,6 +93,7 @@ def validate_settings(cfg: dict) -> list[str]:
     return problems
 
 
+@notes_blind
 def scoring_settings(store: Store | None) -> dict:
     """DEFAULTS overlaid with the stored 'scoring' setting; an unusable stored value falls back to DEFAULTS."""
     from .overlay import stored_settings
@@ -422,6 +424,14 @@ def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
             _CACHE[store] = (key, known)
         at = np.searchsorted(known_ids, ids)
     return known.iloc[at].reset_index(drop=True)
+
+
+@notes_blind
+def project_grades(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """project_scores without its findings (whose "unmet-no-note" reads whether a 偏差原因 is written): the
+    totals, grades and estimates the pages' grade lines and 同比分析's score columns show, which no note
+    changes, so a save of notes only keeps their cache (perfboard.versions)."""
+    return project_scores(store, filters).drop(columns="findings")
 
 
 def _score_projects(store: Store, pj: pd.DataFrame, cfg: dict, rows: bool = False):

@@ -9,6 +9,7 @@ from . import cells, scope
 from .db import Store
 from .filters import Filters
 from .scope import bands  # noqa: F401 (the pages' and modules' name for it)
+from .versions import notes_blind
 
 
 def projects(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
@@ -66,6 +67,7 @@ def summary(store: Store, filters: Filters = Filters()) -> dict:
     return out
 
 
+@notes_blind
 def filter_options(store: Store, departments: tuple[str, ...] | None = None) -> dict:
     """Years, departments and funding sources the sidebar offers. `departments` (None = all) narrows every
     list to what occurs in those departments: a viewer's pickers show nothing of other departments."""
@@ -96,6 +98,7 @@ def with_default_year(store: Store, filters: Filters) -> Filters:
     return filters if year is None else filters.with_year(int(year))
 
 
+@notes_blind
 def previous_year(store: Store, year: int | None) -> int | None:
     """The latest year before `year` that holds any project (not just year - 1: gaps happen)."""
     if year is None:

@@ -1,4 +1,4 @@
--- Before a pair's result computed at data version $version is stored (perfboard.pair_results.save): the
+-- Before a pair's result computed at figures version $version is stored (perfboard.pair_results.save): the
 -- pair's earlier result and every result of another (older) version go; rows no result names go with them.
 DELETE FROM year_pair_results
-WHERE data_version <> $version OR (base_year = $base_year AND year = $year AND threshold = $threshold)
+WHERE figures_version <> $version OR (base_year = $base_year AND year = $year AND threshold = $threshold)

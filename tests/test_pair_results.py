@@ -22,7 +22,7 @@ TH = matching.DEFAULT_THRESHOLD
 
 def current(store, base_year=2023, year=2024):
     md5 = pair_results.md5_of(scoring_settings(store))
-    return pair_results.find(store, base_year, year, TH, store.data_version(), md5)
+    return pair_results.find(store, base_year, year, TH, store.figures_version(), md5)
 
 
 def computed(store, filters, base_year=2023, year=2024, monkeypatch=None):
@@ -162,11 +162,11 @@ def test_an_edit_an_import_a_decision_and_a_settings_save_each_make_it_stale(sam
 
     # a re-import of one year: new ids; the stored result of the old version is never read, then cleared
     assert current(s) is not None
-    v = s.data_version()
+    v = s.figures_version()
     f2024 = [p for p in sample_files() if "2024" in p.name and "2023" not in p.name]
     plan = import_paths(s, f2024, replace=True, user=local_admin("测试"))
     assert plan.ok, plan.report.to_frame()
-    assert s.data_version() > v and current(s) is None
+    assert s.figures_version() > v and current(s) is None
     cmp.clear_cache()
     again = cmp.compare(s, f, 2023, 2024, scores=False)
     assert again.scores is None                                 # computed, not read
@@ -180,7 +180,7 @@ def test_an_edit_an_import_a_decision_and_a_settings_save_each_make_it_stale(sam
 def test_a_result_computed_from_data_that_moved_on_is_not_stored(sample_store):
     s = sample_store
     cmp.clear_cache()
-    v = s.data_version()
+    v = s.figures_version()
     yp = cmp.year_pair(s, 2023, 2024)
     md5 = pair_results.md5_of(scoring_settings(s))
     scores = {y: project_scores(s, Filters(year=y)) for y in (2023, 2024)}

@@ -10,6 +10,7 @@ import streamlit as st
 from perfboard.db import Store, StoreError, resolve_target
 from perfboard.display import md_text
 from perfboard.filters import Filters
+from perfboard.versions import name_of, version_of
 
 # Session-state keys used by more than one page live here, not invented ad hoc.
 K_YEAR, K_DEPTS, K_FUNDS, K_LIGHTS, K_SEARCH = "f_year", "f_departments", "f_funding", "f_lights", "f_search"
@@ -96,11 +97,13 @@ def _cached(fn_path: str, db_path: str, version: int, args: tuple, kwargs: tuple
 
 
 def load(fn, *args, **kwargs):
-    """Call a domain function `fn(store, *args)`, cached until the database's data version changes."""
+    """Call a domain function `fn(store, *args)`, cached until the database's data version changes; for a
+    function marked perfboard.versions.notes_blind, until its figures version changes (a save of notes only
+    keeps it)."""
     s = store()
     # by keyword: Streamlit names each positional argument of a cached call through inspect.signature, on
     # every call (the same names and hash either way)
-    return _cached(fn_path=f"{fn.__module__}.{fn.__qualname__}", db_path=str(s.path), version=s.data_version(),
+    return _cached(fn_path=name_of(fn), db_path=str(s.path), version=version_of(s, fn),
                    args=args, kwargs=tuple(sorted(kwargs.items())))
 
 
