@@ -6,6 +6,7 @@ identity inside a unit (duplicate keys)."""
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +23,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 def _rules(store, filters, group_projects, monkeypatch, calls=None) -> pd.DataFrame:
     monkeypatch.setattr(review, "GROUP_PROJECTS", group_projects)
     if calls is not None:
-        real = review._group_rules
-        monkeypatch.setattr(review, "_group_rules", lambda *a: calls.append(a[3]) or real(*a))
+        real, me = review._group_rules, threading.current_thread()
+
+        def recording(*a):
+            # only this thread's calls: a warm-up thread an earlier test of this worker left running
+            # (ui.state.warm_up -> review.warm) may compute findings meanwhile through the same function
+            if threading.current_thread() is me:
+                calls.append(a[3])
+            return real(*a)
+        monkeypatch.setattr(review, "_group_rules", recording)
     return review.run_rules(store, filters)
 
 
