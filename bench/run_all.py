@@ -397,6 +397,27 @@ def summary_lines(rows: list[dict]) -> list[str]:
     return out
 
 
+def copies(names: list[str], ctx: dict, scratch: Path) -> None:
+    """The run's copies of the main database (ctx["db"]["main"]) in `scratch`: the CLI's (bench_cli.prepare, the
+    pair's too) when cli or pair run, and the pages' own (ctx["pages_db"]) when pages run."""
+    import bench_cli
+    if set(names) & {"cli", "pair"}:
+        ctx["copies"] = bench_cli.prepare(ctx["db"]["main"]["path"], scratch)
+    if "pages" in names:           # the pages open a copy no command has touched (commands may persist caches:
+        import shutil              # year pairs, review findings), as the database stands after it was built
+        ctx["pages_db"] = scratch / "pages.duckdb"
+        # a WAL an earlier run's pages left beside the old copy belongs to that file, not to this one:
+        # DuckDB refuses to open the new copy with it ("WAL checkpoint iteration does not match")
+        for stale in (ctx["pages_db"].with_name(ctx["pages_db"].name + ".wal"),):
+            stale.unlink(missing_ok=True)
+        # with the CLI's 执行监控 snapshots, but its 自评复核 findings still current (the snapshots are not
+        # among their inputs): the page reads them as after the app's warm-up, and computes a year only in
+        # its "uncomputed" step. (A copy of the CLI's read copy held findings made stale by the snapshots'
+        # version: the page computed two years in its cold and year steps, ~25 s CPU, unlike any app.)
+        shutil.copyfile(ctx["db"]["main"]["path"], ctx["pages_db"])
+        bench_cli.add_snapshots(ctx["pages_db"], moves_version=False)
+
+
 def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Path) -> dict:
     """Run the benchmarks `names` with `cfg` (FULL or QUICK, plus quick=); write base.md / base.json
     when base is given. Returns {"rows", "table", "text", "seconds"}. The databases' build (or migration)
@@ -409,17 +430,7 @@ def run(names: list[str], cfg: dict, cache: Path, base: Path | None, scratch: Pa
     db_seconds = time.perf_counter() - t
     t0, b0, c0 = time.perf_counter(), machine.busy_seconds(), os.times()
     ctx["projects"], ctx["years"] = cfg["db"][0], cfg["db"][1]
-    if set(names) & {"cli", "pages", "pair"}:
-        import bench_cli
-        ctx["copies"] = bench_cli.prepare(ctx["db"]["main"]["path"], scratch)
-        if "pages" in names:       # the pages open a copy no command has touched (commands may persist caches:
-            import shutil          # year pairs, review findings), as the database stands after it was built
-            ctx["pages_db"] = scratch / "pages.duckdb"
-            # a WAL an earlier run's pages left beside the old copy belongs to that file, not to this one:
-            # DuckDB refuses to open the new copy with it ("WAL checkpoint iteration does not match")
-            for stale in (ctx["pages_db"].with_name(ctx["pages_db"].name + ".wal"),):
-                stale.unlink(missing_ok=True)
-            shutil.copyfile(ctx["copies"][0], ctx["pages_db"])
+    copies(names, ctx, scratch)
     ctx["setup_seconds"] = round(time.perf_counter() - t0, 1)
     rows, parts = [], {}
     for name in names:
