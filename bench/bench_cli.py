@@ -375,18 +375,28 @@ def prepare(db: str, scratch: Path) -> tuple[Path, Path]:
         for extra in (p, p.with_name(p.name + ".wal")):
             extra.unlink(missing_ok=True)
         shutil.copyfile(db, p)
+    from perfboard.db import Store
+    Store(work_db).close()        # a migration the cached file lacks runs here, not inside the first command
+    add_snapshots(read_db)
+    return read_db, work_db
+
+
+def add_snapshots(db: str | Path, moves_version: bool = True) -> None:
+    """The two 执行监控 snapshots (bench_monitor.add_monitoring) of the latest year of the database at `db`, in
+    its departments, unless it holds some. In a transaction that moves the data version (as any import does:
+    the CLI's read copy, whose `review` and `brief` then compute the year), or, moves_version=False, one that
+    leaves it (the pages' copy: the app's warm-up after such an import would have stored the 自评复核 findings
+    again, which read no snapshot, so the copy stays as the app leaves a database after its warm-up)."""
     from bench_monitor import add_monitoring
 
     from perfboard.db import Store
-    Store(work_db).close()        # a migration the cached file lacks runs here, not inside the first command
-    with Store(read_db) as store:
-        with store.transaction() as cur:
+    with Store(db) as store:
+        with store.transaction(bump_version=moves_version) as cur:
             year, n = cur.execute("SELECT year, count(*) FROM projects GROUP BY 1 ORDER BY 1 DESC LIMIT 1").fetchall()[0]
             depts = [r[0] for r in cur.execute("SELECT DISTINCT department FROM projects WHERE year = ? ORDER BY 1",
                                                [year]).fetchall()]
             if not cur.execute("SELECT count(*) FROM monitor_projects").fetchall()[0][0]:
                 add_monitoring(cur, n, year, depts)
-    return read_db, work_db
 
 
 LIMIT_FACTOR = 1.5     # a command is stopped at 1.5x its goal in CPU seconds (at least 30 s): past it the row is

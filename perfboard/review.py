@@ -1178,13 +1178,22 @@ _JSON_VALUE = {"year": _plain, "project": _str_or_none, "reason": _str_or_none,
                "evidence": lambda v: json.loads(v) if isinstance(v, str) else {}}
 
 
-def _json_column(values: pd.Series, name: str) -> np.ndarray:
-    """Each value of column `name` as the JSON text json.dumps(to_json's item) writes for it: encoded once per
-    distinct value (evidence parsed once per distinct text), missing values one by one (None and NaN differ)."""
+# json.dumps(s, ensure_ascii=False) of a str is this function's result (JSONEncoder.encode returns
+# encode_basestring(s) for any str); without the encoder object json.dumps makes on every call with keywords
+_ENCODE_STR = json.encoder.encode_basestring
+
+
+def _json_column(values: pd.Series, name: str, head: str = "", tail: str = "") -> np.ndarray:
+    """Each value of column `name` as the JSON text json.dumps(to_json's item) writes for it, between `head`
+    and `tail`: encoded once per distinct value (evidence parsed once per distinct text), missing values one by
+    one (None and NaN differ)."""
     conv = _JSON_VALUE.get(name)
 
     def enc(v):
-        return json.dumps(conv(v) if conv else v, ensure_ascii=False, default=str)
+        v = conv(v) if conv else v
+        if isinstance(v, str):
+            return head + _ENCODE_STR(v) + tail
+        return head + json.dumps(v, ensure_ascii=False, default=str) + tail
     codes, uniq = pd.factorize(values)
     out = np.array([enc(u) for u in uniq.tolist()] + [""], dtype=object)[codes]
     miss = np.flatnonzero(codes < 0)
@@ -1204,10 +1213,10 @@ def iter_json(f: pd.DataFrame, extra: dict | None = None):
     yield '{"findings": ['
     for a in range(0, len(f), JSON_CHUNK):
         part = f.iloc[a:a + JSON_CHUNK]
-        cols = [_json_column(part[name], name) for name in _JSON_FIELDS]
-        heads = [f'"{name}": ' if i == 0 else f', "{name}": ' for i, name in enumerate(_JSON_FIELDS)]
-        items = ["{" + "".join(h + v for h, v in zip(heads, row)) + "}" for row in zip(*cols)]
-        yield (", " if a else "") + ", ".join(items)
+        last = len(_JSON_FIELDS) - 1      # each item: {"key": ..., "code": ..., ...}, its field names in the columns
+        cols = [_json_column(part[name], name, ("{" if i == 0 else ", ") + f'"{name}": ', "}" if i == last else "")
+                .tolist() for i, name in enumerate(_JSON_FIELDS)]
+        yield (", " if a else "") + ", ".join(map("".join, zip(*cols)))
     units = unit_counts(f)
     tail = {"counts": counts_by_code(f),
             "units": [{k: _plain(v) for k, v in row.items()} for row in units.to_dict("records")], **(extra or {})}

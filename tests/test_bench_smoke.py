@@ -275,3 +275,50 @@ def test_previous_seconds_reads_the_command_rows(tmp_path):
         {"what": "page 总览", "kind": "page", "cpu": 1.0, "wall": 1.0}]}), encoding="utf-8")
     assert bench_cli.previous_seconds(f) == {"summary --json": 4.0, "restore": 20.0}
     assert bench_cli.previous_seconds(tmp_path / "missing.json") == {}
+
+
+def test_make_bench_leaves_the_1m_rows_to_bench_big_and_merge_puts_them_in_the_table(tmp_path):
+    """`make bench` runs cli, pages, pair and load; the 1M rows (`big`, memory only) are `make bench-big`'s,
+    merged into latest: a merged file merges again, and a later part's rows replace the same kind's."""
+    import json
+
+    import run_all
+    assert run_all.DEFAULT == ["cli", "pages", "pair", "load"] and "big" in run_all.NAMES
+
+    def part(name, kind, what, started):
+        p = tmp_path / f"{name}.json"
+        r = run_all.row(what, 1.0, 1.0, 100.0, "-", True, [0.1, 0.1, 0.1], "", kind)
+        p.write_text(json.dumps({"started": started, "seconds": 10.0, "load_start": [1, 1, 1], "load_end": [2, 2, 2],
+                                 "rows": [r], "raw": {}}), encoding="utf-8")
+        return p
+    main = part("main", "cli", "cli `summary --json`", "t1")
+    run_all.merge([main, part("big1", "big", "cli `score --json` (1M) first", "t2")], tmp_path / "latest")
+    latest = tmp_path / "latest.json"
+    run_all.merge([latest, part("big2", "big", "cli `score --json` (1M) again", "t3")], tmp_path / "latest")
+    d = json.loads(latest.read_text(encoding="utf-8"))
+    assert [r["what"] for r in d["rows"]] == ["cli `summary --json`", "cli `score --json` (1M) again"]
+    md = (tmp_path / "latest.md").read_text(encoding="utf-8")
+    assert "started t1" in md and "started t3" in md and "started t2" not in md and "first" not in md
+
+
+def test_the_pages_copy_has_the_snapshots_and_current_findings_the_cli_copy_stale_ones(tmp_path, tiny_db):
+    """run_all's copies: the CLI's read copy gets the 执行监控 snapshots in a transaction that moves the data
+    version (its review and brief compute the year); the pages' copy gets them too, its 自评复核 findings still
+    current (the 自评复核 page reads them as after the app's warm-up; its "uncomputed" step computes a year)."""
+    import run_all
+
+    from perfboard import review
+    from perfboard.db import Store
+    ctx = {"db": {"main": {"path": tiny_db}}}
+    run_all.copies(["cli", "pages", "pair", "load"], ctx, tmp_path)
+
+    def state(path):
+        with Store(path, read_only=True) as s:
+            years = [r[0] for r in s.cursor().execute("SELECT DISTINCT year FROM projects").fetchall()]
+            snaps = s.cursor().execute("SELECT count(*) FROM monitor_projects").fetchall()[0][0]
+            return snaps, [review.stored_year(s, y, remember=False) is not None for y in years]
+    pages_snaps, pages_current = state(ctx["pages_db"])
+    read_snaps, read_current = state(ctx["copies"][0])
+    assert pages_snaps == read_snaps > 0
+    assert pages_current == [True, True] and read_current == [False, False]
+    assert Path(ctx["pages_db"]) != Path(ctx["copies"][0])

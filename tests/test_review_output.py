@@ -117,12 +117,16 @@ def _members(path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}     # core.xml: the time written
 
 
+@pytest.mark.parametrize("writer", ["arrow", "rows", "arrow-fallback"])
 @pytest.mark.parametrize("chunk", [20_000, 3])
-def test_workpaper_rows_are_the_plain_xlsxwriter_calls_byte_for_byte(dirty_db, tmp_path, monkeypatch, chunk):
-    """The 复核底稿 rows written by _RowWriter are the file xlsxwriter's own write_string calls make, every part
+def test_workpaper_rows_are_the_plain_xlsxwriter_calls_byte_for_byte(dirty_db, tmp_path, monkeypatch, chunk, writer):
+    """The 复核底稿 rows written by _ArrowRows (the texts column-wise in Arrow, the odd ones per cell) and by
+    _RowWriter (every cell in Python) are the file xlsxwriter's own write_string calls make, every part
     byte for byte: the sample with hostile text, and texts that take each of xlsxwriter's escaping branches
     (markup, quotes, line breaks, a literal _x0041_, leading and trailing blanks, a rich-string look-alike, the
-    non-characters, texts above half and above all of Excel's 32,767 limit, astral characters, formula starts)."""
+    non-characters, texts above half and above all of Excel's 32,767 limit, astral characters, formula starts,
+    blanks Python's \\s knows and RE2's does not). "arrow-fallback": some chunks hold a value that is not a text
+    (written per cell), the others in Arrow."""
     from datetime import datetime
 
     from perfboard.export import workpaper
@@ -131,7 +135,8 @@ def test_workpaper_rows_are_the_plain_xlsxwriter_calls_byte_for_byte(dirty_db, t
     s.close()
     odd = ["a&b<c>d", '"引号"', "第一行\n第二行", "_x0041_ 字面", " 前空格", "后空格 ", "\t制表", "<r><t>富文本</t></r>",
            "<r>半个", "\ufffe\uffff", "长" * 20_000, "长" * 40_000, "😀" * 17_000, "=SUM(A1)", "+1", "-", "@x", "",
-           "普通文字", "\u3000全角空格\u3000"]
+           "普通文字", "\u3000全角空格\u3000", "尾随全角\u3000", "\xa0前", "后\u2029", "\x1c分隔", "中\u3000间",
+           "<r>", "a_x00E9_b", "_X0041_", "&amp;", "\x85NEL", "\x7f", "长" * 16_383, "长" * 16_384]
     f = f.assign(message=[odd[i % len(odd)] for i in range(len(f))],
                  fact=[odd[(i * 7 + 3) % len(odd)] for i in range(len(f))],
                  location=[odd[(i * 5 + 1) % len(odd)] for i in range(len(f))],
@@ -140,11 +145,21 @@ def test_workpaper_rows_are_the_plain_xlsxwriter_calls_byte_for_byte(dirty_db, t
     monkeypatch.setattr(workpaper, "CHUNK", chunk)
     now = datetime(2026, 12, 5, 21, 0)
     fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
-    used = []
-    real = workpaper._RowWriter.write
+    if writer == "arrow-fallback":          # every third chunk has a number for a text: that chunk goes per cell
+        f = f.assign(fact=[v if (i // chunk) % 3 else 7 for i, v in enumerate(f["fact"])]).astype({"fact": object})
+    used, arrow = [], []
+    real, real_frame = workpaper._RowWriter.write, workpaper._ArrowRows.write_frame
     monkeypatch.setattr(workpaper._RowWriter, "write", lambda self, *a: used.append(a[0]) or real(self, *a))
+    monkeypatch.setattr(workpaper._ArrowRows, "write_frame",
+                        lambda self, *a: (real_frame(self, *a) and not arrow.append(a[0])))
+    monkeypatch.setattr(workpaper, "ARROW_ROWS", writer != "rows")
     workpaper.write_workpaper(fast, f, "描述", now, fictional=(2023,))
-    assert used and used[0] == 1
+    if writer == "rows":
+        assert used and used[0] == 1 and not arrow
+    elif writer == "arrow":
+        assert arrow and arrow[0] == 1 and not used
+    else:
+        assert used and (arrow or len(f) <= chunk) and sorted(arrow + used) == list(range(1, len(f) + 1, chunk))
     monkeypatch.setattr(workpaper._RowWriter, "usable", classmethod(lambda cls, ws: False))
     workpaper.write_workpaper(plain, f, "描述", now, fictional=(2023,))
     a, b = _members(fast), _members(plain)
@@ -172,3 +187,23 @@ def test_unit_summary_names_each_units_three_most_frequent_rules(dirty_db):
     rows = summary_rows(f)
     assert len(rows) == len(want) > 1
     assert {(int(r[0]), r[1]): r[-1] for r in rows} == want and all(r[-1] for r in rows)
+
+
+def test_rules_sheet_names_the_severity_of_each_rules_last_finding(dirty_db, tmp_path):
+    """复核规则's 等级 is what dict(zip(code, severity)) kept (the rule's last finding), also when findings of
+    one rule carry different severities (settings changed between years), and the rule's own without one."""
+    import openpyxl
+
+    from perfboard.export import workpaper
+    s = Store(dirty_db)
+    f = review.findings(s, Filters())
+    s.close()
+    sev = ["P0", "P2", "P1"]
+    f = f.assign(severity=[sev[i % 3] for i in range(len(f))])
+    path = tmp_path / "wp.xlsx"
+    workpaper.write_workpaper(path, f, "描述")
+    ws = openpyxl.load_workbook(path)["复核规则"]
+    got = {r[0].value: r[3].value for r in ws.iter_rows(min_row=2)}
+    want = dict(zip(f["code"], f["severity"]))
+    assert got == {c: want.get(c, rule.severity) for c, rule in review.RULES.items()}
+    assert len(set(f["severity"])) == 3 and set(got.values()) & {"P0", "P1", "P2"}
