@@ -103,6 +103,18 @@ def save(store: Store, year: int, version: int, md5: str, f: pd.DataFrame) -> bo
     return True
 
 
+def stored_version(store: Store, year: int, md5: str) -> int | None:
+    """The data version `year`'s stored findings with settings `md5` were computed at; None when none are stored
+    (or the tables are missing: an older database opened read-only). save() stores a year only at the data
+    version current when it commits, so the stored version of a year never goes back."""
+    try:
+        v = store.sql_df("SELECT max(data_version) AS v FROM review_findings_runs WHERE year = ? AND settings_md5 = ?",
+                         [int(year), md5]).iloc[0, 0]
+    except Exception:        # noqa: BLE001 - no table: nothing stored
+        return None
+    return None if pd.isna(v) else int(v)
+
+
 def current(store: Store, year: int, version: int, md5: str) -> bool:
     """Whether `year`'s stored findings were computed at data version `version` with settings `md5` (False when
     the tables are missing: an older database opened read-only)."""
