@@ -2,7 +2,8 @@
 review_findings_runs), so that the app's sessions and processes and the CLI compute a year's findings once
 per data version and settings: perfboard.review.year_findings reads them here first and stores what it
 computed. Any write that changes figures or settings moves the data version, so a stored year is current
-only while review_findings_runs names the current version and settings; a decision (已核实 / 不采纳) is not
+only while review_findings_runs names the current version and settings (the 自评复核 page takes a version at
+least as new as the one it read when its render began: review._year_now); a decision (已核实 / 不采纳) is not
 part of them (review.findings joins the decisions at read time).
 
 Works on both stores: DuckDB directly, PostgreSQL through Store.transaction() (the rows registered and
