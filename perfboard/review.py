@@ -860,30 +860,68 @@ def stored_year(store: Store, year: int, cfg: dict | None = None, remember: bool
     version and settings, computing and storing them when they are not (one year at a time per process,
     _COMPUTE_LOCK), without keeping them in this process. Returns the settings md5 they are stored under; None
     when they cannot be stored (a read-only store, or the data changed while they were computed): then, with
-    `remember`, the computed findings are kept in this process's cache for year_findings instead."""
+    `remember`, the computed findings are kept in this process's cache for year_findings instead.
+
+    Current means computed at the data version read on entry or a newer one (see _year_now)."""
+    return _year_now(store, year, cfg, remember)[0]
+
+
+def _kept_since(store: Store, year: int, skey: str, since: int) -> pd.DataFrame | None:
+    """The findings of `year` with settings `skey` kept in this process for a data version >= `since`."""
+    with _CACHE_LOCK:
+        entry = _CACHE.get(store, {})
+        for k in sorted(entry, key=lambda k: k[0], reverse=True):
+            if k[0] >= since and k[1:] == ("year", int(year), skey):
+                return entry[k]
+    return None
+
+
+def _year_now(store: Store, year: int, cfg: dict | None = None,
+              remember: bool = True) -> tuple[str | None, pd.DataFrame | None]:
+    """The findings of `year` as of now: (md5, None) when they are stored (review_store) for the data version
+    read on entry or a newer one, else (None, the year's findings computed here) when they could not be stored
+    (the data changed while they were computed; kept in this process with `remember`), else (None, None) (a
+    read-only store, or not remembered).
+
+    Findings computed at a version no older than the one read on entry show that state or a newer one, never an
+    older one. So under load (issue 19: 20 sessions while saves move the data version every second) a session
+    that waited for _COMPUTE_LOCK takes what the session before it computed when that is new enough, instead
+    of computing again for every save that came meanwhile: one computation, for the newest version, serves every
+    session waiting for it."""
     from . import review_store
+    want = store.data_version()           # first: the settings read next are at least as new
     cfg = cfg or review_settings(store)
     skey = _settings_key(store, cfg)
     md5 = review_store.settings_md5(skey)
-    if review_store.current(store, year, store.data_version(), md5):
-        return md5
+
+    def ready():
+        v = review_store.stored_version(store, year, md5)
+        if v is not None and v >= want:
+            return md5, None
+        f = _kept_since(store, year, skey, want)
+        return (None, f) if f is not None else None
+    got = ready()
+    if got is not None:
+        return got
     if getattr(store, "read_only", False):
-        return None
+        return None, None
     with _COMPUTE_LOCK:
+        got = ready()       # computed meanwhile, new enough (another session, the warm-up, another process)
+        if got is not None:
+            return got
         version = store.data_version()
-        if review_store.current(store, year, version, md5):    # computed meanwhile (the warm-up, another process)
-            return md5
         f = run_rules(store, Filters(year=int(year)), cfg)
         if review_store.save(store, year, version, md5, f):
-            return md5
-    if remember:
-        with _CACHE_LOCK:
-            entry = {k: v for k, v in _CACHE.get(store, {}).items() if k[0] == version}
+            return md5, None
+        if not remember:
+            return None, None
+        with _CACHE_LOCK:   # inside the lock: the sessions waiting for it find them (ready)
+            entry = {k: v for k, v in _CACHE.get(store, {}).items() if k[0] >= version}
             while len(entry) >= YEARS_KEPT:
                 entry.pop(next(iter(entry)))
             entry[(version, "year", int(year), skey)] = f
             _CACHE[store] = entry
-    return None
+    return None, f
 
 
 def narrow_findings(store: Store, f: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -962,7 +1000,12 @@ def decisions(store: Store) -> pd.DataFrame:
 def findings(store: Store, filters: Filters = Filters(), codes=(), severities=(), statuses=()) -> pd.DataFrame:
     """The findings under `filters` (FINDING_COLUMNS) with each one's decision: status open / verified /
     rejected, the reason, who and when; narrowed to `codes`, `severities`, `statuses` when given."""
-    f = _cached_rules(store, filters)
+    return _decided(store, _cached_rules(store, filters), codes, severities, statuses)
+
+
+def _decided(store: Store, f: pd.DataFrame, codes=(), severities=(), statuses=()) -> pd.DataFrame:
+    """Findings `f` (the rules' rows) narrowed to `codes` and `severities`, with each one's decision, narrowed to
+    `statuses` (findings())."""
     if codes:
         f = f[f["code"].isin(list(codes)).to_numpy()]
     if severities:
@@ -1064,8 +1107,13 @@ def page_view(store: Store, filters: Filters, codes=(), severities=(), statuses=
     """自评复核's findings under `filters` and the page's choices (PageView): the year's findings stored first
     when they are not (stored_year: computed once per data version and settings, then read in SQL per filter),
     else findings() in pandas."""
-    if filters.year is not None and stored_year(store, int(filters.year)) is not None:
-        return PageView(store, filters, codes, severities, statuses)
+    if filters.year is not None:
+        md5, f = _year_now(store, int(filters.year))
+        if md5 is not None:
+            return PageView(store, filters, codes, severities, statuses)
+        if f is not None:   # computed at the version read on entry or later, not stored (the data moved on)
+            return PageView(store, filters, codes, severities, statuses,
+                            frame=_decided(store, narrow_findings(store, f, filters), codes, severities, statuses))
     return PageView(store, filters, codes, severities, statuses, frame=findings(store, filters, codes, severities,
                                                                                 statuses))
 

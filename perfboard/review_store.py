@@ -2,7 +2,8 @@
 review_findings_runs), so that the app's sessions and processes and the CLI compute a year's findings once
 per data version and settings: perfboard.review.year_findings reads them here first and stores what it
 computed. Any write that changes figures or settings moves the data version, so a stored year is current
-only while review_findings_runs names the current version and settings; a decision (已核实 / 不采纳) is not
+only while review_findings_runs names the current version and settings (the 自评复核 page takes a version at
+least as new as the one it read when its render began: review._year_now); a decision (已核实 / 不采纳) is not
 part of them (review.findings joins the decisions at read time).
 
 Works on both stores: DuckDB directly, PostgreSQL through Store.transaction() (the rows registered and
@@ -101,6 +102,18 @@ def save(store: Store, year: int, version: int, md5: str, f: pd.DataFrame) -> bo
     except Exception:        # noqa: BLE001 - keeping them is an optimisation: the caller has the findings
         return False
     return True
+
+
+def stored_version(store: Store, year: int, md5: str) -> int | None:
+    """The data version `year`'s stored findings with settings `md5` were computed at; None when none are stored
+    (or the tables are missing: an older database opened read-only). save() stores a year only at the data
+    version current when it commits, so the stored version of a year never goes back."""
+    try:
+        v = store.sql_df("SELECT max(data_version) AS v FROM review_findings_runs WHERE year = ? AND settings_md5 = ?",
+                         [int(year), md5]).iloc[0, 0]
+    except Exception:        # noqa: BLE001 - no table: nothing stored
+        return None
+    return None if pd.isna(v) else int(v)
 
 
 def current(store: Store, year: int, version: int, md5: str) -> bool:
