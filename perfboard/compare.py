@@ -260,10 +260,10 @@ def warm(store: Store, load: bool = True, older: bool = True) -> tuple[int, int]
     finished result are stored in the database (perfboard.year_pairs, perfboard.pair_results, see store_result)
     for every process; the page then reads only the rows it shows, whatever year it is moved to.
 
-    The newest pair is also built in this process's cache (unless load=False: the command-line import), and a
-    page that arrives meanwhile waits for the same cache entry instead of redoing it. The older pairs are only
-    stored: computed outside this process's caches (neither their matching, pair nor scores kept), so memory
-    stays that of one pair and the newest is not evicted. older=False: the newest pair only (the app warms the
+    The newest pair is also built in this process's cache, and a page that arrives meanwhile waits for the same
+    cache entry instead of redoing it. The older pairs are only stored: computed outside this process's caches
+    (neither their matching, pair nor scores kept), so they neither pile up nor evict the newest; load=False (the
+    command-line import, the bench database): the newest too is only stored, so memory is that of one pair. older=False: the newest pair only (the app warms the
     older ones after 自评复核's findings, ui.state.warm_up). Never raises (a failure is the page's to report).
     Returns the newest (base year, year) when its result was warmed, None when there is no pair or it failed."""
     try:
@@ -280,7 +280,7 @@ def warm(store: Store, load: bool = True, older: bool = True) -> tuple[int, int]
             if n == 0:
                 if load:
                     year_pair(store, base_year, year, threshold)
-                store_result(store, base_year, year, threshold)
+                store_result(store, base_year, year, threshold, keep=load)
                 newest = base_year, year
             else:
                 with _WARM_OLDER:

@@ -82,6 +82,7 @@ def test_warm_newest_only(three_years):
     s = three_years
     assert cmp.warm(s, load=False, older=False) == (2023, 2024)      # as the command-line import does
     assert current(s, 2023, 2024) is not None and current(s, 2022, 2023) is None
+    assert not cmp._CACHE.get(s) and s not in scoring._CACHE          # load=False: only stored, nothing kept
 
 
 def test_an_older_pair_computed_by_warm_equals_the_one_a_page_computes(three_years):
