@@ -9,8 +9,8 @@ import pytest
 
 from perfboard import compare as cmp
 from perfboard import matching, pair_results, scoring
-from perfboard.importer import import_paths
 from perfboard.filters import Filters
+from perfboard.importer import import_paths
 from perfboard.scoring import scoring_settings
 from tests.scale_fixtures import generate, write_workbook
 from tests.test_pair_results import computed, same_view, stored
