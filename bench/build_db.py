@@ -270,23 +270,41 @@ def _columns(cur, table: str) -> list[str]:
 
 def warm_after_import(store, quiet: bool = False) -> None:
     """Leave the database as the app leaves one after an import: its warm-up (ui.state.warm_up ->
-    perfboard.review.warm) stores the 自评复核 findings of every year, so the page reads them whatever year it is
-    moved to. The same function, run here in the foreground (the app runs it in a background thread). The
-    page's computation of a year nobody computed is still measured: bench_pages' review step "uncomputed"."""
-    from perfboard import review
+    perfboard.compare.warm, perfboard.review.warm) stores 同比分析's result of every adjacent year pair and the
+    自评复核 findings of every year, so either page reads them whatever year it is moved to. The same functions,
+    run here in the foreground (the app runs them in background threads). The page's computation of a year
+    nobody computed is still measured: bench_pages' review step "uncomputed"."""
+    from perfboard import compare, review
+    t = time.perf_counter()
+    newest = compare.warm(store, load=False)
+    if not quiet:
+        print(f"  同比分析 results stored (newest pair {newest}) in {time.perf_counter() - t:.1f} s", flush=True)
     t = time.perf_counter()
     years = review.warm(store)
     if not quiet:
         print(f"  自评复核 findings stored for {years} in {time.perf_counter() - t:.1f} s", flush=True)
 
 
+def _pairs_current(store) -> bool:
+    """Whether 同比分析's result of every adjacent year pair is stored and current (compare.warm's pairs)."""
+    from perfboard import compare, matching, pair_results
+    from perfboard.scoring import scoring_settings
+    years = [int(r[0]) for r in store.cursor().execute(
+        "SELECT DISTINCT year FROM projects WHERE year IS NOT NULL ORDER BY year DESC").fetchall()]
+    threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
+    version, md5 = store.figures_version(), pair_results.md5_of(scoring_settings(store))
+    return all(pair_results.find(store, b, y, threshold, version, md5) is not None for y, b in zip(years, years[1:]))
+
+
 def needs_warm(path: Path) -> bool:
-    """Whether some year of the database at `path` has no current stored 自评复核 findings (read-only look)."""
+    """Whether some year of the database at `path` has no current stored 自评复核 findings, or some adjacent year
+    pair no current stored 同比分析 result (read-only look)."""
     from perfboard import review
     from perfboard.db import Store
     with Store(path, read_only=True) as store:
         years = [int(r[0]) for r in store.cursor().execute("SELECT DISTINCT year FROM projects").fetchall()]
-        return any(review.stored_year(store, y, remember=False) is None for y in years)
+        return (any(review.stored_year(store, y, remember=False) is None for y in years)
+                or not _pairs_current(store))
 
 
 def warm_file(path: Path, quiet: bool = False) -> float:
@@ -371,7 +389,8 @@ def build(path: Path, projects: int, years: int, depts: int, seed: int, quiet: b
 def ensure(projects: int = 200_000, years: int = 5, depts: int = 60, seed: int = 7, force: bool = False,
            quiet: bool = False, out: Path | None = None, warm: bool = True) -> dict:
     """The cached database for these parameters (in `out`, default bench/out), built when missing; with `warm`
-    (warm_after_import) its 自评复核 findings stored, a cached file's too when some year lacks them."""
+    (warm_after_import) its 自评复核 findings and 同比分析 pair results stored, a cached file's too when some year or
+    pair lacks them."""
     path = db_path(projects, years, depts, seed, out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not force:

@@ -113,7 +113,9 @@ def cmd_import(a) -> int:
                             remove_sample=a.remove_sample)
         if plan.ok:         # 同比分析's newest pair, matched once here and stored for every later process
             from .compare import warm
-            warm(store, load=False)
+            # only the newest: an import makes every pair's result stale, and the older ones would add seconds
+            # each to the command at a province's scale (the app's warm-up stores them on its next open)
+            warm(store, load=False, older=False)
     if a.json:
         # a refused import names its counts as parsed: nothing of them is in the database
         counts = ({"projects": plan.projects, "indicators": plan.indicators} if plan.ok else

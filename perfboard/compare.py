@@ -249,41 +249,65 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
     return _cached(store, key, make, PAIRS_CACHED)
 
 
-def warm(store: Store, load: bool = True) -> tuple[int, int] | None:
-    """Build the newest year pair ahead of the first visit to 同比分析 (at 200,000 projects a year it takes
-    seconds): the app calls this in a background thread when it opens the database and after an import, the
-    command-line import after importing. A page that arrives meanwhile waits for the same cache entry instead
-    of redoing it. The matching and the pair's finished result are stored in the database (perfboard.year_pairs,
-    perfboard.pair_results, see store_result) for every other process. load=False (the command-line import):
-    only to store them; the pair is computed (or its stored matching loaded) only when no current result is
-    stored. Returns the (base year, year) warmed, None when there is no pair or the warm-up failed."""
+_WARM_OLDER = threading.Lock()     # the older pairs of warm(): one at a time per process (open + import warm-ups)
+
+
+def warm(store: Store, load: bool = True, older: bool = True) -> tuple[int, int] | None:
+    """Store the finished result of every pair of adjacent years (a year and the latest year before it, as the
+    page's 对比年度 defaults to) whose stored result is missing or stale, newest first, one pair at a time, ahead
+    of 同比分析 (at 200,000 projects a year a pair takes seconds): the app calls this in a background thread when
+    it opens the database and after an import, the command-line import after importing. The matching and the
+    finished result are stored in the database (perfboard.year_pairs, perfboard.pair_results, see store_result)
+    for every process; the page then reads only the rows it shows, whatever year it is moved to.
+
+    The newest pair is also built in this process's cache, and a page that arrives meanwhile waits for the same
+    cache entry instead of redoing it. The older pairs are only stored: computed outside this process's caches
+    (neither their matching, pair nor scores kept), so they neither pile up nor evict the newest; load=False (the
+    command-line import, the bench database): the newest too is only stored, so memory is that of one pair. older=False: the newest pair only (the app warms the
+    older ones after 自评复核's findings, ui.state.warm_up). Never raises (a failure is the page's to report).
+    Returns the newest (base year, year) when its result was warmed, None when there is no pair or it failed."""
     try:
-        years = [r[0] for r in store.cursor().execute(
-            "SELECT DISTINCT year FROM projects ORDER BY year DESC LIMIT 2").fetchall()]
+        years = [int(r[0]) for r in store.cursor().execute(
+            "SELECT DISTINCT year FROM projects WHERE year IS NOT NULL ORDER BY year DESC").fetchall()]
         if len(years) < 2:
             return None
-        base_year, year = int(years[1]), int(years[0])
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
-        if load:
-            year_pair(store, base_year, year, threshold)
-        store_result(store, base_year, year, threshold)
-        return base_year, year
     except Exception:               # a warm-up must never take the app down; the page reports real errors
         return None
+    newest = None
+    for n, (year, base_year) in enumerate(zip(years, years[1:] if older else years[1:2])):
+        try:
+            if n == 0:
+                if load:
+                    year_pair(store, base_year, year, threshold)
+                store_result(store, base_year, year, threshold, keep=load)
+                newest = base_year, year
+            else:
+                with _WARM_OLDER:
+                    store_result(store, base_year, year, threshold, keep=False)
+        except Exception:           # noqa: BLE001 - the next pair may still be stored; the page recomputes
+            continue
+    return newest
 
 
-def store_result(store: Store, base_year: int, year: int, threshold: float) -> bool:
+def store_result(store: Store, base_year: int, year: int, threshold: float, keep: bool = True) -> bool:
     """Compute the pair's whole result (its matching stored on the way, or loaded when stored) and both
     years' scores, and store them for the current figures version and scoring settings (perfboard.pair_results),
     unless stored already: then any process's first view of the pair reads only its rows. True when this
-    call stored it."""
-    from .scoring import project_scores, scoring_settings
+    call stored it. keep=False: nothing of the computation stays in this process's caches (the pair, its
+    matching, the two years' scores): warm()'s older pairs."""
+    from .scoring import project_scores, scoring_settings, scores_not_kept
     version = store.figures_version()
     md5 = pair_results.md5_of(scoring_settings(store))
     if store.read_only or pair_results.find(store, base_year, year, threshold, version, md5) is not None:
         return False
-    yp = year_pair(store, base_year, year, threshold, version)
-    scores = {y: project_scores(store, Filters(year=y)) for y in (base_year, year)}
+    if keep:
+        yp = year_pair(store, base_year, year, threshold, version)
+        scores = {y: project_scores(store, Filters(year=y)) for y in (base_year, year)}
+    else:
+        yp = _year_pair(store, _prepared_pair(store, base_year, year, threshold, keep=False), base_year, year)
+        with scores_not_kept(store):
+            scores = {y: project_scores(store, Filters(year=y)) for y in (base_year, year)}
     if pair_results.md5_of(scoring_settings(store)) != md5:
         return False                # the settings moved meanwhile (save() checks the figures version)
     return pair_results.save_quietly(store, version, md5, base_year, year, threshold, yp.items, yp.candidates, scores)
@@ -298,16 +322,22 @@ class _PreparedPair:
     base: pd.DataFrame
 
 
-def _prepared_pair(store: Store, base_year: int, year: int, threshold: float) -> _PreparedPair:
+def _prepared_pair(store: Store, base_year: int, year: int, threshold: float, keep: bool = True) -> _PreparedPair:
     """The projects of the two years, their prepared matching (kept per projects version: in this process's
-    memory, else loaded from the database, else computed and stored) and indicator counts."""
+    memory, else loaded from the database, else computed and stored) and indicator counts. keep=False: the
+    matching is not kept in this process's memory (loaded or computed, and stored, all the same)."""
     projects_version = store.projects_version()
     frame = scope.run(store, "compare_projects", Filters(), {"years": [base_year, year]}, arrow=True)
     base_rows, rows = _year_rows(frame, base_year), _year_rows(frame, year)
     if store.projects_version() == projects_version:    # no write that may change the matching came in between
         key = ("match", str(store.path), projects_version, base_year, year, threshold)
-        prep = _cached(store, key, lambda: _matching(store, projects_version, base_year, year, threshold,
-                                                     base_rows, rows), MATCHINGS_CACHED)
+        if keep:
+            prep = _cached(store, key, lambda: _matching(store, projects_version, base_year, year, threshold,
+                                                         base_rows, rows), MATCHINGS_CACHED)
+        else:
+            prep = _peek(store, key)        # kept by a page meanwhile: used, not recomputed
+            if prep is None:
+                prep = _matching(store, projects_version, base_year, year, threshold, base_rows, rows)
     else:                       # the frame may be of either version: its own matching, neither kept nor stored
         prep = matching.prepare(base_rows, rows, threshold)
     return _PreparedPair(frame, prep, _year_indicator_counts(store, [base_year, year]),

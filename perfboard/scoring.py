@@ -8,6 +8,7 @@ import math
 import re
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -386,6 +387,22 @@ _CHUNK = 20_000
 # then scores only projects not seen yet (often none). A write bumps the data version, which empties it.
 _CACHE: "weakref.WeakKeyDictionary[Store, tuple[tuple, pd.DataFrame]]" = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
+
+
+@contextmanager
+def scores_not_kept(store: Store):
+    """Scores computed inside are not kept in project_scores' cache of `store` beyond the block: what it held
+    before is put back (compare.warm's older pairs: memory stays that of the years a page asked for)."""
+    with _CACHE_LOCK:
+        before = _CACHE.get(store)
+    try:
+        yield
+    finally:
+        with _CACHE_LOCK:
+            if before is None:
+                _CACHE.pop(store, None)
+            else:
+                _CACHE[store] = before
 
 
 def project_scores(store: Store, filters: Filters = Filters()) -> pd.DataFrame:

@@ -322,3 +322,26 @@ def test_the_pages_copy_has_the_snapshots_and_current_findings_the_cli_copy_stal
     assert pages_snaps == read_snaps > 0
     assert pages_current == [True, True] and read_current == [False, False]
     assert Path(ctx["pages_db"]) != Path(ctx["copies"][0])
+
+
+def test_the_bench_database_holds_every_adjacent_pairs_compare_result_as_after_an_import(tmp_path):
+    """build_db leaves what the app's warm-up leaves (compare.warm): 同比分析's result of every adjacent year
+    pair stored and current; a cached file lacking an older pair's gets it once, in a copy that replaces it."""
+    from perfboard import matching, pair_results
+    from perfboard.db import Store
+    from perfboard.scoring import scoring_settings
+
+    path = Path(build_db.ensure(200, 3, 6, 7, quiet=True, out=tmp_path)["path"])
+
+    def stored(path):
+        with Store(path, read_only=True) as s:
+            years = sorted(int(r[0]) for r in s.cursor().execute("SELECT DISTINCT year FROM projects").fetchall())
+            v, md5 = s.figures_version(), pair_results.md5_of(scoring_settings(s))
+            return len(years) == 3 and [pair_results.find(s, b, y, matching.DEFAULT_THRESHOLD, v, md5) is not None
+                                        for b, y in zip(years, years[1:])]
+    assert stored(path) == [True, True] and not build_db.needs_warm(path)
+    with Store(path) as s, s.transaction(bump_version=False) as cur:      # as a file built before: no older pair
+        cur.execute("DELETE FROM year_pair_results WHERE year = (SELECT min(year) + 1 FROM projects)")
+    assert stored(path) == [False, True] and build_db.needs_warm(path)
+    assert build_db.warm_file(path, quiet=True) > 0 and stored(path) == [True, True]
+    assert build_db.warm_file(path, quiet=True) == 0.0

@@ -31,7 +31,8 @@ def _open_store(path: str) -> Store:
 
 def warm_up(store: Store) -> None:
     """Match the newest two years in the background (同比分析's slow first step at a province's scale),
-    after opening the database and after an import. PERFBOARD_WARM=0 turns it off (benchmarks)."""
+    after opening the database and after an import; then 自评复核's findings of every year, then 同比分析's
+    older year pairs (_warm_review). PERFBOARD_WARM=0 turns it off (benchmarks)."""
     if os.environ.get("PERFBOARD_WARM", "1") == "0":
         return
     import threading
@@ -43,7 +44,7 @@ def warm_up(store: Store) -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         except (AttributeError, OSError):
             pass
-        warm(store)
+        warm(store, older=False)
     # Not a daemon (said explicitly: a thread inherits the flag, and script threads are daemons): a process
     # exiting while a daemon thread is inside DuckDB aborts ("FATAL: exception not rethrown"); exit waits
     # for the warm-up instead (seconds at most).
@@ -54,9 +55,12 @@ def warm_up(store: Store) -> None:
 def _warm_review(store: Store) -> None:
     """自评复核: the findings of every year whose stored findings are missing or stale, newest first, one year
     at a time (perfboard.review.warm), in the background, niced like the matching; the page then reads only
-    the counts and rows it shows, in SQL, whatever year it is moved to."""
+    the counts and rows it shows, in SQL, whatever year it is moved to. Then 同比分析's older year pairs
+    (perfboard.compare.warm, only stored: a visit is most likely of the newest year on either page, so both
+    pages' newest come first), one at a time, so 同比分析 too only reads whatever year it is moved to."""
     import threading
 
+    from perfboard.compare import warm as warm_pairs
     from perfboard.review import warm
 
     def run():
@@ -68,6 +72,7 @@ def _warm_review(store: Store) -> None:
             if t.name.startswith("perfboard-warm-compare"):
                 t.join()
         warm(store)
+        warm_pairs(store, load=False)       # the newest pair's result is current: only the older ones computed
     threading.Thread(target=run, name="perfboard-warm-review", daemon=False).start()
 
 
