@@ -289,11 +289,10 @@ def _pairs_current(store) -> bool:
     """Whether 同比分析's result of every adjacent year pair is stored and current (compare.warm's pairs)."""
     from perfboard import compare, matching, pair_results
     from perfboard.scoring import scoring_settings
-    years = [int(r[0]) for r in store.cursor().execute(
-        "SELECT DISTINCT year FROM projects WHERE year IS NOT NULL ORDER BY year DESC").fetchall()]
     threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
     version, md5 = store.figures_version(), pair_results.md5_of(scoring_settings(store))
-    return all(pair_results.find(store, b, y, threshold, version, md5) is not None for y, b in zip(years, years[1:]))
+    return all(pair_results.find(store, b, y, threshold, version, md5) is not None
+               for b, y in compare.adjacent_pairs(store))
 
 
 def needs_warm(path: Path) -> bool:
@@ -302,8 +301,7 @@ def needs_warm(path: Path) -> bool:
     from perfboard import review
     from perfboard.db import Store
     with Store(path, read_only=True) as store:
-        years = [int(r[0]) for r in store.cursor().execute("SELECT DISTINCT year FROM projects").fetchall()]
-        return (any(review.stored_year(store, y, remember=False) is None for y in years)
+        return (any(review.stored_year(store, y, remember=False) is None for y in store.years())
                 or not _pairs_current(store))
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import threading
 import weakref
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,6 +250,13 @@ def year_pair(store: Store, base_year: int, year: int, threshold: float | None =
     return _cached(store, key, make, PAIRS_CACHED)
 
 
+def adjacent_pairs(store: Store) -> list[tuple[int, int]]:
+    """(base year, year) of every year and the latest year before it (as the page's 对比年度 defaults to),
+    the newest pair first: the pairs warm() stores."""
+    years = store.years()
+    return list(zip(years[1:], years))
+
+
 _WARM_OLDER = threading.Lock()     # the older pairs of warm(): one at a time per process (open + import warm-ups)
 
 
@@ -267,15 +275,14 @@ def warm(store: Store, load: bool = True, older: bool = True) -> tuple[int, int]
     older ones after 自评复核's findings, ui.state.warm_up). Never raises (a failure is the page's to report).
     Returns the newest (base year, year) when its result was warmed, None when there is no pair or it failed."""
     try:
-        years = [int(r[0]) for r in store.cursor().execute(
-            "SELECT DISTINCT year FROM projects WHERE year IS NOT NULL ORDER BY year DESC").fetchall()]
-        if len(years) < 2:
+        pairs = adjacent_pairs(store)
+        if not pairs:
             return None
         threshold = float(store.get_setting("match_threshold", matching.DEFAULT_THRESHOLD))
     except Exception:               # a warm-up must never take the app down; the page reports real errors
         return None
     newest = None
-    for n, (year, base_year) in enumerate(zip(years, years[1:] if older else years[1:2])):
+    for n, (base_year, year) in enumerate(pairs if older else pairs[:1]):
         try:
             if n == 0:
                 if load:
@@ -301,13 +308,10 @@ def store_result(store: Store, base_year: int, year: int, threshold: float, keep
     md5 = pair_results.md5_of(scoring_settings(store))
     if store.read_only or pair_results.find(store, base_year, year, threshold, version, md5) is not None:
         return False
-    if keep:
-        yp = year_pair(store, base_year, year, threshold, version)
+    yp = (year_pair(store, base_year, year, threshold, version) if keep else
+          _year_pair(store, _prepared_pair(store, base_year, year, threshold, keep=False), base_year, year))
+    with nullcontext() if keep else scores_not_kept(store):
         scores = {y: project_scores(store, Filters(year=y)) for y in (base_year, year)}
-    else:
-        yp = _year_pair(store, _prepared_pair(store, base_year, year, threshold, keep=False), base_year, year)
-        with scores_not_kept(store):
-            scores = {y: project_scores(store, Filters(year=y)) for y in (base_year, year)}
     if pair_results.md5_of(scoring_settings(store)) != md5:
         return False                # the settings moved meanwhile (save() checks the figures version)
     return pair_results.save_quietly(store, version, md5, base_year, year, threshold, yp.items, yp.candidates, scores)

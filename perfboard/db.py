@@ -496,6 +496,11 @@ class Store:
                 raw.close()
 
     # settings ------------------------------------------------------------
+    def years(self) -> list[int]:
+        """The years that hold projects, newest first (the warm-ups walk them in this order)."""
+        return [int(r[0]) for r in self.cursor().execute(
+            "SELECT DISTINCT year FROM projects WHERE year IS NOT NULL ORDER BY year DESC").fetchall()]
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         raw = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
         return default if raw is None else json.loads(raw)

@@ -148,8 +148,10 @@ def with_notes(figures_part: dict, notes: dict) -> dict:
     """overview_figures() joined with overview_notes() of its 需关注 ids: what the page shows, as overview()
     (less figures()' unshown quality/rows/attention in "figures" and "base")."""
     o = dict(figures_part)
-    o["attention"] = [{**item, "reason": or_placeholder(notes["texts"].get(item["id"], (None, None))[0], NO_REASON),
-                       "measures": or_placeholder(notes["texts"].get(item["id"], (None, None))[1], NO_MEASURE)}
-                      for item in figures_part["attention"]]
+    o["attention"] = []
+    for item in figures_part["attention"]:
+        reason, measures = notes["texts"].get(item["id"], (None, None))
+        o["attention"].append({**item, "reason": or_placeholder(reason, NO_REASON),
+                               "measures": or_placeholder(measures, NO_MEASURE)})
     o["quality"] = {k: notes["quality"][k] if k in NOTE_CHECKS else figures_part["quality"][k] for k in QUALITY_CHECKS}
     return o

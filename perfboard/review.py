@@ -983,9 +983,7 @@ def warm(store: Store) -> list[int]:
     report, not the warm-up's."""
     done = []
     try:
-        years = [int(r[0]) for r in store.cursor().execute(
-            "SELECT DISTINCT year FROM projects WHERE year IS NOT NULL ORDER BY year DESC").fetchall()]
-        for year in years:
+        for year in store.years():
             if stored_year(store, year, remember=False) is not None:
                 done.append(year)
     except Exception:         # noqa: BLE001 - a background warm-up must not die loudly; the page recomputes

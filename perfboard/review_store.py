@@ -116,16 +116,6 @@ def stored_version(store: Store, year: int, md5: str) -> int | None:
     return None if pd.isna(v) else int(v)
 
 
-def current(store: Store, year: int, version: int, md5: str) -> bool:
-    """Whether `year`'s stored findings were computed at data version `version` with settings `md5` (False when
-    the tables are missing: an older database opened read-only)."""
-    try:
-        return bool(len(store.sql_df("SELECT 1 FROM review_findings_runs WHERE year = ? AND data_version = ? "
-                                     "AND settings_md5 = ?", [int(year), int(version), md5])))
-    except Exception:        # noqa: BLE001 - no table: nothing stored
-        return False
-
-
 # ---------------------------------------------------------------- the page's reads, in SQL
 def _view_params(filters, codes, severities, statuses) -> dict:
     """The parameters review_stored_*.sql take besides the filters' own (review.narrow_findings' narrowing)."""
